@@ -1,0 +1,31 @@
+//! terraform-provider-entra: a Terraform/OpenTofu provider (tfplugin5) for Microsoft Entra ID
+//! "managed identity as federated identity credential", plus `entra-emulator`, a local
+//! stand-in for Entra sign-in, Microsoft Graph and the managed identity endpoints.
+//!
+//! The modules follow the layers a request crosses:
+//!
+//! - [`transport`]: go-plugin handshake, AutoMTLS, the gRPC side services (controller,
+//!   stdio, broker, health) and the server loop. Knows nothing about Terraform values.
+//! - [`proto`]: code generated from `proto/` (tfplugin5 5.10, go-plugin, grpc health).
+//! - [`codec`]: cty types and values, and their msgpack / JSON wire encodings.
+//! - [`framework`]: a small provider framework: typed schemas, diagnostics with attribute
+//!   paths, traits for resources / data sources / ephemeral resources / functions, and the
+//!   dispatch of every tfplugin5 RPC onto them (plan/apply semantics live here).
+//! - [`logging`]: hclog-style JSON lines on stderr with a redaction layer for secrets.
+//! - [`rules`]: Entra's rules for federated identity credentials and token requests as
+//!   plain functions. The provider's plan-time checks and the emulator both call them.
+//! - [`entra`]: the Entra side: clouds, the Graph client, credential sources (one type per
+//!   sign-in method, a chain on top), managed identity sources and the token exchange.
+//! - [`provider`]: the `entra` provider itself: its configuration, the resource
+//!   `entra_mi_federated_credential` and `entra_mi_access_token` (data source + ephemeral).
+//! - [`emulator`]: `entra-emulator`, the local Entra ID + Graph + managed identity endpoint.
+
+pub mod codec;
+pub mod emulator;
+pub mod entra;
+pub mod framework;
+pub mod logging;
+pub mod proto;
+pub mod provider;
+pub mod rules;
+pub mod transport;

@@ -1,0 +1,1 @@
+//! go-plugin transport: handshake, AutoMTLS, gRPC side services and the server loop.
