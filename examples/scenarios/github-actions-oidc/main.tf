@@ -1,0 +1,41 @@
+# Run from GitHub Actions with `permissions: id-token: write`. The workflow's OIDC token signs
+# the provider in as the "deployer" app (which has a federated credential for this
+# repository); the provider then makes the "api" app trust the runtime's managed identity.
+terraform {
+  required_providers {
+    entra = {
+      source = "registry.terraform.io/entra-mi/entra"
+    }
+  }
+}
+
+variable "tenant_id" {
+  type = string
+}
+
+variable "deployer_client_id" {
+  type        = string
+  description = "The app that trusts this repository's GitHub Actions tokens."
+}
+
+variable "api_application_object_id" {
+  type = string
+}
+
+variable "runtime_identity_principal_id" {
+  type        = string
+  description = "Principal (object) id of the user-assigned identity the workload runs as."
+}
+
+# ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN come from the runner.
+provider "entra" {
+  tenant_id = var.tenant_id
+  client_id = var.deployer_client_id
+  use_oidc  = true
+}
+
+resource "entra_mi_federated_credential" "runtime" {
+  application_object_id         = var.api_application_object_id
+  name                          = "runtime-identity"
+  managed_identity_principal_id = var.runtime_identity_principal_id
+}
