@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The quickstart: builds the provider and the emulator, starts the emulator on a free port,
+# installs the provider in a temporary filesystem mirror, applies examples/quickstart, shows
+# that a second plan is empty, destroys, and stops the emulator. Everything it writes lives
+# in one temporary directory, removed at the end.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nquickstart failed: %s\n' "$*" >&2; exit 1; }
+
+command -v cargo >/dev/null || fail "cargo is not on PATH (install Rust: https://rustup.rs)"
+command -v terraform >/dev/null || fail "terraform is not on PATH (Terraform >= 1.10 is needed)"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/entra-quickstart.XXXXXX")"
+emulator_pid=""
+cleanup() {
+  if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
+    kill -TERM "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step "Building terraform-provider-entra and entra-emulator (release)"
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" \
+  --bin terraform-provider-entra --bin entra-emulator
+bin="$root/target/release"
+version="$("$bin/terraform-provider-entra" --version | awk '{print $NF}')"
+echo "provider version $version"
+
+step "Starting entra-emulator on a free port"
+"$bin/entra-emulator" --port 0 --seed "$here/seed.json" >"$work/emulator.out" 2>"$work/emulator.log" &
+emulator_pid=$!
+url=""
+for _ in $(seq 1 100); do
+  url="$(sed -n 's/^ENTRA_EMULATOR_URL=//p' "$work/emulator.out" | head -n 1)"
+  [ -n "$url" ] && break
+  kill -0 "$emulator_pid" 2>/dev/null || fail "the emulator exited: $(cat "$work/emulator.log")"
+  sleep 0.1
+done
+[ -n "$url" ] || fail "the emulator did not print its URL"
+echo "emulator at $url"
+
+step "Installing the provider in a temporary filesystem mirror"
+case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) os="$(uname -s | tr 'A-Z' 'a-z')" ;; esac
+case "$(uname -m)" in x86_64 | amd64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
+plugin_dir="$work/mirror/registry.terraform.io/entra-mi/entra/$version/${os}_${arch}"
+mkdir -p "$plugin_dir"
+cp "$bin/terraform-provider-entra" "$plugin_dir/terraform-provider-entra_v$version"
+cat >"$work/terraform.rc" <<RC
+provider_installation {
+  filesystem_mirror {
+    path    = "$work/mirror"
+    include = ["registry.terraform.io/entra-mi/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/entra-mi/*"]
+  }
+}
+RC
+export TF_CLI_CONFIG_FILE="$work/terraform.rc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+export TF_VAR_emulator_url="$url"
+mkdir -p "$work/config"
+cp "$here/main.tf" "$work/config/"
+tf() { terraform -chdir="$work/config" "$@"; }
+
+step "terraform init"
+tf init -input=false -no-color >"$work/init.log" || fail "init: $(cat "$work/init.log")"
+echo "initialised (provider from the mirror)"
+
+step "terraform apply: the workload app comes to trust the deploy identity"
+tf apply -input=false -no-color -auto-approve
+
+step "terraform plan: a second plan must be empty"
+set +e
+tf plan -input=false -no-color -detailed-exitcode >"$work/plan.log"
+code=$?
+set -e
+[ "$code" -eq 0 ] || fail "the second plan is not empty (exit $code): $(cat "$work/plan.log")"
+echo "no changes"
+
+step "terraform destroy"
+tf destroy -input=false -no-color -auto-approve
+
+step "Stopping the emulator"
+kill -TERM "$emulator_pid"
+wait "$emulator_pid" 2>/dev/null || true
+emulator_pid=""
+
+step "Quickstart finished: trust created, token obtained through it, plan empty, all destroyed"
