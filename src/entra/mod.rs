@@ -3,3 +3,8 @@
 //! SPEC §2's order), managed identity sources and the token exchange.
 
 pub mod cloud;
+pub mod secret;
+pub mod token;
+
+pub use secret::Secret;
+pub use token::AccessToken;
