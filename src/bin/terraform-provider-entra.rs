@@ -1,6 +1,10 @@
 //! The provider binary Terraform starts.
 
-fn main() {
-    eprintln!("terraform-provider-entra: not wired yet");
-    std::process::exit(1);
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    terraform_provider_entra::logging::init();
+    terraform_provider_entra::transport::run_plugin_main(
+        terraform_provider_entra::provider::new_server(),
+    )
 }
