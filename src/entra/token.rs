@@ -41,6 +41,54 @@ impl AccessToken {
     }
 }
 
+type Slot = std::sync::Arc<tokio::sync::Mutex<Option<AccessToken>>>;
+
+/// Tokens cached per key. Concurrent callers for one key wait for a single fetch, so a
+/// burst of 50 data sources costs one request, not 50.
+pub struct TokenCache<K> {
+    slots: tokio::sync::Mutex<std::collections::HashMap<K, Slot>>,
+}
+
+impl<K: Eq + std::hash::Hash + Clone> Default for TokenCache<K> {
+    fn default() -> Self {
+        TokenCache {
+            slots: tokio::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash + Clone> TokenCache<K> {
+    /// The cached token while fresh, else the result of `fetch` (cached on success).
+    pub async fn get_or_fetch<E, F, Fut>(&self, key: &K, fetch: F) -> Result<AccessToken, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<AccessToken, E>>,
+    {
+        let slot = self
+            .slots
+            .lock()
+            .await
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let mut cached = slot.lock().await;
+        if let Some(t) = cached.as_ref().filter(|t| t.is_fresh()) {
+            return Ok(t.clone());
+        }
+        let t = fetch().await?;
+        *cached = Some(t.clone());
+        Ok(t)
+    }
+
+    /// Drops a cached token, e.g. when Entra says it expired.
+    pub async fn forget(&self, key: &K) {
+        let slot = self.slots.lock().await.get(key).cloned();
+        if let Some(slot) = slot {
+            *slot.lock().await = None;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,21 @@
 //! A small provider framework over tfplugin5: typed schemas, diagnostics with attribute
 //! paths, traits for resources, data sources, ephemeral resources and functions, and the
 //! dispatch of every RPC onto them.
+//!
+//! Provider code implements [`ProviderDef`] and the per-kind traits in [`traits`];
+//! [`Server`] turns that into the gRPC service Terraform talks to, applying the
+//! planning rules of [`plan`].
 
+pub mod diag;
+pub mod plan;
+pub mod schema;
 pub mod server;
+pub mod traits;
 
+pub use diag::{AttrPath, Diagnostic, Diagnostics};
+pub use schema::{Attribute, Block, Schema};
 pub use server::Server;
+pub use traits::{
+    Ctx, DataSource, EphemeralResource, Function, Opened, PlanRequest, ProviderData, ProviderDef,
+    Resource,
+};

@@ -1,9 +1,59 @@
 //! The `entra` provider: configuration, `entra_mi_federated_credential`, and
 //! `entra_mi_access_token` (data source and ephemeral resource).
 
-use crate::framework::Server;
+pub mod access_token;
+pub mod client;
+pub mod config;
+pub mod federated_credential;
+mod values;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::codec::Value;
+use crate::framework::{
+    Ctx, DataSource, Diagnostics, EphemeralResource, ProviderData, ProviderDef, Resource, Schema,
+    Server,
+};
+
+pub struct EntraProvider;
+
+#[async_trait]
+impl ProviderDef for EntraProvider {
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        config::validate(config)
+    }
+
+    async fn configure(&self, config: &Value, _ctx: &Ctx) -> Result<ProviderData, Diagnostics> {
+        let env = |k: &str| std::env::var(k).ok();
+        let settings = config::Settings::resolve(config, &env);
+        if !settings.is_known() {
+            tracing::debug!(unknown = ?settings.unknown, "provider configuration not fully known yet; Graph calls wait for apply");
+        }
+        let client = client::EntraClient::new(settings)
+            .map_err(|e| Diagnostics::from_error("Cannot configure the entra provider", e))?;
+        Ok(Arc::new(client))
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![Arc::new(federated_credential::FederatedCredentialResource)]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![Arc::new(access_token::AccessTokenDataSource)]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        vec![Arc::new(access_token::AccessTokenEphemeral)]
+    }
+}
 
 /// The gRPC service the plugin binary serves.
 pub fn new_server() -> Server {
-    Server::default()
+    Server::new(EntraProvider)
 }

@@ -168,23 +168,13 @@ pub fn check_config(c: &Config) -> Vec<Finding> {
             Input::Null => true, // defaults to the Entra issuer
             Input::Unknown => false,
         };
-        if let (true, Some(cloud), [Input::Known(aud)]) =
-            (issuer_is_entra, c.cloud, list.as_slice())
-        {
-            let want = cloud.token_exchange_audience();
-            if *aud != want && !aud.contains('*') && !aud.is_empty() {
-                out.push(
-                    Finding::warning(
-                        "audiences",
-                        "audiences.not_exchange_audience",
-                        format!("Entra's exchange audience in this cloud is {want}"),
-                        format!(
-                            "Got {}. Managed identity and Entra-issued tokens for the exchange are requested for {want}; another audience fails with AADSTS700212 unless your token source uses it too.",
-                            quote(aud)
-                        ),
-                    )
-                    .at(0),
-                );
+        let issuer_cloud_known = match c.issuer {
+            Input::Known(i) => issuer_cloud(i.trim()),
+            _ => None,
+        };
+        if let (true, [Input::Known(aud)]) = (issuer_is_entra, list.as_slice()) {
+            if let Some(f) = check_exchange_audience(aud, c.cloud.or(issuer_cloud_known)) {
+                out.push(f.at(0));
             }
         }
     }
@@ -193,6 +183,37 @@ pub fn check_config(c: &Config) -> Vec<Finding> {
         out.extend(check_description(d));
     }
     out
+}
+
+/// With an Entra issuer the audience should be the exchange audience of the cloud; when
+/// the cloud is not known yet, any cloud's exchange audience is accepted.
+pub fn check_exchange_audience(aud: &str, cloud: Option<Cloud>) -> Option<Finding> {
+    if aud.is_empty() || aud.contains('*') {
+        return None; // reported by check_audiences
+    }
+    let (ok, want) = match cloud {
+        Some(cloud) => (
+            aud == cloud.token_exchange_audience(),
+            cloud.token_exchange_audience().to_string(),
+        ),
+        None => (
+            Cloud::ALL
+                .iter()
+                .any(|c| c.token_exchange_audience() == aud),
+            "api://AzureADTokenExchange (public cloud)".to_string(),
+        ),
+    };
+    (!ok).then(|| {
+        Finding::warning(
+            "audiences",
+            "audiences.not_exchange_audience",
+            format!("Entra's token exchange audience is {want}"),
+            format!(
+                "Got {}. Managed identity and Entra-issued tokens for the exchange are requested for the cloud's exchange audience; another audience fails with AADSTS700212 unless your token source uses it too.",
+                quote(aud)
+            ),
+        )
+    })
 }
 
 fn check_guid_attr(attribute: &'static str, value: &str, what: &str) -> Option<Finding> {

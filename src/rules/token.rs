@@ -72,9 +72,15 @@ pub fn check_config(c: &Config) -> Vec<Finding> {
                 "token_exchange_audience must be a non-empty value without whitespace or wildcards",
                 format!("Got {}.", quote(aud)),
             ));
-        } else if let Some(cloud) = c.cloud {
-            let want = cloud.token_exchange_audience();
-            if aud != want {
+        } else {
+            let known = match c.cloud {
+                Some(cloud) => aud == cloud.token_exchange_audience(),
+                None => Cloud::ALL
+                    .iter()
+                    .any(|cl| cl.token_exchange_audience() == aud),
+            };
+            if !known {
+                let want = c.cloud.unwrap_or(Cloud::Public).token_exchange_audience();
                 out.push(Finding::warning(
                     "token_exchange_audience",
                     "audience.not_exchange_audience",

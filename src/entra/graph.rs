@@ -1,0 +1,453 @@
+//! Microsoft Graph v1.0 client for applications' federated identity credentials.
+//!
+//! Every call sends a fresh `client-request-id`, records Graph's `request-id`, retries
+//! per SPEC §6 and turns OData errors into [`GraphError`]s that say what they mean.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::credentials::TokenCredential;
+use super::http::describe;
+use super::retry::{self, Attempt, Backoff, Deadline, Interrupted};
+
+/// An application named by object id or by client id (`appId`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AppRef {
+    ObjectId(String),
+    ClientId(String),
+}
+
+impl AppRef {
+    fn path(&self) -> String {
+        match self {
+            AppRef::ObjectId(id) => format!("applications/{id}"),
+            AppRef::ClientId(id) => format!("applications(appId='{id}')"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    pub id: String,
+    pub app_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct FederatedCredential {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    pub subject: String,
+    pub audiences: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl FederatedCredential {
+    /// Same trust (what Graph would store for `c`).
+    pub fn same_content(&self, c: &NewCredential) -> bool {
+        self.name == c.name
+            && self.issuer == c.issuer
+            && self.subject == c.subject
+            && self.audiences == c.audiences
+            && self.description.as_deref().unwrap_or("") == c.description.as_deref().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NewCredential {
+    pub name: String,
+    pub issuer: String,
+    pub subject: String,
+    pub audiences: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// A PATCH body. `name` is immutable in Graph and is deliberately absent.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CredentialPatch {
+    pub issuer: String,
+    pub subject: String,
+    pub audiences: Vec<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphErrorKind {
+    NotFound,
+    Conflict,
+    Throttled,
+    Forbidden,
+    Unauthorized,
+    BadRequest,
+    Server,
+    Transport,
+    SignIn,
+    Cancelled,
+}
+
+#[derive(Debug, Clone)]
+pub struct GraphError {
+    pub kind: GraphErrorKind,
+    pub status: Option<u16>,
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+    pub client_request_id: Option<String>,
+}
+
+impl GraphError {
+    fn new(kind: GraphErrorKind, message: impl Into<String>) -> GraphError {
+        GraphError {
+            kind,
+            status: None,
+            code: String::new(),
+            message: message.into(),
+            request_id: None,
+            client_request_id: None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.kind == GraphErrorKind::NotFound
+    }
+
+    /// What the error means for a Terraform user, before the raw details.
+    pub fn meaning(&self) -> String {
+        match (self.kind, self.code.as_str()) {
+            (_, "Authorization_RequestDenied") | (GraphErrorKind::Forbidden, _) => "The signed-in principal may not change this application's credentials: grant it the Microsoft Graph application permission Application.ReadWrite.All (or Application.ReadWrite.OwnedBy and make it an owner of the application), with admin consent; or give it the Application Administrator / Cloud Application Administrator role.".into(),
+            (_, "Request_MultipleObjectsWithSameKeyValue") => "A federated identity credential with this name already exists on the application (names are unique per application).".into(),
+            (_, "InvalidFederatedIdentityCredentialValue") if self.message.contains("policy") => "The tenant's app management policy does not allow this issuer.".into(),
+            (_, "InvalidFederatedIdentityCredentialValue") => "Graph refused a credential value (for example the same issuer and subject as another credential, or a limit).".into(),
+            (GraphErrorKind::NotFound, _) => "Not found: the application or credential does not exist (or has not replicated yet).".into(),
+            (GraphErrorKind::Unauthorized, _) => "Graph did not accept the access token: it is missing, expired, or issued for another audience than Microsoft Graph.".into(),
+            (GraphErrorKind::Throttled, _) => "Graph kept throttling the requests until the operation's timeout.".into(),
+            (GraphErrorKind::Server, _) => "Graph kept failing (5xx) until the operation's timeout.".into(),
+            (GraphErrorKind::Transport, _) => "Graph could not be reached.".into(),
+            (GraphErrorKind::SignIn, _) => "Signing in to Microsoft Graph failed.".into(),
+            (GraphErrorKind::Cancelled, _) => "The operation was cancelled.".into(),
+            _ => "Microsoft Graph refused the request.".into(),
+        }
+    }
+}
+
+impl From<Interrupted> for GraphError {
+    fn from(i: Interrupted) -> Self {
+        match i {
+            Interrupted::Cancelled => {
+                GraphError::new(GraphErrorKind::Cancelled, "cancelled by Terraform")
+            }
+            Interrupted::TimedOut => GraphError::new(GraphErrorKind::Transport, "timed out"),
+        }
+    }
+}
+
+impl std::fmt::Display for GraphError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.meaning())?;
+        if let Some(s) = self.status {
+            write!(f, "\n\nHTTP {s}")?;
+        } else {
+            write!(f, "\n\n")?;
+        }
+        if !self.code.is_empty() {
+            write!(f, " code {}", self.code)?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(r) = &self.request_id {
+            write!(f, "\nrequest-id: {r}")?;
+        }
+        if let Some(c) = &self.client_request_id {
+            write!(f, "\nclient-request-id: {c}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct ODataError {
+    error: ODataErrorBody,
+}
+
+#[derive(Deserialize)]
+struct ODataErrorBody {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(rename = "innerError", default)]
+    inner: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Page<T> {
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
+}
+
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: String,
+    scope: String,
+    credential: Arc<dyn TokenCredential>,
+    backoff: Backoff,
+}
+
+impl GraphClient {
+    /// `graph_endpoint` is the host, e.g. `https://graph.microsoft.com`.
+    pub fn new(
+        http: reqwest::Client,
+        graph_endpoint: &str,
+        scope_host: &str,
+        credential: Arc<dyn TokenCredential>,
+    ) -> GraphClient {
+        GraphClient {
+            http,
+            base: format!("{}/v1.0", graph_endpoint.trim_end_matches('/')),
+            scope: format!("{}/.default", scope_host.trim_end_matches('/')),
+            credential,
+            backoff: Backoff::default(),
+        }
+    }
+
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    pub async fn get_application(
+        &self,
+        app: &AppRef,
+        d: &Deadline,
+    ) -> Result<Application, GraphError> {
+        let url = format!("{}/{}?$select=id,appId,displayName", self.base, app.path());
+        let body = self.send(reqwest::Method::GET, &url, None, d).await?;
+        parse(&body)
+    }
+
+    pub async fn list_credentials(
+        &self,
+        app: &AppRef,
+        d: &Deadline,
+    ) -> Result<Vec<FederatedCredential>, GraphError> {
+        let mut url = format!("{}/{}/federatedIdentityCredentials", self.base, app.path());
+        let mut out = Vec::new();
+        loop {
+            let body = self.send(reqwest::Method::GET, &url, None, d).await?;
+            let page: Page<FederatedCredential> = parse(&body)?;
+            out.extend(page.value);
+            match page.next_link {
+                Some(next) => url = next,
+                None => return Ok(out),
+            }
+        }
+    }
+
+    pub async fn get_credential(
+        &self,
+        app: &AppRef,
+        id_or_name: &str,
+        d: &Deadline,
+    ) -> Result<FederatedCredential, GraphError> {
+        let url = format!(
+            "{}/{}/federatedIdentityCredentials/{}",
+            self.base,
+            app.path(),
+            path_segment(id_or_name)
+        );
+        let body = self.send(reqwest::Method::GET, &url, None, d).await?;
+        parse(&body)
+    }
+
+    pub async fn create_credential(
+        &self,
+        app: &AppRef,
+        c: &NewCredential,
+        d: &Deadline,
+    ) -> Result<FederatedCredential, GraphError> {
+        let url = format!("{}/{}/federatedIdentityCredentials", self.base, app.path());
+        let body = serde_json::to_vec(c)
+            .map_err(|e| GraphError::new(GraphErrorKind::BadRequest, e.to_string()))?;
+        let resp = self
+            .send(reqwest::Method::POST, &url, Some(body), d)
+            .await?;
+        parse(&resp)
+    }
+
+    pub async fn update_credential(
+        &self,
+        app: &AppRef,
+        id: &str,
+        p: &CredentialPatch,
+        d: &Deadline,
+    ) -> Result<(), GraphError> {
+        let url = format!(
+            "{}/{}/federatedIdentityCredentials/{}",
+            self.base,
+            app.path(),
+            path_segment(id)
+        );
+        let body = serde_json::to_vec(p)
+            .map_err(|e| GraphError::new(GraphErrorKind::BadRequest, e.to_string()))?;
+        self.send(reqwest::Method::PATCH, &url, Some(body), d)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn delete_credential(
+        &self,
+        app: &AppRef,
+        id: &str,
+        d: &Deadline,
+    ) -> Result<(), GraphError> {
+        let url = format!(
+            "{}/{}/federatedIdentityCredentials/{}",
+            self.base,
+            app.path(),
+            path_segment(id)
+        );
+        self.send(reqwest::Method::DELETE, &url, None, d)
+            .await
+            .map(|_| ())
+    }
+
+    /// One logical request with retries. Connection failures are retried for every
+    /// method: the callers make writes idempotent (a create that already happened shows
+    /// as a name conflict with identical content and is adopted).
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+        d: &Deadline,
+    ) -> Result<Vec<u8>, GraphError> {
+        retry::run(self.backoff, d, |_| {
+            let method = method.clone();
+            let body = body.clone();
+            async move {
+                let token = match self.credential.get_token(&self.scope).await {
+                    Ok(t) => t,
+                    Err(e) => {
+                        let mut err = GraphError::new(GraphErrorKind::SignIn, e.to_string());
+                        err.code = e.method.to_string();
+                        return Attempt::Fail(err);
+                    }
+                };
+                let client_request_id = uuid::Uuid::new_v4().to_string();
+                let mut req = self
+                    .http
+                    .request(method.clone(), url)
+                    .bearer_auth(token.token.expose())
+                    .header("client-request-id", &client_request_id)
+                    .header("return-client-request-id", "true");
+                if let Some(b) = body {
+                    req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b);
+                }
+                let resp = match req.send().await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let mut err = GraphError::new(GraphErrorKind::Transport, describe(&e));
+                        err.client_request_id = Some(client_request_id);
+                        tracing::debug!(%method, error = %err.message, "Graph request failed; retrying");
+                        return Attempt::Retry { error: err, after: None };
+                    }
+                };
+                let status = resp.status();
+                let request_id = resp.headers().get("request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+                let after = retry::retry_after(resp.headers());
+                let bytes = match resp.bytes().await {
+                    Ok(b) => b.to_vec(),
+                    Err(e) => {
+                        let mut err = GraphError::new(GraphErrorKind::Transport, describe(&e));
+                        err.request_id = request_id;
+                        return Attempt::Retry { error: err, after: None };
+                    }
+                };
+                tracing::debug!(%method, status = status.as_u16(), request_id = request_id.as_deref().unwrap_or(""), "Graph request");
+                if status.is_success() {
+                    return Attempt::Done(bytes);
+                }
+                let err = odata_error(status.as_u16(), &bytes, request_id, client_request_id);
+                match status.as_u16() {
+                    429 | 503 | 504 => Attempt::Retry { error: err, after },
+                    _ => Attempt::Fail(err),
+                }
+            }
+        })
+        .await
+    }
+}
+
+fn odata_error(
+    status: u16,
+    body: &[u8],
+    request_id: Option<String>,
+    client_request_id: String,
+) -> GraphError {
+    let kind = match status {
+        404 => GraphErrorKind::NotFound,
+        409 => GraphErrorKind::Conflict,
+        429 => GraphErrorKind::Throttled,
+        403 => GraphErrorKind::Forbidden,
+        401 => GraphErrorKind::Unauthorized,
+        400..=499 => GraphErrorKind::BadRequest,
+        _ => GraphErrorKind::Server,
+    };
+    let (code, message, inner_request_id) = match serde_json::from_slice::<ODataError>(body) {
+        Ok(e) => {
+            let rid = e
+                .error
+                .inner
+                .as_ref()
+                .and_then(|i| i.get("request-id"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            (e.error.code, e.error.message, rid)
+        }
+        Err(_) => (
+            String::new(),
+            format!("HTTP {status} without an OData error body"),
+            None,
+        ),
+    };
+    GraphError {
+        kind,
+        status: Some(status),
+        code,
+        message,
+        request_id: request_id.or(inner_request_id),
+        client_request_id: Some(client_request_id),
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, GraphError> {
+    serde_json::from_slice(body).map_err(|e| {
+        GraphError::new(
+            GraphErrorKind::Server,
+            format!("unexpected Graph response: {e}"),
+        )
+    })
+}
+
+/// Percent-encodes a credential id or name for a URL path segment.
+fn path_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// Default deadline for tests and one-off calls.
+pub fn deadline(secs: u64) -> Deadline {
+    Deadline::after(
+        Duration::from_secs(secs),
+        tokio_util::sync::CancellationToken::new(),
+    )
+}

@@ -1,0 +1,366 @@
+//! Typed schemas: what Terraform shows in `providers schema`, validates configuration
+//! against, and what the codec decodes values with.
+
+use std::collections::BTreeMap;
+
+use crate::codec::Type;
+use crate::proto::tfplugin5 as pb;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    pub name: &'static str,
+    pub ty: Type,
+    pub description: String,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub write_only: bool,
+    /// A change of this attribute replaces the resource.
+    pub requires_replace: bool,
+    pub deprecated: bool,
+}
+
+impl Attribute {
+    pub fn new(name: &'static str, ty: Type) -> Attribute {
+        Attribute {
+            name,
+            ty,
+            description: String::new(),
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            write_only: false,
+            requires_replace: false,
+            deprecated: false,
+        }
+    }
+
+    pub fn string(name: &'static str) -> Attribute {
+        Attribute::new(name, Type::String)
+    }
+
+    pub fn bool(name: &'static str) -> Attribute {
+        Attribute::new(name, Type::Bool)
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    pub fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self
+    }
+
+    pub fn requires_replace(mut self) -> Self {
+        self.requires_replace = true;
+        self
+    }
+
+    /// Markdown, shown by `terraform providers schema` and checked against `docs/`.
+    pub fn describe(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    fn to_proto(&self) -> pb::schema::Attribute {
+        pb::schema::Attribute {
+            name: self.name.to_string(),
+            r#type: self.ty.to_json_bytes(),
+            description: self.description.clone(),
+            required: self.required,
+            optional: self.optional,
+            computed: self.computed,
+            sensitive: self.sensitive,
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: self.deprecated,
+            write_only: self.write_only,
+        }
+    }
+}
+
+/// A nested block with nesting mode "single" (e.g. `timeouts { ... }`): null when absent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedBlock {
+    pub type_name: &'static str,
+    pub block: Block,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Block {
+    pub description: String,
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+}
+
+impl Block {
+    pub fn new(description: impl Into<String>) -> Block {
+        Block {
+            description: description.into(),
+            ..Block::default()
+        }
+    }
+
+    pub fn attribute(mut self, a: Attribute) -> Self {
+        self.attributes.push(a);
+        self
+    }
+
+    pub fn block(mut self, type_name: &'static str, block: Block) -> Self {
+        self.blocks.push(NestedBlock { type_name, block });
+        self
+    }
+
+    /// The cty object type of values of this block.
+    pub fn object_type(&self) -> Type {
+        let mut attrs: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.to_string(), a.ty.clone()))
+            .collect();
+        for b in &self.blocks {
+            attrs.insert(b.type_name.to_string(), b.block.object_type());
+        }
+        Type::Object(attrs)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    fn to_proto(&self, version: i64) -> pb::schema::Block {
+        pb::schema::Block {
+            version,
+            attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
+            block_types: self
+                .blocks
+                .iter()
+                .map(|b| pb::schema::NestedBlock {
+                    type_name: b.type_name.to_string(),
+                    block: Some(b.block.to_proto(0)),
+                    nesting: pb::schema::nested_block::NestingMode::Single as i32,
+                    min_items: 0,
+                    max_items: 0,
+                })
+                .collect(),
+            description: self.description.clone(),
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    pub fn new(version: i64, block: Block) -> Schema {
+        Schema { version, block }
+    }
+
+    pub fn object_type(&self) -> Type {
+        self.block.object_type()
+    }
+
+    pub fn to_proto(&self) -> pb::Schema {
+        pb::Schema {
+            version: self.version,
+            block: Some(self.block.to_proto(self.version)),
+        }
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.block.get(name)
+    }
+}
+
+/// What kind of object a schema describes: top-level names forbidden by Terraform differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaKind {
+    Provider,
+    Resource,
+    DataSource,
+    EphemeralResource,
+}
+
+/// Terraform's own schema rules (terraform-plugin-sdk's `InternalValidate` and core's
+/// checks), so a broken schema fails a unit test rather than a user's `terraform init`.
+pub fn check_schema(kind: SchemaKind, schema: &Schema) -> Vec<String> {
+    let mut problems = Vec::new();
+    check_block(kind, &schema.block, "", true, &mut problems);
+    problems
+}
+
+fn check_block(
+    kind: SchemaKind,
+    block: &Block,
+    prefix: &str,
+    top: bool,
+    problems: &mut Vec<String>,
+) {
+    const RESERVED_RESOURCE: &[&str] = &[
+        "connection",
+        "count",
+        "depends_on",
+        "lifecycle",
+        "provider",
+        "provisioner",
+        "for_each",
+    ];
+    const RESERVED_PROVIDER: &[&str] = &["alias", "version"];
+    let mut seen = std::collections::BTreeSet::new();
+    let names = block
+        .attributes
+        .iter()
+        .map(|a| a.name)
+        .chain(block.blocks.iter().map(|b| b.type_name));
+    for name in names {
+        if !seen.insert(name) {
+            problems.push(format!("{prefix}{name}: defined twice"));
+        }
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            problems.push(format!("{prefix}{name}: names must match ^[a-z0-9_]+$"));
+        }
+        if top {
+            let reserved = match kind {
+                SchemaKind::Provider => RESERVED_PROVIDER,
+                _ => RESERVED_RESOURCE,
+            };
+            if reserved.contains(&name) {
+                problems.push(format!("{prefix}{name}: reserved by Terraform"));
+            }
+        }
+    }
+    if top && kind == SchemaKind::Resource && block.get("id").is_some_and(|a| !a.computed) {
+        problems.push("id: must be computed".to_string());
+    }
+    for a in &block.attributes {
+        let p = format!("{prefix}{}", a.name);
+        if !(a.required || a.optional || a.computed) {
+            problems.push(format!(
+                "{p}: one of required, optional, computed must be set"
+            ));
+        }
+        if a.required && (a.optional || a.computed) {
+            problems.push(format!("{p}: required cannot be optional or computed"));
+        }
+        if a.write_only && (a.computed || a.required && kind != SchemaKind::Resource) {
+            problems.push(format!("{p}: write-only attributes cannot be computed"));
+        }
+        if a.write_only && kind != SchemaKind::Resource {
+            problems.push(format!(
+                "{p}: write-only attributes exist only in resources"
+            ));
+        }
+        if a.requires_replace && kind != SchemaKind::Resource {
+            problems.push(format!("{p}: requires_replace only applies to resources"));
+        }
+        if a.requires_replace && !(a.required || a.optional) {
+            problems.push(format!(
+                "{p}: requires_replace on a computed-only attribute has no effect"
+            ));
+        }
+        if a.description.trim().is_empty() {
+            problems.push(format!("{p}: needs a description"));
+        }
+    }
+    for b in &block.blocks {
+        check_block(
+            kind,
+            &b.block,
+            &format!("{prefix}{}.", b.type_name),
+            false,
+            problems,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_catch_broken_schemas() {
+        let bad = Schema::new(
+            0,
+            Block::new("x")
+                .attribute(Attribute::string("count").optional().describe("d"))
+                .attribute(
+                    Attribute::string("Name")
+                        .required()
+                        .computed()
+                        .describe("d"),
+                )
+                .attribute(Attribute::string("id").optional().describe("d"))
+                .attribute(Attribute::string("nothing"))
+                .attribute(
+                    Attribute::string("out")
+                        .computed()
+                        .requires_replace()
+                        .describe("d"),
+                ),
+        );
+        let problems = check_schema(SchemaKind::Resource, &bad);
+        for want in [
+            "count: reserved",
+            "Name: names must match",
+            "Name: required cannot",
+            "id: must be computed",
+            "nothing: one of",
+            "nothing: needs a description",
+            "out: requires_replace",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(want)),
+                "missing {want:?} in {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn object_type_includes_blocks() {
+        let s = Schema::new(
+            0,
+            Block::new("x")
+                .attribute(Attribute::string("a").optional().describe("d"))
+                .block(
+                    "timeouts",
+                    Block::new("t").attribute(Attribute::string("create").optional().describe("d")),
+                ),
+        );
+        let t = s.object_type();
+        let Type::Object(attrs) = t else {
+            panic!("object expected")
+        };
+        assert!(attrs.contains_key("a"));
+        assert_eq!(
+            attrs.get("timeouts"),
+            Some(&Type::object([("create", Type::String)]))
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! `entra_mi_access_token`, as a data source and as an ephemeral resource (SPEC §4): the
+//! app's access token obtained through the managed identity's federated trust.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::client::EntraClient;
+use super::values::{get_str, get_strings, input_list, input_str};
+use crate::codec::{Type, Value};
+use crate::entra::diagnose::FicView;
+use crate::entra::exchange::{ExchangeRequest, FicLookup};
+use crate::entra::graph::AppRef;
+use crate::entra::managed_identity::Identity;
+use crate::entra::retry::Deadline;
+use crate::entra::{jwt, AccessToken};
+use crate::framework::{
+    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, EphemeralResource, Opened, Schema,
+};
+use crate::rules::{self, token};
+
+pub const TYPE_NAME: &str = "entra_mi_access_token";
+
+/// The claims exposed in `claims`: identifying, never secret.
+const CLAIMS: &[&str] = &["aud", "iss", "tid", "oid", "appid", "azp", "roles", "exp"];
+
+pub fn schema(ephemeral: bool) -> Schema {
+    let what = if ephemeral {
+        "The app's access token obtained through the managed identity's federated trust (managed identity token -> client assertion -> app token). As an ephemeral resource (Terraform >= 1.10) the token is never written to state or plan files: prefer this over the data source."
+    } else {
+        "The app's access token obtained through the managed identity's federated trust (managed identity token -> client assertion -> app token). **The data source stores the token in the state file**; prefer the ephemeral resource of the same name (Terraform >= 1.10)."
+    };
+    Schema::new(
+        0,
+        Block::new(what)
+            .attribute(Attribute::string("client_id").required().describe("The application (client) id (GUID) of the app that trusts the managed identity."))
+            .attribute(Attribute::string("tenant_id").optional().describe("The resource tenant (GUID or domain name); may differ from the home tenant for multi-tenant apps. Defaults to the provider's `tenant_id`."))
+            .attribute(Attribute::new("scopes", Type::list(Type::String)).required().describe("At least one scope, each `{resource}/.default` (the client credentials flow), e.g. `https://graph.microsoft.com/.default`."))
+            .attribute(Attribute::string("managed_identity_client_id").optional().describe("The user-assigned managed identity's client id (GUID). Defaults to the provider's `msi_client_id`."))
+            .attribute(Attribute::string("token_exchange_audience").optional().describe("The audience of the managed identity token. Defaults to the cloud's exchange audience (`api://AzureADTokenExchange` in the public cloud)."))
+            .attribute(Attribute::string("propagation_timeout").optional().describe("How long to keep retrying while a matching federated credential propagates (AADSTS70021/700211/700212/700213), as a duration like `5m`. Defaults to `5m`."))
+            .attribute(Attribute::string("access_token").computed().sensitive().describe("The app's access token."))
+            .attribute(Attribute::string("expires_on").computed().describe("When the token expires, RFC 3339."))
+            .attribute(Attribute::string("token_type").computed().describe("`Bearer`."))
+            .attribute(Attribute::new("claims", Type::map(Type::String)).computed().describe("The token's non-secret claims: `aud`, `iss`, `tid`, `oid`, `appid`, `azp`, `roles` (comma-joined) and `exp`.")),
+    )
+}
+
+fn validate(config: &Value, ctx: &Ctx) -> Diagnostics {
+    let cloud = ctx
+        .provider::<EntraClient>()
+        .filter(|c| c.settings.get("environment").is_some())
+        .map(|c| c.cloud());
+    let cfg = token::Config {
+        client_id: input_str(config, "client_id"),
+        tenant_id: input_str(config, "tenant_id"),
+        scopes: input_list(config, "scopes"),
+        managed_identity_client_id: input_str(config, "managed_identity_client_id"),
+        token_exchange_audience: input_str(config, "token_exchange_audience"),
+        cloud,
+    };
+    let mut d = Diagnostics::from(token::check_config(&cfg));
+    if let Some(Err(e)) = get_str(config, "propagation_timeout").map(rules::duration::parse) {
+        d.error_at(
+            AttrPath::attr("propagation_timeout"),
+            "propagation_timeout must be a duration",
+            e,
+        );
+    }
+    d
+}
+
+/// Graph-side lookup of the app's credentials, through the provider's sign-in.
+struct GraphLookup(Arc<EntraClient>);
+
+#[async_trait]
+impl FicLookup for GraphLookup {
+    async fn credentials(&self, client_id: &str) -> Result<Vec<FicView>, String> {
+        let g = self.0.graph().await?;
+        let d = Deadline::after(
+            Duration::from_secs(30),
+            tokio_util::sync::CancellationToken::new(),
+        );
+        let list = g
+            .list_credentials(&AppRef::ClientId(client_id.to_string()), &d)
+            .await
+            .map_err(|e| e.meaning())?;
+        Ok(list
+            .into_iter()
+            .map(|c| FicView {
+                name: c.name,
+                issuer: c.issuer,
+                subject: c.subject,
+                audiences: c.audiences,
+            })
+            .collect())
+    }
+}
+
+/// Runs the exchange for a configuration and returns the full object.
+async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
+    let client = ctx.provider::<EntraClient>().ok_or_else(|| {
+        Diagnostics::from_error(
+            "The provider is not configured",
+            "Configure the entra provider.",
+        )
+    })?;
+    let client_id = get_str(config, "client_id").unwrap_or_default().to_string();
+    let tenant = get_str(config, "tenant_id").map(str::to_string).or_else(|| client.tenant()).ok_or_else(|| {
+        Diagnostics::from_error(
+            "No tenant for the token exchange",
+            "Set tenant_id on the data source, or the provider's `tenant_id` (or ARM_TENANT_ID / AZURE_TENANT_ID).",
+        )
+    })?;
+    let identity = match get_str(config, "managed_identity_client_id")
+        .or(client.settings.get("msi_client_id"))
+    {
+        Some(id) => Identity::ClientId(id.to_string()),
+        None => Identity::Default,
+    };
+    let propagation_timeout = get_str(config, "propagation_timeout")
+        .and_then(|s| rules::duration::parse(s).ok())
+        .unwrap_or(Duration::from_secs(300));
+    let req = ExchangeRequest {
+        authority_host: client.settings.authority_host(),
+        tenant,
+        client_id,
+        scopes: get_strings(config, "scopes"),
+        identity,
+        exchange_audience: get_str(config, "token_exchange_audience")
+            .map(str::to_string)
+            .unwrap_or_else(|| client.cloud().token_exchange_audience().to_string()),
+        propagation_timeout,
+        cancel: ctx.cancel.clone(),
+    };
+    let lookup = GraphLookup(client.clone());
+    let token = client
+        .exchange
+        .access_token(&req, Some(&lookup))
+        .await
+        .map_err(|e| Diagnostics::from_error("Cannot obtain the access token through the managed identity's federated credential", e))?;
+    Ok(with_token(config, &token))
+}
+
+fn with_token(config: &Value, token: &AccessToken) -> Value {
+    let mut m = match config {
+        Value::Object(m) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    let claims = jwt::claims(token.token.expose()).unwrap_or_default();
+    let claim_map: BTreeMap<String, Value> = CLAIMS
+        .iter()
+        .filter_map(|k| jwt::claim_text(&claims, k).map(|v| (k.to_string(), Value::string(v))))
+        .collect();
+    let expires = token
+        .expires_on
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    m.insert("access_token".into(), Value::string(token.token.expose()));
+    m.insert("expires_on".into(), Value::string(expires));
+    m.insert("token_type".into(), Value::string("Bearer"));
+    m.insert("claims".into(), Value::Map(claim_map));
+    Value::Object(m)
+}
+
+pub struct AccessTokenDataSource;
+
+#[async_trait]
+impl DataSource for AccessTokenDataSource {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema(false)
+    }
+
+    fn validate(&self, config: &Value, ctx: &Ctx) -> Diagnostics {
+        validate(config, ctx)
+    }
+
+    async fn read(&self, config: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {
+        match obtain(config, ctx).await {
+            Ok(v) => (Some(v), Diagnostics::new()),
+            Err(d) => (None, d),
+        }
+    }
+}
+
+pub struct AccessTokenEphemeral;
+
+#[async_trait]
+impl EphemeralResource for AccessTokenEphemeral {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema(true)
+    }
+
+    fn validate(&self, config: &Value, ctx: &Ctx) -> Diagnostics {
+        validate(config, ctx)
+    }
+
+    async fn open(&self, config: &Value, ctx: &Ctx) -> (Option<Opened>, Diagnostics) {
+        match obtain(config, ctx).await {
+            Ok(result) => (
+                Some(Opened {
+                    result,
+                    renew_at: None,
+                    private: Vec::new(),
+                }),
+                Diagnostics::new(),
+            ),
+            Err(d) => (None, d),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::schema::{check_schema, SchemaKind};
+
+    #[test]
+    fn schemas_follow_terraform_rules() {
+        assert_eq!(
+            check_schema(SchemaKind::DataSource, &schema(false)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check_schema(SchemaKind::EphemeralResource, &schema(true)),
+            Vec::<String>::new()
+        );
+        assert!(schema(true)
+            .attribute("access_token")
+            .is_some_and(|a| a.sensitive && a.computed));
+    }
+}
