@@ -153,17 +153,29 @@ pub struct HclogLayer {
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        *metadata.level() <= self.max_level
+        wanted(metadata, self.max_level)
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        if *event.metadata().level() > self.max_level {
+        if !wanted(event.metadata(), self.max_level) {
             return;
         }
         let line = format_line(event);
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
     }
+}
+
+/// Our own events at the configured level; libraries (hyper, h2, rustls) only from
+/// warnings up, or their frame-level traces would drown Terraform's log.
+fn wanted(metadata: &tracing::Metadata<'_>, max_level: Level) -> bool {
+    let ours = metadata.target().starts_with("terraform_provider_entra");
+    let level = if ours {
+        max_level
+    } else {
+        max_level.min(Level::WARN)
+    };
+    *metadata.level() <= level
 }
 
 fn format_line(event: &Event<'_>) -> String {

@@ -135,15 +135,14 @@ pub fn check_config(c: &Config) -> Vec<Finding> {
         }
         if let Input::Known(subject) = c.subject {
             if is_entra_issuer(issuer) && !guid::is_guid(subject) {
-                out.push(Finding::error(
-                    "subject",
-                    "subject.guid_for_entra_issuer",
-                    "with an Entra issuer the subject must be a GUID",
-                    format!(
-                        "Got {}. Tokens issued by Entra carry the principal's object id as subject, so a non-GUID subject can never match (AADSTS700213).",
-                        quote(subject)
-                    ),
-                ));
+                out.push(subject_not_guid(subject));
+            }
+        }
+    } else if c.issuer.is_null() {
+        // The issuer defaults to Entra's.
+        if let Input::Known(subject) = c.subject {
+            if !guid::is_guid(subject) {
+                out.push(subject_not_guid(subject));
             }
         }
     }
@@ -214,6 +213,18 @@ pub fn check_exchange_audience(aud: &str, cloud: Option<Cloud>) -> Option<Findin
             ),
         )
     })
+}
+
+fn subject_not_guid(subject: &str) -> Finding {
+    Finding::error(
+        "subject",
+        "subject.guid_for_entra_issuer",
+        "with an Entra issuer the subject must be a GUID",
+        format!(
+            "Got {}. Tokens issued by Entra carry the principal's object id as subject, so a non-GUID subject can never match (AADSTS700213). Set issuer for another token issuer.",
+            quote(subject)
+        ),
+    )
 }
 
 fn check_guid_attr(attribute: &'static str, value: &str, what: &str) -> Option<Finding> {
