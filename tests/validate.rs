@@ -99,7 +99,7 @@ fn valid_configurations_of_every_type_pass() {
     let configs = [
         fic_with("", ""),
         fic_with("", &format!("  issuer = \"{ISSUER}\"\n  audiences = [\"api://AzureADTokenExchange\"]\n  description = \"ok\"\n  timeouts {{\n    create = \"20m\"\n  }}")),
-        fic(&format!("  application_client_id = \"c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02\"\n  name = \"github-main\"\n  issuer = \"https://token.actions.githubusercontent.com\"\n  subject = \"repo:entra-mi/demo:ref:refs/heads/main\"")),
+        fic("  application_client_id = \"c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02\"\n  name = \"github-main\"\n  issuer = \"https://token.actions.githubusercontent.com\"\n  subject = \"repo:entra-mi/demo:ref:refs/heads/main\""),
         token_with("data", "", "  tenant_id = \"contoso.onmicrosoft.com\""),
         token_with("ephemeral", "", "  managed_identity_client_id = \"d0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1\"\n  propagation_timeout = \"2m\""),
         provider_with("  environment = \"usgovernment\"\n  graph_endpoint = \"http://127.0.0.1:9999\"\n  tenant_id = \"6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01\""),
