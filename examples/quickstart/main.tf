@@ -54,11 +54,13 @@ data "entra_mi_access_token" "workload" {
 
 # 2b. The same as an ephemeral resource: never written to state or plan files. Here it signs
 # a second provider block in to Graph as the workload app itself...
+#
+# Ephemeral resources are opened during plan as well, so its client_id comes from the
+# credential: unknown until the credential exists, which defers the token (and the aliased
+# provider) to apply on the first run.
 ephemeral "entra_mi_access_token" "workload" {
-  client_id = local.workload_client_id
+  client_id = entra_mi_federated_credential.deploy.application_client_id
   scopes    = [local.graph_scope]
-
-  depends_on = [entra_mi_federated_credential.deploy]
 }
 
 provider "entra" {
@@ -86,10 +88,6 @@ output "issuer" {
 }
 
 output "token_claims" {
-  description = "The non-secret claims of the workload app's token."
-  value       = data.entra_mi_access_token.workload.claims
-}
-
-output "token_expires_on" {
-  value = data.entra_mi_access_token.workload.expires_on
+  description = "The workload app's token, obtained through the managed identity's federated trust: its stable, non-secret claims (the expiry changes on every read, so it is left out to keep the second plan empty)."
+  value       = { for k, v in data.entra_mi_access_token.workload.claims : k => v if k != "exp" }
 }

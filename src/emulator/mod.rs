@@ -1,2 +1,129 @@
 //! `entra-emulator`: a local stand-in for Entra sign-in, Microsoft Graph's federated
-//! identity credential API and the managed identity endpoints.
+//! identity credential API and the managed identity endpoints, faithful to the real
+//! services' rules (shared with the provider through [`crate::rules`]) and errors, with
+//! fault injection for testing resilience.
+
+pub mod cli;
+pub mod errors;
+pub mod faults;
+pub mod keys;
+pub mod routes;
+pub mod seed;
+pub mod server;
+pub mod state;
+pub mod tokens;
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use faults::Faults;
+pub use seed::Seed;
+
+/// Everything the emulator can be told at start.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    pub seed: Seed,
+    pub faults: Faults,
+    /// A new credential answers AADSTS70021 at exchange for this long.
+    pub fic_propagation_delay: Duration,
+    /// The value App Service's `X-IDENTITY-HEADER` must carry (`IDENTITY_HEADER`).
+    pub identity_header: String,
+    /// The bearer token the GitHub-like OIDC request endpoint expects.
+    pub github_request_token: String,
+    pub port: u16,
+    /// Log one line per request to stderr.
+    pub log_requests: bool,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            seed: Seed::default_seed(),
+            faults: Faults::default(),
+            fic_propagation_delay: Duration::ZERO,
+            identity_header: "emulator-identity-header".into(),
+            github_request_token: "emulator-request-token".into(),
+            port: 0,
+            log_requests: false,
+        }
+    }
+}
+
+/// State shared by every request.
+pub struct Shared {
+    state: Mutex<state::State>,
+    pub signer: tokens::Signer,
+    pub faults: Faults,
+    pub dice: Mutex<faults::Dice>,
+    pub fic_propagation_delay: Duration,
+    pub identity_header: String,
+    pub github_request_token: String,
+    pub base_url: String,
+    pub log_requests: bool,
+}
+
+impl Shared {
+    /// The directory, even if a handler panicked while holding it (the data stays usable).
+    pub fn lock(&self) -> MutexGuard<'_, state::State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    pub url: String,
+    shutdown: CancellationToken,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Binds 127.0.0.1 and serves in the current tokio runtime.
+    pub async fn start(config: EmulatorConfig) -> Result<Emulator, String> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", config.port))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let url = format!("http://{addr}");
+        let shared = std::sync::Arc::new(Shared {
+            state: Mutex::new(state::State::new(config.seed.clone())),
+            signer: tokens::Signer::new()?,
+            dice: Mutex::new(faults::Dice::new(config.faults.rng_seed)),
+            faults: config.faults.clone(),
+            fic_propagation_delay: config.fic_propagation_delay,
+            identity_header: config.identity_header.clone(),
+            github_request_token: config.github_request_token.clone(),
+            base_url: url.clone(),
+            log_requests: config.log_requests,
+        });
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(server::serve(listener, shared, shutdown.clone()));
+        Ok(Emulator {
+            url,
+            shutdown,
+            task: Some(task),
+        })
+    }
+
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
+    /// Resolves when the server has stopped (after [`Emulator::stop_handle`] fires).
+    pub fn stop_handle(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

@@ -1,0 +1,156 @@
+//! The `entra-emulator` command line (SPEC §5 plus the fault flags).
+
+use std::time::Duration;
+
+use super::{EmulatorConfig, Faults, Seed};
+
+pub const USAGE: &str = "entra-emulator: a local Entra ID sign-in, Microsoft Graph and managed identity endpoint
+
+Usage: entra-emulator [--port N] [--seed FILE] [options]
+       entra-emulator --print-default-seed
+
+  --port N                     listen on 127.0.0.1:N (0 = any free port; default 0)
+  --seed FILE                  tenants, applications and identities (JSON; default: built-in)
+  --print-default-seed         print the built-in seed and exit
+  --throttle-rate P            answer Graph requests 429 + Retry-After with probability P
+  --error-rate P               answer Graph requests 503 with probability P
+  --drop-rate P                close Graph connections without an answer with probability P
+                               (writes are sometimes applied first)
+  --replication-lag S          a new credential answers 404 to reads for S seconds
+  --latency-ms N               add N ms to every answer
+  --fic-propagation-delay S    a new credential answers AADSTS70021 at exchange for S seconds
+  --rng-seed N                 make fault decisions repeatable
+  --identity-header VALUE      App Service X-IDENTITY-HEADER value (default emulator-identity-header)
+  --quiet                      do not log requests to stderr
+";
+
+pub enum Command {
+    Serve(EmulatorConfig),
+    PrintDefaultSeed,
+    Help,
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut c = EmulatorConfig {
+        log_requests: true,
+        ..EmulatorConfig::default()
+    };
+    let mut faults = Faults::default();
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        let rate = |name: &str, v: String| -> Result<f64, String> {
+            v.parse::<f64>()
+                .ok()
+                .filter(|p| (0.0..=1.0).contains(p))
+                .ok_or_else(|| format!("{name} must be a probability between 0 and 1, got {v:?}"))
+        };
+        let secs = |name: &str, v: String| -> Result<Duration, String> {
+            v.parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| format!("{name} must be seconds, got {v:?}"))
+        };
+        match flag.as_str() {
+            "--port" => {
+                c.port = value("--port")?
+                    .parse()
+                    .map_err(|_| "--port must be a port number".to_string())?
+            }
+            "--seed" => {
+                let path = value("--seed")?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read seed {path}: {e}"))?;
+                c.seed = Seed::parse(&text)?;
+            }
+            "--print-default-seed" => return Ok(Command::PrintDefaultSeed),
+            "--help" | "-h" => return Ok(Command::Help),
+            "--throttle-rate" => {
+                faults.throttle_rate = rate("--throttle-rate", value("--throttle-rate")?)?
+            }
+            "--error-rate" => faults.error_rate = rate("--error-rate", value("--error-rate")?)?,
+            "--drop-rate" => faults.drop_rate = rate("--drop-rate", value("--drop-rate")?)?,
+            "--replication-lag" => {
+                faults.replication_lag = secs("--replication-lag", value("--replication-lag")?)?
+            }
+            "--latency-ms" => {
+                faults.latency = Duration::from_millis(
+                    value("--latency-ms")?
+                        .parse()
+                        .map_err(|_| "--latency-ms must be milliseconds".to_string())?,
+                )
+            }
+            "--fic-propagation-delay" => {
+                c.fic_propagation_delay =
+                    secs("--fic-propagation-delay", value("--fic-propagation-delay")?)?
+            }
+            "--rng-seed" => {
+                faults.rng_seed = Some(
+                    value("--rng-seed")?
+                        .parse()
+                        .map_err(|_| "--rng-seed must be a number".to_string())?,
+                )
+            }
+            "--identity-header" => c.identity_header = value("--identity-header")?,
+            "--quiet" => c.log_requests = false,
+            other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+        }
+    }
+    if faults.throttle_rate + faults.error_rate + faults.drop_rate > 1.0 {
+        return Err("--throttle-rate + --error-rate + --drop-rate must not exceed 1".into());
+    }
+    c.faults = faults;
+    Ok(Command::Serve(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn flags() {
+        let Ok(Command::Serve(c)) = parse(args(&[
+            "--port",
+            "0",
+            "--throttle-rate",
+            "0.3",
+            "--error-rate=0.1",
+            "--replication-lag",
+            "3",
+            "--latency-ms",
+            "50",
+            "--rng-seed",
+            "7",
+            "--fic-propagation-delay",
+            "5",
+        ])) else {
+            panic!("parse failed")
+        };
+        assert_eq!(c.faults.throttle_rate, 0.3);
+        assert_eq!(c.faults.error_rate, 0.1);
+        assert_eq!(c.faults.replication_lag, Duration::from_secs(3));
+        assert_eq!(c.faults.latency, Duration::from_millis(50));
+        assert_eq!(c.faults.rng_seed, Some(7));
+        assert_eq!(c.fic_propagation_delay, Duration::from_secs(5));
+        assert!(parse(args(&["--throttle-rate", "2"])).is_err());
+        assert!(parse(args(&["--bogus"])).is_err());
+        assert!(matches!(
+            parse(args(&["--print-default-seed"])),
+            Ok(Command::PrintDefaultSeed)
+        ));
+    }
+}

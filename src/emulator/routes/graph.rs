@@ -1,0 +1,422 @@
+//! Microsoft Graph v1.0/beta: applications and their federated identity credentials,
+//! with Graph's rules (shared with the provider through `crate::rules`), its errors and
+//! its permissions.
+
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::super::errors::odata;
+use super::super::seed::Application;
+use super::super::state::{Fic, StoredFic};
+use super::super::tokens::now;
+use super::super::Shared;
+use super::token::{GRAPH_APP_ID, GRAPH_RESOURCE};
+use super::Req;
+use crate::rules::{fic, Severity};
+
+const WRITE: &str = "Application.ReadWrite.All";
+const READS: [&str; 3] = [
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Directory.Read.All",
+];
+
+fn err(req: &Req, status: StatusCode, code: &str, message: &str) -> Response {
+    odata(
+        status,
+        code,
+        message,
+        &req.request_id,
+        &req.client_request_id,
+    )
+}
+
+fn not_found(req: &Req, what: &str) -> Response {
+    err(req, StatusCode::NOT_FOUND, "Request_ResourceNotFound", &format!("Resource '{what}' does not exist or one of its queried reference-property objects are not present."))
+}
+
+enum AppKey {
+    ObjectId(String),
+    ClientId(String),
+}
+
+/// Splits `/v1.0/applications/{id}/…` or `/v1.0/applications(appId='…')/…`.
+fn parse(segs: &[&str]) -> Option<(Option<AppKey>, Vec<String>)> {
+    match segs {
+        [_, "applications"] => Some((None, vec![])),
+        [_, "applications", id, rest @ ..] => Some((
+            Some(AppKey::ObjectId(id.to_string())),
+            rest.iter().map(|s| s.to_string()).collect(),
+        )),
+        [_, first, rest @ ..] if first.starts_with("applications(") => {
+            let inner = first.strip_prefix("applications(")?.strip_suffix(')')?;
+            let value = inner.strip_prefix("appId=")?.trim_matches('\'');
+            Some((
+                Some(AppKey::ClientId(value.to_string())),
+                rest.iter().map(|s| s.to_string()).collect(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+pub fn handle(shared: &Shared, req: &Req) -> Response {
+    let segs = req.segments();
+    let Some((key, rest)) = parse(&segs) else {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!(
+                "Resource not found for the segment '{}'.",
+                segs.get(1).unwrap_or(&"")
+            ),
+        );
+    };
+    let needs_write = req.method != Method::GET;
+    let caller = match authorize(shared, req, needs_write) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let version = segs.first().copied().unwrap_or("v1.0");
+    let ctx_base = format!("https://graph.microsoft.com/{version}/$metadata");
+
+    let Some(key) = key else {
+        // GET /applications?$filter=appId eq '…'
+        let state = shared.lock();
+        let filter = req.query("$filter").unwrap_or("");
+        let wanted = filter.split('\'').nth(1).unwrap_or("");
+        let apps: Vec<Value> = state
+            .seed
+            .tenants
+            .iter()
+            .filter(|t| t.id.eq_ignore_ascii_case(&caller))
+            .flat_map(|t| t.applications.iter())
+            .filter(|a| filter.is_empty() || a.client_id.eq_ignore_ascii_case(wanted))
+            .map(app_json)
+            .collect();
+        return Json(json!({"@odata.context": format!("{ctx_base}#applications"), "value": apps}))
+            .into_response();
+    };
+
+    let mut state = shared.lock();
+    let found = match &key {
+        AppKey::ObjectId(id) => state.app_by_object_id(id),
+        AppKey::ClientId(id) => state.app_by_client_id(id),
+    };
+    let app = match found {
+        Some((t, a)) if t.id.eq_ignore_ascii_case(&caller) => a.clone(),
+        _ => {
+            let id = match &key {
+                AppKey::ObjectId(id) | AppKey::ClientId(id) => id.clone(),
+            };
+            return not_found(req, &id);
+        }
+    };
+    let lag = shared.faults.replication_lag;
+    match (req.method.clone(), rest.as_slice()) {
+        (Method::GET, []) => {
+            let mut v = app_json(&app);
+            v["@odata.context"] = json!(format!("{ctx_base}#applications/$entity"));
+            Json(v).into_response()
+        }
+        (Method::GET, [c]) if c == "federatedIdentityCredentials" => {
+            let filter = req.query("$filter").unwrap_or("");
+            let wanted = filter.split('\'').nth(1).unwrap_or("");
+            let list: Vec<Value> = state
+                .visible(&app.object_id, lag)
+                .iter()
+                .filter(|f| {
+                    if filter.starts_with("name eq") {
+                        f.name == wanted
+                    } else if filter.starts_with("subject eq") {
+                        f.subject == wanted
+                    } else {
+                        true
+                    }
+                })
+                .map(fic_json)
+                .collect();
+            Json(json!({"@odata.context": format!("{ctx_base}#applications('{}')/federatedIdentityCredentials", app.object_id), "value": list})).into_response()
+        }
+        (Method::POST, [c]) if c == "federatedIdentityCredentials" => create(req, &mut state, &app),
+        (method, [c, id]) if c == "federatedIdentityCredentials" => {
+            let all = state.creds_of(&app.object_id);
+            let Some(pos) = all
+                .iter()
+                .position(|s| s.fic.id.eq_ignore_ascii_case(id) || s.fic.name == *id)
+            else {
+                return err(
+                    req,
+                    StatusCode::NOT_FOUND,
+                    "Request_ResourceNotFound",
+                    &format!("FederatedIdentityCredential with name {id} not found."),
+                );
+            };
+            let lagging = all.get(pos).is_some_and(|s| s.created.elapsed() < lag);
+            match method {
+                Method::GET if lagging => err(
+                    req,
+                    StatusCode::NOT_FOUND,
+                    "Request_ResourceNotFound",
+                    &format!("FederatedIdentityCredential with name {id} not found."),
+                ),
+                Method::GET => {
+                    let mut v = all
+                        .get(pos)
+                        .map(|s| fic_json(&s.fic))
+                        .unwrap_or(Value::Null);
+                    v["@odata.context"] = json!(format!(
+                        "{ctx_base}#applications('{}')/federatedIdentityCredentials/$entity",
+                        app.object_id
+                    ));
+                    Json(v).into_response()
+                }
+                Method::PATCH => patch(req, &mut state, &app, pos),
+                Method::DELETE => {
+                    state.creds_mut(&app.object_id).remove(pos);
+                    StatusCode::NO_CONTENT.into_response()
+                }
+                _ => err(
+                    req,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "Request_BadRequest",
+                    "Method not allowed.",
+                ),
+            }
+        }
+        _ => err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Unsupported segment.",
+        ),
+    }
+}
+
+/// The caller's tenant, when its token may do this.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response> {
+    let unauthorized = |m: &str| {
+        err(
+            req,
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            m,
+        )
+    };
+    let token = req
+        .header("Authorization")
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .ok_or_else(|| unauthorized("Access token is empty."))?;
+    let claims = shared
+        .signer
+        .verify_signature(token)
+        .map_err(|_| unauthorized("Access token validation failure. Invalid signature."))?;
+    let text = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    if claims.get("exp").and_then(Value::as_i64).unwrap_or(0) < now() {
+        return Err(unauthorized(
+            "Lifetime validation failed, the token is expired.",
+        ));
+    }
+    let aud = text("aud");
+    if aud != GRAPH_RESOURCE && aud != GRAPH_APP_ID && aud != format!("{GRAPH_RESOURCE}/") {
+        return Err(unauthorized(
+            "Access token validation failure. Invalid audience.",
+        ));
+    }
+    let roles: Vec<String> = claims
+        .get("roles")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let allowed = if write {
+        roles.iter().any(|r| r == WRITE)
+    } else {
+        roles.iter().any(|r| READS.contains(&r.as_str()))
+    };
+    if !allowed {
+        return Err(err(
+            req,
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ));
+    }
+    Ok(text("tid"))
+}
+
+#[derive(Deserialize)]
+struct Body {
+    name: Option<String>,
+    issuer: Option<String>,
+    subject: Option<String>,
+    audiences: Option<Vec<String>>,
+    description: Option<Option<String>>,
+}
+
+fn graph_rule_error(req: &Req, f: &Fic) -> Option<Response> {
+    let findings = fic::graph_rules(&fic::Credential {
+        name: &f.name,
+        issuer: &f.issuer,
+        subject: &f.subject,
+        audiences: &f.audiences,
+        description: f.description.as_deref(),
+    });
+    let first = findings
+        .into_iter()
+        .find(|x| x.graph_enforced && x.severity == Severity::Error)?;
+    let message = match first.rule {
+        "audiences.exactly_one" => "Federated identity credentials must have exactly one audience.".to_string(),
+        _ => format!("Invalid value specified for property '{}' of resource 'FederatedIdentityCredential': {}.", first.attribute, first.summary),
+    };
+    Some(err(
+        req,
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        &message,
+    ))
+}
+
+fn duplicate_issuer_subject(req: &Req, others: &[StoredFic], f: &Fic) -> Option<Response> {
+    others.iter().find(|s| s.fic.id != f.id && s.fic.issuer == f.issuer && s.fic.subject == f.subject).map(|_| {
+        err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidFederatedIdentityCredentialValue",
+            &format!(
+                "The combination of issuer and subject must be unique for the application. Issuer {} and Subject: {} already exist. paramName: FederatedIdentityCredential.Subject, paramValue: {}, objectType: Microsoft.Online.DirectoryServices.Application",
+                f.issuer, f.subject, f.subject
+            ),
+        )
+    })
+}
+
+fn create(req: &Req, state: &mut super::super::state::State, app: &Application) -> Response {
+    let body: Body = match serde_json::from_slice(&req.body) {
+        Ok(b) => b,
+        Err(e) => {
+            return err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Unable to read JSON request payload: {e}"),
+            )
+        }
+    };
+    let f = Fic {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: body.name.unwrap_or_default(),
+        issuer: body.issuer.unwrap_or_default(),
+        subject: body.subject.unwrap_or_default(),
+        audiences: body.audiences.unwrap_or_default(),
+        description: body.description.flatten(),
+    };
+    if let Some(r) = graph_rule_error(req, &f) {
+        return r;
+    }
+    let existing = state.creds_of(&app.object_id);
+    if existing.iter().any(|s| s.fic.name == f.name) {
+        return err(
+            req,
+            StatusCode::CONFLICT,
+            "Request_MultipleObjectsWithSameKeyValue",
+            &format!(
+                "FederatedIdentityCredential with name {} already exists.",
+                f.name
+            ),
+        );
+    }
+    if let Some(r) = duplicate_issuer_subject(req, existing, &f) {
+        return r;
+    }
+    if existing.len() >= fic::MAX_PER_APPLICATION {
+        return err(req, StatusCode::BAD_REQUEST, "Request_BadRequest", &format!("The application already has the maximum number of federated identity credentials ({}).", fic::MAX_PER_APPLICATION));
+    }
+    let mut v = fic_json(&f);
+    v["@odata.context"] = json!(format!("https://graph.microsoft.com/v1.0/$metadata#applications('{}')/federatedIdentityCredentials/$entity", app.object_id));
+    state.creds_mut(&app.object_id).push(StoredFic {
+        fic: f,
+        created: std::time::Instant::now(),
+    });
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+fn patch(
+    req: &Req,
+    state: &mut super::super::state::State,
+    app: &Application,
+    pos: usize,
+) -> Response {
+    let body: Body = match serde_json::from_slice(&req.body) {
+        Ok(b) => b,
+        Err(e) => {
+            return err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Unable to read JSON request payload: {e}"),
+            )
+        }
+    };
+    let Some(current) = state
+        .creds_of(&app.object_id)
+        .get(pos)
+        .map(|s| s.fic.clone())
+    else {
+        return not_found(req, "federatedIdentityCredential");
+    };
+    if body.name.as_ref().is_some_and(|n| *n != current.name) {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "Request_BadRequest",
+            "Property 'name' is read-only and cannot be changed.",
+        );
+    }
+    let updated = Fic {
+        id: current.id.clone(),
+        name: current.name.clone(),
+        issuer: body.issuer.unwrap_or(current.issuer),
+        subject: body.subject.unwrap_or(current.subject),
+        audiences: body.audiences.unwrap_or(current.audiences),
+        description: match body.description {
+            Some(d) => d,
+            None => current.description,
+        },
+    };
+    if let Some(r) = graph_rule_error(req, &updated) {
+        return r;
+    }
+    if let Some(r) = duplicate_issuer_subject(req, state.creds_of(&app.object_id), &updated) {
+        return r;
+    }
+    if let Some(slot) = state.creds_mut(&app.object_id).get_mut(pos) {
+        slot.fic = updated;
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn app_json(a: &Application) -> Value {
+    json!({"id": a.object_id, "appId": a.client_id, "displayName": a.display_name})
+}
+
+pub fn fic_json(f: &Fic) -> Value {
+    json!({"id": f.id, "name": f.name, "issuer": f.issuer, "subject": f.subject, "audiences": f.audiences, "description": f.description})
+}

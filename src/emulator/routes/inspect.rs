@@ -1,0 +1,188 @@
+//! Outside Azure's paths: inspection for tests and benchmarks, out-of-band changes to
+//! simulate drift, and an external OIDC issuer (GitHub Actions / Kubernetes stand-in).
+
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::super::state::{Fic, StoredFic};
+use super::super::tokens::{now, Signer};
+use super::super::Shared;
+use super::graph::fic_json;
+use super::Req;
+
+/// Subject of the GitHub-like token: a workflow on main.
+pub const GITHUB_SUBJECT: &str = "repo:entra-mi/demo:ref:refs/heads/main";
+
+pub fn oidc_issuer(shared: &Shared) -> String {
+    format!("{}/_emulator/oidc", shared.base_url)
+}
+
+pub fn handle(shared: &Shared, req: &Req) -> Response {
+    let segs = req.segments();
+    match (req.method.clone(), &segs[1..]) {
+        (Method::GET, ["state"]) => state(shared),
+        (Method::GET, ["requests"]) => requests(shared),
+        (Method::POST, ["reset"]) => {
+            shared.lock().reset();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        (Method::POST, ["applications", app, "federatedIdentityCredentials"]) => {
+            oob_create(shared, req, app)
+        }
+        (Method::PATCH, ["applications", app, "federatedIdentityCredentials", id]) => {
+            oob_patch(shared, req, app, id)
+        }
+        (Method::DELETE, ["applications", app, "federatedIdentityCredentials", id]) => {
+            let mut s = shared.lock();
+            let list = s.creds_mut(app);
+            let before = list.len();
+            list.retain(|c| c.fic.id != *id && c.fic.name != *id);
+            if list.len() < before {
+                StatusCode::NO_CONTENT.into_response()
+            } else {
+                StatusCode::NOT_FOUND.into_response()
+            }
+        }
+        (_, ["oidc", "token"]) => {
+            let subject = req.query("subject").unwrap_or(GITHUB_SUBJECT).to_string();
+            let audience = req
+                .query("audience")
+                .unwrap_or("api://AzureADTokenExchange")
+                .to_string();
+            external_token(shared, &subject, &audience)
+        }
+        (Method::GET, ["github", "token"]) => {
+            let expected = format!("Bearer {}", shared.github_request_token);
+            if req.header("Authorization") != Some(expected.as_str()) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({"message": "Bad credentials"})),
+                )
+                    .into_response();
+            }
+            let audience = req
+                .query("audience")
+                .unwrap_or("api://AzureADTokenExchange")
+                .to_string();
+            external_token(shared, GITHUB_SUBJECT, &audience)
+        }
+        (Method::GET, ["oidc", ".well-known", "openid-configuration"]) => Json(json!({
+            "issuer": oidc_issuer(shared),
+            "jwks_uri": format!("{}/.well-known/jwks", oidc_issuer(shared)),
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }))
+        .into_response(),
+        (Method::GET, ["oidc", ".well-known", "jwks"]) => Json(Signer::jwks()).into_response(),
+        _ => (StatusCode::NOT_FOUND, "no such emulator route").into_response(),
+    }
+}
+
+fn external_token(shared: &Shared, subject: &str, audience: &str) -> Response {
+    let now = now();
+    let claims = json!({"iss": oidc_issuer(shared), "sub": subject, "aud": audience, "iat": now, "nbf": now, "exp": now + 600, "jti": uuid::Uuid::new_v4().to_string()});
+    match shared.signer.sign(&claims) {
+        Ok(t) => Json(json!({"value": t, "count": 1})).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+    }
+}
+
+fn state(shared: &Shared) -> Response {
+    let s = shared.lock();
+    let tenants: Vec<Value> = s
+        .seed
+        .tenants
+        .iter()
+        .map(|t| {
+            let apps: Vec<Value> = t
+                .applications
+                .iter()
+                .map(|a| {
+                    let creds: Vec<Value> = s.creds_of(&a.object_id).iter().map(|c| fic_json(&c.fic)).collect();
+                    json!({"object_id": a.object_id, "client_id": a.client_id, "display_name": a.display_name, "federated_identity_credentials": creds})
+                })
+                .collect();
+            json!({"id": t.id, "applications": apps, "managed_identities": t.managed_identities})
+        })
+        .collect();
+    let total: usize = s.creds.values().map(Vec::len).sum();
+    Json(json!({"tenants": tenants, "credential_count": total})).into_response()
+}
+
+fn requests(shared: &Shared) -> Response {
+    let s = shared.lock();
+    Json(json!({"total": s.counters.total, "routes": s.counters.routes, "faults": s.counters.faults})).into_response()
+}
+
+fn oob_create(shared: &Shared, req: &Req, app: &str) -> Response {
+    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let f = Fic {
+        id: body
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        name: text("name"),
+        issuer: text("issuer"),
+        subject: text("subject"),
+        audiences: body
+            .get("audiences")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["api://AzureADTokenExchange".to_string()]),
+        description: body
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    };
+    let mut s = shared.lock();
+    if s.app_by_object_id(app).is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let v = fic_json(&f);
+    // Out-of-band credentials are old news: visible and usable at once.
+    let created = std::time::Instant::now()
+        .checked_sub(std::time::Duration::from_secs(3600))
+        .unwrap_or_else(std::time::Instant::now);
+    s.creds_mut(app).push(StoredFic { fic: f, created });
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+fn oob_patch(shared: &Shared, req: &Req, app: &str, id: &str) -> Response {
+    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    let mut s = shared.lock();
+    let Some(c) = s
+        .creds_mut(app)
+        .iter_mut()
+        .find(|c| c.fic.id == id || c.fic.name == id)
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if let Some(v) = body.get("issuer").and_then(Value::as_str) {
+        c.fic.issuer = v.to_string();
+    }
+    if let Some(v) = body.get("subject").and_then(Value::as_str) {
+        c.fic.subject = v.to_string();
+    }
+    if let Some(v) = body.get("description") {
+        c.fic.description = v.as_str().map(str::to_string);
+    }
+    if let Some(a) = body.get("audiences").and_then(Value::as_array) {
+        c.fic.audiences = a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -1,0 +1,166 @@
+//! The HTTP server: reads each request whole, applies faults and latency, dispatches,
+//! adds Graph's correlation headers, counts and logs.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use super::faults::Fault;
+use super::routes::{self, Kind, Req};
+use super::Shared;
+
+/// Why a connection is closed without an answer (an injected drop).
+#[derive(Debug)]
+pub struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>, shutdown: CancellationToken) {
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(_) => continue,
+            },
+            _ = shutdown.cancelled() => return,
+        };
+        let shared = shared.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                let shared = shared.clone();
+                async move { handle(shared, req).await }
+            });
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = shutdown.cancelled() => {}
+            }
+        });
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Body>, Dropped> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let body = match http_body_util::BodyExt::collect(body).await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(_) => Vec::new(),
+    };
+    let (route, kind) = routes::classify(&parts.method, parts.uri.path());
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let client_request_id = parts
+        .headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| request_id.clone());
+    let req = Req {
+        method: parts.method.clone(),
+        path: parts.uri.path().to_string(),
+        query: url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect(),
+        headers: parts.headers,
+        body,
+        request_id: request_id.clone(),
+        client_request_id: client_request_id.clone(),
+    };
+
+    let fault = if kind == Kind::Graph {
+        let is_write = req.method != axum::http::Method::GET;
+        let mut dice = shared.dice.lock().unwrap_or_else(|p| p.into_inner());
+        dice.roll(&shared.faults, is_write)
+    } else {
+        Fault::None
+    };
+    if kind != Kind::Inspect {
+        let mut s = shared.lock();
+        s.counters.total += 1;
+        *s.counters.routes.entry(route.clone()).or_default() += 1;
+        if fault != Fault::None {
+            *s.counters
+                .faults
+                .entry(fault.name().to_string())
+                .or_default() += 1;
+        }
+    }
+    if kind != Kind::Inspect && !shared.faults.latency.is_zero() {
+        tokio::time::sleep(shared.faults.latency).await;
+    }
+
+    let response = match fault {
+        Fault::DropBefore => {
+            log(&shared, &route, None, fault, started);
+            return Err(Dropped);
+        }
+        Fault::Throttle => {
+            let mut r = super::errors::odata(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Too many requests. Please retry after the time specified in the Retry-After header.",
+                &request_id,
+                &client_request_id,
+            );
+            r.headers_mut()
+                .insert("Retry-After", HeaderValue::from_static("1"));
+            r
+        }
+        Fault::Error => super::errors::odata(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serviceNotAvailable",
+            "The service is temporarily unavailable. Please retry.",
+            &request_id,
+            &client_request_id,
+        ),
+        Fault::None | Fault::DropAfter => routes::dispatch(&shared, &req).await,
+    };
+    let status = response.status();
+    if fault == Fault::DropAfter {
+        log(&shared, &route, Some(status), fault, started);
+        return Err(Dropped);
+    }
+    let mut response = response.into_response();
+    if kind == Kind::Graph {
+        let h = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            h.insert("request-id", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&client_request_id) {
+            h.insert("client-request-id", v);
+        }
+    }
+    log(&shared, &route, Some(status), fault, started);
+    Ok(response)
+}
+
+/// One line per request: never a query string, header or body (tokens live there).
+fn log(shared: &Shared, route: &str, status: Option<StatusCode>, fault: Fault, started: Instant) {
+    if !shared.log_requests {
+        return;
+    }
+    let status = status
+        .map(|s| s.as_u16().to_string())
+        .unwrap_or_else(|| "-".into());
+    eprintln!(
+        "entra-emulator: {route} -> {status} fault={} {}ms",
+        fault.name(),
+        started.elapsed().as_millis()
+    );
+}
