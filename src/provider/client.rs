@@ -20,6 +20,9 @@ pub struct EntraClient {
     pub mi: Arc<ManagedIdentity>,
     graph: OnceCell<Result<Arc<GraphClient>, String>>,
     apps: Mutex<HashMap<String, Arc<AppEntry>>>,
+    /// Credentials whose replacement this plan contains: the create half of a replacement
+    /// must not collide with the credential it replaces.
+    pub replacing: Mutex<std::collections::HashSet<String>>,
     pub exchange: crate::entra::exchange::TokenExchange,
 }
 
@@ -47,6 +50,7 @@ impl EntraClient {
             mi,
             graph: OnceCell::new(),
             apps: Mutex::new(HashMap::new()),
+            replacing: Mutex::new(std::collections::HashSet::new()),
             exchange,
         })
     }

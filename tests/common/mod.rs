@@ -169,3 +169,178 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// An in-process entra-emulator for a test, on its own runtime.
+pub struct Emu {
+    pub url: String,
+    _emulator: terraform_provider_entra::emulator::Emulator,
+    rt: tokio::runtime::Runtime,
+}
+
+pub const TENANT: &str = "6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01";
+pub const ADMIN_OBJECT: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d01";
+pub const ADMIN_CLIENT: &str = "c11e0001-5a6b-4c7d-8e9f-0a1b2c3d4e01";
+pub const ADMIN_SECRET: &str = "quickstart-admin-secret";
+pub const WORKLOAD_OBJECT: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
+pub const WORKLOAD_CLIENT: &str = "c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02";
+pub const DEPLOY_CLIENT: &str = "d0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1";
+pub const DEPLOY_PRINCIPAL: &str = "b0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1";
+pub const BUILD_PRINCIPAL: &str = "b0000002-2b3c-4d5e-8f90-a1b2c3d4e5f2";
+pub const EXCHANGE: &str = "api://AzureADTokenExchange";
+
+pub fn entra_issuer() -> String {
+    format!("https://login.microsoftonline.com/{TENANT}/v2.0")
+}
+
+impl Emu {
+    pub fn start(config: terraform_provider_entra::emulator::EmulatorConfig) -> Emu {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let emulator = rt
+            .block_on(terraform_provider_entra::emulator::Emulator::start(config))
+            .expect("emulator");
+        Emu {
+            url: emulator.url.clone(),
+            _emulator: emulator,
+            rt,
+        }
+    }
+
+    pub fn default() -> Emu {
+        Emu::start(Default::default())
+    }
+
+    fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let url = format!("{}{path}", self.url);
+        self.rt.block_on(async move {
+            let mut r = reqwest::Client::new().request(method, url);
+            if let Some(b) = body {
+                r = r.json(&b);
+            }
+            let resp = r.send().await.expect("emulator call");
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            (
+                status,
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+            )
+        })
+    }
+
+    pub fn get(&self, path: &str) -> serde_json::Value {
+        self.call(reqwest::Method::GET, path, None).1
+    }
+
+    /// The credentials of an application, as the emulator holds them.
+    pub fn credentials(&self, app_object_id: &str) -> Vec<serde_json::Value> {
+        let st = self.get("/_emulator/state");
+        st["tenants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|t| t["applications"].as_array().cloned().unwrap_or_default())
+            .find(|a| a["object_id"] == app_object_id)
+            .and_then(|a| a["federated_identity_credentials"].as_array().cloned())
+            .unwrap_or_default()
+    }
+
+    pub fn credential_count(&self) -> u64 {
+        self.get("/_emulator/state")["credential_count"]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    pub fn requests(&self) -> serde_json::Value {
+        self.get("/_emulator/requests")
+    }
+
+    pub fn oob_create(&self, app: &str, body: serde_json::Value) -> serde_json::Value {
+        let (s, v) = self.call(
+            reqwest::Method::POST,
+            &format!("/_emulator/applications/{app}/federatedIdentityCredentials"),
+            Some(body),
+        );
+        assert_eq!(s, 201, "out-of-band create failed: {v}");
+        v
+    }
+
+    pub fn oob_patch(&self, app: &str, id: &str, body: serde_json::Value) {
+        let (s, v) = self.call(
+            reqwest::Method::PATCH,
+            &format!("/_emulator/applications/{app}/federatedIdentityCredentials/{id}"),
+            Some(body),
+        );
+        assert_eq!(s, 204, "out-of-band patch failed: {v}");
+    }
+
+    pub fn oob_delete(&self, app: &str, id: &str) {
+        let (s, _) = self.call(
+            reqwest::Method::DELETE,
+            &format!("/_emulator/applications/{app}/federatedIdentityCredentials/{id}"),
+            None,
+        );
+        assert_eq!(s, 204, "out-of-band delete failed");
+    }
+
+    pub fn reset(&self) {
+        self.call(reqwest::Method::POST, "/_emulator/reset", None);
+    }
+
+    /// A token from the emulator's token endpoint with the admin app's secret.
+    pub fn admin_graph_token(&self) -> String {
+        let url = format!("{}/{TENANT}/oauth2/v2.0/token", self.url);
+        self.rt.block_on(async move {
+            let v: serde_json::Value = reqwest::Client::new()
+                .post(url)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", ADMIN_CLIENT),
+                    ("client_secret", ADMIN_SECRET),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ])
+                .send()
+                .await
+                .expect("token")
+                .json()
+                .await
+                .expect("token json");
+            v["access_token"].as_str().unwrap_or_default().to_string()
+        })
+    }
+
+    /// The provider block signing in with the admin app's client secret.
+    pub fn provider_block(&self) -> String {
+        format!(
+            "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  client_secret = \"{ADMIN_SECRET}\"\n  authority_host = \"{u}\"\n  graph_endpoint = \"{u}\"\n  msi_endpoint = \"{u}/metadata/identity/oauth2/token\"\n}}\n",
+            u = self.url
+        )
+    }
+
+    /// Endpoints only: sign-in comes from other attributes or the environment.
+    pub fn endpoints(&self) -> String {
+        format!(
+            "  authority_host = \"{u}\"\n  graph_endpoint = \"{u}\"\n  msi_endpoint = \"{u}/metadata/identity/oauth2/token\"\n",
+            u = self.url
+        )
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+pub fn all_output(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}

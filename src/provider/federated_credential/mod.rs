@@ -356,6 +356,11 @@ impl Resource for FederatedCredentialResource {
                 d.extend(self.live_check(c, &plan.planned, ctx).await);
             }
         } else if let Some(prior) = plan.prior {
+            if !plan.requires_replace.is_empty() {
+                if let (Some(c), Some(id)) = (&client, get_str(prior, "credential_id")) {
+                    c.replacing.lock().await.insert(id.to_string());
+                }
+            }
             // A removed principal id hands the subject back to configuration.
             if input_str(config, "managed_identity_principal_id").is_null()
                 && input_str(config, "subject").is_null()
@@ -731,7 +736,13 @@ impl FederatedCredentialResource {
         let new = Self::desired(planned);
         match Self::shared_list(client, &g, &app_object_id, &d).await {
             Ok(list) => {
-                let mut diag = Self::preflight(&app_object_id, &list, &new);
+                let replacing = client.replacing.lock().await.clone();
+                let remaining: Vec<FederatedCredential> = list
+                    .iter()
+                    .filter(|c| !replacing.contains(&c.id))
+                    .cloned()
+                    .collect();
+                let mut diag = Self::preflight(&app_object_id, &remaining, &new);
                 // Unknown issuer/subject cannot collide yet.
                 if new.issuer.is_empty() || new.subject.is_empty() {
                     diag.0.retain(|x| x.path != Some(AttrPath::attr("subject")));
