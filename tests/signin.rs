@@ -15,7 +15,12 @@ fn resource(name: &str) -> String {
 fn full_apply(emu: &Emu, h: &Harness, name: &str) {
     h.init();
     h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-    assert!(emu.credentials(WORKLOAD_OBJECT).iter().any(|c| c["name"] == name), "credential {name} not created");
+    assert!(
+        emu.credentials(WORKLOAD_OBJECT)
+            .iter()
+            .any(|c| c["name"] == name),
+        "credential {name} not created"
+    );
     let plan = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
     assert_eq!(plan.status.code(), Some(0), "{}", all_output(&plan));
     h.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
@@ -29,7 +34,11 @@ fn client_secret_from_environment() {
     h.set_env("ARM_TENANT_ID", TENANT);
     h.set_env("ARM_CLIENT_ID", ADMIN_CLIENT);
     h.set_env("ARM_CLIENT_SECRET", ADMIN_SECRET);
-    h.main_tf(&format!("provider \"entra\" {{\n{}}}\n{}", emu.endpoints(), resource("by-secret")));
+    h.main_tf(&format!(
+        "provider \"entra\" {{\n{}}}\n{}",
+        emu.endpoints(),
+        resource("by-secret")
+    ));
     full_apply(&emu, &h, "by-secret");
 }
 
@@ -38,7 +47,11 @@ fn access_token_without_tenant() {
     let emu = Emu::default();
     let h = Harness::new();
     let token = emu.admin_graph_token();
-    h.main_tf(&format!("provider \"entra\" {{\n  access_token = \"{token}\"\n{}}}\n{}", emu.endpoints(), resource("by-token")));
+    h.main_tf(&format!(
+        "provider \"entra\" {{\n  access_token = \"{token}\"\n{}}}\n{}",
+        emu.endpoints(),
+        resource("by-token")
+    ));
     full_apply(&emu, &h, "by-token");
 }
 
@@ -47,7 +60,11 @@ fn oidc_token_file() {
     let emu = Emu::default();
     // The admin app trusts the emulator's external OIDC issuer (a GitHub Actions stand-in).
     emu.oob_create(ADMIN_OBJECT, json!({"name": "ci", "issuer": format!("{}/_emulator/oidc", emu.url), "subject": "repo:entra-mi/demo:ref:refs/heads/main", "audiences": [EXCHANGE]}));
-    let token = emu.get("/_emulator/oidc/token?subject=repo:entra-mi/demo:ref:refs/heads/main")["value"].as_str().unwrap().to_string();
+    let token = emu.get("/_emulator/oidc/token?subject=repo:entra-mi/demo:ref:refs/heads/main")
+        ["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let h = Harness::new();
     let file = h.dir.path().join("oidc.jwt");
     std::fs::write(&file, token).unwrap();
@@ -65,7 +82,10 @@ fn github_actions_request_url() {
     let emu = Emu::default();
     emu.oob_create(ADMIN_OBJECT, json!({"name": "gha", "issuer": format!("{}/_emulator/oidc", emu.url), "subject": "repo:entra-mi/demo:ref:refs/heads/main", "audiences": [EXCHANGE]}));
     let mut h = Harness::new();
-    h.set_env("ACTIONS_ID_TOKEN_REQUEST_URL", &format!("{}/_emulator/github/token", emu.url));
+    h.set_env(
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        &format!("{}/_emulator/github/token", emu.url),
+    );
     h.set_env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "emulator-request-token");
     h.set_env("ARM_USE_OIDC", "true");
     h.main_tf(&format!(
@@ -104,20 +124,39 @@ fn wrong_secret_names_the_code_and_the_setting() {
     assert!(!out.status.success());
     let text = all_output(&out).replace('\n', " ");
     assert!(text.contains("AADSTS7000215"), "{text}");
-    assert!(text.contains("client_secret") && text.contains("ARM_CLIENT_SECRET"), "{text}");
-    assert!(!text.contains("not-the-secret"), "the secret leaked into the output");
+    assert!(
+        text.contains("client_secret") && text.contains("ARM_CLIENT_SECRET"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("not-the-secret"),
+        "the secret leaked into the output"
+    );
 }
 
 #[test]
 fn no_method_configured_lists_every_method() {
     let emu = Emu::default();
     let h = Harness::new();
-    h.main_tf(&format!("provider \"entra\" {{\n  use_cli = false\n{}}}\n{}", emu.endpoints(), resource("never")));
+    h.main_tf(&format!(
+        "provider \"entra\" {{\n  use_cli = false\n{}}}\n{}",
+        emu.endpoints(),
+        resource("never")
+    ));
     h.init();
     let out = h.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
     assert!(!out.status.success());
     let text = all_output(&out);
-    for method in ["access token", "client secret", "client certificate", "OIDC", "AKS workload identity", "managed identity as federated credential", "managed identity:", "Azure CLI"] {
+    for method in [
+        "access token",
+        "client secret",
+        "client certificate",
+        "OIDC",
+        "AKS workload identity",
+        "managed identity as federated credential",
+        "managed identity:",
+        "Azure CLI",
+    ] {
         assert!(text.contains(method), "{method} missing:\n{text}");
     }
 }

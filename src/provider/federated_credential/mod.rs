@@ -421,7 +421,15 @@ impl Resource for FederatedCredentialResource {
             {
                 // The POST may have been applied with its answer lost: adopt an identical
                 // credential, refuse a different one.
-                match g.get_credential(&app, &new.name, &d).await {
+                // Read until visible: the lost POST's credential may still be replicating.
+                // A 409 says the name exists; a 400 may not be ours at all, so wait less.
+                let patience = if e.kind == GraphErrorKind::Conflict {
+                    d.remaining()
+                } else {
+                    d.remaining().min(Duration::from_secs(20))
+                };
+                let adopt_deadline = Deadline::after(patience, ctx.cancel.clone());
+                match Self::read_back(&g, &app, &new.name, &adopt_deadline).await {
                     Ok(c) if c.same_content(&new) => c,
                     Ok(c) => {
                         let mut diag = Self::preflight(&app_object_id, &[c], &new);

@@ -1,0 +1,73 @@
+//! Under throttling, 5xx, dropped connections and replication lag, applying 100
+//! credentials over 5 applications succeeds exactly once each; destroy leaves none.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use terraform_provider_entra::emulator::seed::{Application, Seed};
+use terraform_provider_entra::emulator::{EmulatorConfig, Faults};
+
+fn seed_with_five_apps() -> Seed {
+    let mut seed = Seed::default_seed();
+    for i in 1..=5 {
+        seed.tenants[0].applications.push(Application {
+            object_id: format!("a0000000-0000-4000-8000-00000000000{i}"),
+            client_id: format!("c0000000-0000-4000-8000-00000000000{i}"),
+            display_name: format!("app-{i}"),
+            client_secret: None,
+            graph_permissions: vec![],
+        });
+    }
+    seed
+}
+
+#[test]
+fn hundred_credentials_under_faults() {
+    let emu = Emu::start(EmulatorConfig {
+        seed: seed_with_five_apps(),
+        faults: Faults {
+            throttle_rate: 0.3,
+            error_rate: 0.1,
+            drop_rate: 0.05,
+            replication_lag: Duration::from_secs(3),
+            rng_seed: Some(20261124),
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    });
+    let h = Harness::new();
+    h.main_tf(&format!(
+        "{}locals {{\n  creds = {{ for i in range(100) : format(\"cred-%03d\", i) => {{ app = format(\"a0000000-0000-4000-8000-00000000000%d\", i % 5 + 1), principal = format(\"%08x-0000-4000-8000-000000000000\", i) }} }}\n}}\n\
+         resource \"entra_mi_federated_credential\" \"c\" {{\n  for_each = local.creds\n  application_object_id = each.value.app\n  name = each.key\n  managed_identity_principal_id = each.value.principal\n}}\n",
+        emu.provider_block()
+    ));
+    h.init();
+    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+
+    let mut names = Vec::new();
+    for i in 1..=5 {
+        let creds = emu.credentials(&format!("a0000000-0000-4000-8000-00000000000{i}"));
+        assert_eq!(creds.len(), 20, "app {i} holds {} credentials", creds.len());
+        names.extend(
+            creds
+                .iter()
+                .map(|c| c["name"].as_str().unwrap_or("").to_string()),
+        );
+    }
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 100, "duplicates or missing credentials");
+    let faults = emu.requests()["faults"].clone();
+    assert!(
+        faults["throttle"].as_u64().unwrap_or(0) > 0 && faults["error"].as_u64().unwrap_or(0) > 0,
+        "faults were not injected: {faults}"
+    );
+
+    let plan = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", all_output(&plan));
+
+    h.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    assert_eq!(emu.credential_count(), 0);
+}
