@@ -72,6 +72,15 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Signs a token and records its signature. Call without holding [`Shared::lock`].
+    pub fn issue(&self, claims: &serde_json::Value) -> Result<String, String> {
+        let token = self.signer.sign(claims)?;
+        if let Some(sig) = token.rsplit('.').next() {
+            self.lock().issued.push(sig.to_string());
+        }
+        Ok(token)
+    }
 }
 
 /// A running emulator. Dropping it stops the server.

@@ -36,6 +36,9 @@ pub struct State {
     /// Credentials per application object id (lower case).
     pub creds: HashMap<String, Vec<StoredFic>>,
     pub counters: Counters,
+    /// The signature part of every token issued, so tests can prove a token never
+    /// reached a state or plan file.
+    pub issued: Vec<String>,
 }
 
 impl State {
@@ -44,6 +47,7 @@ impl State {
             seed,
             creds: HashMap::new(),
             counters: Counters::default(),
+            issued: Vec::new(),
         }
     }
 

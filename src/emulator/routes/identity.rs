@@ -63,14 +63,15 @@ fn imds(shared: &Shared, req: &Req) -> Response {
             )
         }
     };
-    let Some((tenant, mi)) = found else {
+    let Some((tenant, mi)) = found.map(|(t, m)| (t.id.clone(), (*m).clone())) else {
         return imds_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "Identity not found",
         );
     };
-    match identity_token(shared, &tenant.id, mi, resource) {
+    drop(state);
+    match identity_token(shared, &tenant, &mi, resource) {
         Ok((token, exp)) => Json(json!({
             "access_token": token,
             "refresh_token": "",
@@ -123,13 +124,14 @@ fn app_service(shared: &Shared, req: &Req) -> Response {
     } else {
         ids.first()
     };
-    let Some((tenant, mi)) = found else {
+    let Some((tenant, mi)) = found.map(|(t, m)| (t.id.clone(), (*m).clone())) else {
         return app_error(
             StatusCode::BAD_REQUEST,
             "Unable to load the proper Managed Identity: identity not found.",
         );
     };
-    match identity_token(shared, &tenant.id, mi, resource) {
+    drop(state);
+    match identity_token(shared, &tenant, &mi, resource) {
         Ok((token, exp)) => Json(json!({
             "access_token": token,
             "expires_on": exp.to_string(),

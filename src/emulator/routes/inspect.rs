@@ -24,6 +24,26 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     match (req.method.clone(), &segs[1..]) {
         (Method::GET, ["state"]) => state(shared),
         (Method::GET, ["requests"]) => requests(shared),
+        (Method::GET, ["issued"]) => {
+            Json(json!({"signatures": shared.lock().issued.clone()})).into_response()
+        }
+        // A proxy in front of IMDS that drops the Metadata header.
+        (_, ["proxy", "metadata", "identity", "oauth2", "token"]) => {
+            let stripped = Req {
+                method: req.method.clone(),
+                path: "/metadata/identity/oauth2/token".into(),
+                query: req.query.clone(),
+                headers: {
+                    let mut h = req.headers.clone();
+                    h.remove("Metadata");
+                    h
+                },
+                body: req.body.clone(),
+                request_id: req.request_id.clone(),
+                client_request_id: req.client_request_id.clone(),
+            };
+            super::identity::handle(shared, &stripped)
+        }
         (Method::POST, ["reset"]) => {
             shared.lock().reset();
             StatusCode::NO_CONTENT.into_response()
@@ -82,7 +102,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
 fn external_token(shared: &Shared, subject: &str, audience: &str) -> Response {
     let now = now();
     let claims = json!({"iss": oidc_issuer(shared), "sub": subject, "aud": audience, "iat": now, "nbf": now, "exp": now + 600, "jti": uuid::Uuid::new_v4().to_string()});
-    match shared.signer.sign(&claims) {
+    match shared.issue(&claims) {
         Ok(t) => Json(json!({"value": t, "count": 1})).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
     }

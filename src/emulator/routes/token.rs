@@ -115,6 +115,8 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> Response {
     }
 
     let is_graph = resource == GRAPH_RESOURCE || resource == GRAPH_APP_ID;
+    let (t, app) = (t.clone(), app.clone());
+    drop(state);
     let now = now();
     let claims = json!({
         "aud": if is_graph { GRAPH_RESOURCE.to_string() } else { resource.clone() },
@@ -127,7 +129,7 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> Response {
         "ver": "1.0",
         "uti": uuid::Uuid::new_v4().to_string(),
     });
-    match shared.signer.sign(&claims) {
+    match shared.issue(&claims) {
         Ok(access_token) => Json(json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": access_token})).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
     }
@@ -235,5 +237,5 @@ pub fn identity_token(
             "ver": "1.0", "xms_mirid": mi.resource_id, "uti": uuid::Uuid::new_v4().to_string(),
         })
     };
-    shared.signer.sign(&claims).map(|t| (t, exp))
+    shared.issue(&claims).map(|t| (t, exp))
 }
