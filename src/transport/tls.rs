@@ -2,14 +2,14 @@
 //!
 //! Terraform pins the certificate from the handshake line as its only root and checks
 //! the name `localhost`, so the certificate needs SAN `localhost`, must be valid now
-//! (backdated a little for clock skew) and may serve as its own root. The client's
+//! (backdated a little for clock skew). Go accepts a leaf that is itself its only
+//! root. The client's
 //! certificate is not verified: it is ECDSA P-521 and CA:TRUE, which rustls with ring
 //! cannot verify and webpki refuses as an end entity; the connection is loopback-only
 //! and the server certificate is pinned by the client, as in other non-Go providers.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType,
+    CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
 };
 use tonic::transport::{Identity, ServerTlsConfig};
 
@@ -30,12 +30,13 @@ impl ServerIdentity {
             .distinguished_name
             .push(DnType::OrganizationName, "terraform-provider-entra");
         params.subject_alt_names = vec![SanType::DnsName("localhost".try_into()?)];
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        // Not a CA: Go trusts a leaf that is itself in RootCAs, and rustls-based clients
+        // (tests, other hosts) refuse a CA certificate used as an end entity.
+        params.is_ca = IsCa::NoCa;
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::KeyEncipherment,
             KeyUsagePurpose::KeyAgreement,
-            KeyUsagePurpose::KeyCertSign,
         ];
         params.extended_key_usages = vec![
             ExtendedKeyUsagePurpose::ServerAuth,
