@@ -1,0 +1,233 @@
+//! Managed identity sources against small loopback servers: IMDS retries, Azure Arc's
+//! challenge, Cloud Shell's POST, and one request for many concurrent callers.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Json;
+use serde_json::json;
+use terraform_provider_entra::entra::managed_identity::{Identity, ManagedIdentity, Source};
+use terraform_provider_entra::entra::retry::{Backoff, Deadline};
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+fn token_body() -> Json<serde_json::Value> {
+    let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
+    Json(
+        json!({"access_token": "header.payload.signature-of-a-test-token", "expires_on": exp.to_string(), "expires_in": "3600", "token_type": "Bearer"}),
+    )
+}
+
+fn fast(mi: ManagedIdentity) -> ManagedIdentity {
+    mi.with_backoff(
+        Backoff {
+            base: Duration::from_millis(5),
+            max: Duration::from_millis(20),
+        },
+        Duration::from_millis(200),
+    )
+}
+
+fn deadline() -> Deadline {
+    Deadline::after(
+        Duration::from_secs(10),
+        tokio_util::sync::CancellationToken::new(),
+    )
+}
+
+#[tokio::test]
+async fn imds_retries_transient_answers() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let router = axum::Router::new()
+        .route(
+            "/metadata/identity/oauth2/token",
+            get(
+                |State(calls): State<Arc<AtomicU32>>, headers: HeaderMap| async move {
+                    assert_eq!(headers.get("Metadata").unwrap(), "true");
+                    match calls.fetch_add(1, Ordering::SeqCst) {
+                        0 => StatusCode::GONE.into_response(),
+                        1 => StatusCode::TOO_MANY_REQUESTS.into_response(),
+                        2 => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                        _ => token_body().into_response(),
+                    }
+                },
+            ),
+        )
+        .with_state(calls.clone());
+    let base = serve(router).await;
+    let mi = fast(ManagedIdentity::new(
+        Source::Imds {
+            endpoint: format!("{base}/metadata/identity/oauth2/token"),
+        },
+        reqwest::Client::new(),
+    ));
+    let t = mi
+        .get_token(
+            &Identity::ClientId("c".into()),
+            "api://AzureADTokenExchange",
+            &deadline(),
+        )
+        .await
+        .unwrap();
+    assert!(t.is_fresh());
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn one_request_for_many_concurrent_callers() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let router = axum::Router::new()
+        .route(
+            "/token",
+            get(|State(calls): State<Arc<AtomicU32>>| async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                token_body()
+            }),
+        )
+        .with_state(calls.clone());
+    let base = serve(router).await;
+    let mi = Arc::new(ManagedIdentity::new(
+        Source::Imds {
+            endpoint: format!("{base}/token"),
+        },
+        reqwest::Client::new(),
+    ));
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let mi = mi.clone();
+        tasks.push(tokio::spawn(async move {
+            mi.get_token(
+                &Identity::Default,
+                "api://AzureADTokenExchange",
+                &deadline(),
+            )
+            .await
+            .is_ok()
+        }));
+    }
+    for t in tasks {
+        assert!(t.await.unwrap());
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(mi.request_count(), 1);
+}
+
+#[tokio::test]
+async fn azure_arc_challenge() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("challenge.key");
+    std::fs::write(&key, "arc-secret-value").unwrap();
+    let realm = key.display().to_string();
+    let router = axum::Router::new().route(
+        "/metadata/identity/oauth2/token",
+        get(move |headers: HeaderMap| {
+            let realm = realm.clone();
+            async move {
+                match headers.get("Authorization").and_then(|v| v.to_str().ok()) {
+                    Some("Basic arc-secret-value") => token_body().into_response(),
+                    _ => (
+                        StatusCode::UNAUTHORIZED,
+                        [("WWW-Authenticate", format!("Basic realm={realm}"))],
+                    )
+                        .into_response(),
+                }
+            }
+        }),
+    );
+    let base = serve(router).await;
+    let source = Source::AzureArc {
+        endpoint: format!("{base}/metadata/identity/oauth2/token"),
+    };
+    let mi = fast(
+        ManagedIdentity::new(source.clone(), reqwest::Client::new())
+            .with_arc_key_dir(dir.path().to_path_buf()),
+    );
+    assert!(mi
+        .get_token(
+            &Identity::Default,
+            "api://AzureADTokenExchange",
+            &deadline()
+        )
+        .await
+        .is_ok());
+    // A key file outside the agent's directory is refused.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mi = fast(
+        ManagedIdentity::new(source, reqwest::Client::new())
+            .with_arc_key_dir(elsewhere.path().to_path_buf()),
+    );
+    let err = mi
+        .get_token(
+            &Identity::Default,
+            "api://AzureADTokenExchange",
+            &deadline(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("token directory"), "{err}");
+}
+
+#[tokio::test]
+async fn cloud_shell_posts_a_form() {
+    let router = axum::Router::new().route(
+        "/oauth2/token",
+        post(|headers: HeaderMap, body: String| async move {
+            assert_eq!(headers.get("Metadata").unwrap(), "true");
+            assert!(body.contains("resource=api"), "{body}");
+            token_body()
+        }),
+    );
+    let base = serve(router).await;
+    let mi = ManagedIdentity::new(
+        Source::CloudShell {
+            endpoint: format!("{base}/oauth2/token"),
+        },
+        reqwest::Client::new(),
+    );
+    assert!(mi
+        .get_token(
+            &Identity::Default,
+            "api://AzureADTokenExchange",
+            &deadline()
+        )
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn unreachable_endpoint_says_so_quickly() {
+    let mi = ManagedIdentity::new(
+        Source::Imds {
+            endpoint: "http://127.0.0.1:1/metadata/identity/oauth2/token".into(),
+        },
+        reqwest::Client::new(),
+    );
+    let started = std::time::Instant::now();
+    let err = mi
+        .get_token(
+            &Identity::Default,
+            "api://AzureADTokenExchange",
+            &deadline(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no managed identity endpoint reachable"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
