@@ -98,11 +98,19 @@ pub fn build(c: &AuthConfig<'_>) -> Result<Arc<dyn TokenCredential>, String> {
         let client = client_ref("client certificate")?;
         let bytes = std::fs::read(&path)
             .map_err(|e| format!("cannot read {} ({path}): {e}", d("client_certificate_path")))?;
-        let pem = String::from_utf8(bytes).map_err(|_| {
-            format!("{} ({path}) is not a PEM file: PKCS#12 (.pfx) files are not supported yet; convert it with `openssl pkcs12 -in cert.pfx -out cert.pem -nodes`", d("client_certificate_path"))
-        })?;
-        let cert = ClientCertificate::from_pem(c.http.clone(), client, &pem)
-            .map_err(|e| format!("{}: {e}", d("client_certificate_path")))?;
+        let cert = match std::str::from_utf8(&bytes) {
+            Ok(pem) if pem.contains("-----BEGIN") => {
+                ClientCertificate::from_pem(c.http.clone(), client, pem)
+            }
+            // Anything else is taken as PKCS#12 (.pfx / .p12).
+            _ => ClientCertificate::from_pkcs12(
+                c.http.clone(),
+                client,
+                &bytes,
+                &get("client_certificate_password").unwrap_or_default(),
+            ),
+        }
+        .map_err(|e| format!("{}: {e}", d("client_certificate_path")))?;
         return Ok(Arc::new(Cached::new(cert)));
     }
     tried.push(format!(

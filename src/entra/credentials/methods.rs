@@ -156,6 +156,42 @@ impl ClientCertificate {
         })
     }
 
+    /// From a PKCS#12 (.pfx) file: its first key with its leaf certificate.
+    pub fn from_pkcs12(
+        http: reqwest::Client,
+        client: ClientRef,
+        data: &[u8],
+        password: &str,
+    ) -> Result<ClientCertificate, String> {
+        let store = p12_keystore::KeyStore::from_pkcs12(
+            data,
+            password,
+            p12_keystore::Pkcs12ImportPolicy::Relaxed,
+        )
+        .map_err(|e| format!("cannot open the PKCS#12 file (wrong password?): {e}"))?;
+        let (_, chain) = store
+            .private_key_chain()
+            .ok_or("the PKCS#12 file holds no private key")?;
+        let cert = chain
+            .certs()
+            .first()
+            .ok_or("the PKCS#12 file holds no certificate for its key")?;
+        let b64 = |der: &[u8]| {
+            let text = base64::engine::general_purpose::STANDARD.encode(der);
+            text.as_bytes()
+                .chunks(64)
+                .map(|c| String::from_utf8_lossy(c).to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            b64(cert.as_der()),
+            b64(chain.key().as_der())
+        );
+        ClientCertificate::from_pem(http, client, &pem)
+    }
+
     /// The signed assertion for one request.
     pub fn assertion(&self, token_url: &str) -> Result<Secret, String> {
         let mut header = jsonwebtoken::Header::new(self.algorithm);
@@ -450,6 +486,53 @@ impl TokenCredential for AzureCli {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pkcs12_files_are_read() {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["client".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let mut store = p12_keystore::KeyStore::new();
+        let chain = p12_keystore::PrivateKeyChain::new(
+            vec![1u8, 2, 3],
+            p12_keystore::PrivateKey::from_der(&key.serialize_der()).unwrap(),
+            [p12_keystore::Certificate::from_der(cert.der()).unwrap()],
+        );
+        store.add_entry(
+            "client",
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
+        );
+        let pfx = store.writer("pfx-password").write().unwrap();
+        let client = ClientRef {
+            authority_host: "https://login.example".into(),
+            tenant: "t".into(),
+            client_id: "c".into(),
+        };
+        let cc = ClientCertificate::from_pkcs12(
+            reqwest::Client::new(),
+            client.clone(),
+            &pfx,
+            "pfx-password",
+        )
+        .unwrap();
+        let jwt = cc
+            .assertion("https://login.example/t/oauth2/v2.0/token")
+            .unwrap();
+        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(ring::digest::digest(&ring::digest::SHA256, cert.der()).as_ref());
+        assert_eq!(
+            jsonwebtoken::decode_header(jwt.expose())
+                .unwrap()
+                .x5t_s256
+                .as_deref(),
+            Some(expected.as_str())
+        );
+        assert!(
+            ClientCertificate::from_pkcs12(reqwest::Client::new(), client, &pfx, "wrong").is_err()
+        );
+    }
 
     #[test]
     fn certificate_assertion_carries_thumbprints() {
