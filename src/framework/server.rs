@@ -825,3 +825,129 @@ impl ProviderService for Server {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::{Attribute, Block};
+
+    struct Slow;
+
+    #[async_trait::async_trait]
+    impl Resource for Slow {
+        fn type_name(&self) -> &'static str {
+            "test_slow"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                0,
+                Block::new("t").attribute(Attribute::string("id").computed().describe("d")),
+            )
+        }
+        async fn create(&self, _p: &Value, _c: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {
+            // Waits for Terraform's Stop, as a long Graph retry loop would.
+            ctx.cancel.cancelled().await;
+            (
+                None,
+                Diagnostics::from_error("cancelled", "stopped by Terraform"),
+            )
+        }
+        async fn read(&self, s: &Value, _ctx: &Ctx) -> (Option<Value>, Diagnostics) {
+            (Some(s.clone()), Diagnostics::new())
+        }
+        async fn update(
+            &self,
+            _p: &Value,
+            n: &Value,
+            _c: &Value,
+            _ctx: &Ctx,
+        ) -> (Option<Value>, Diagnostics) {
+            (Some(n.clone()), Diagnostics::new())
+        }
+        async fn delete(&self, _p: &Value, _ctx: &Ctx) -> Diagnostics {
+            Diagnostics::new()
+        }
+        async fn import(&self, _id: &str, _ctx: &Ctx) -> (Vec<Value>, Diagnostics) {
+            (vec![], Diagnostics::new())
+        }
+    }
+
+    struct P;
+
+    #[async_trait::async_trait]
+    impl ProviderDef for P {
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("p"))
+        }
+        async fn configure(&self, _c: &Value, _ctx: &Ctx) -> Result<ProviderData, Diagnostics> {
+            Ok(Arc::new(()))
+        }
+        fn resources(&self) -> Vec<Arc<dyn Resource>> {
+            vec![Arc::new(Slow)]
+        }
+    }
+
+    fn dv(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+        Some(pb::DynamicValue {
+            msgpack: codec::msgpack::encode(v, ty).unwrap(),
+            json: vec![],
+        })
+    }
+
+    #[tokio::test]
+    async fn stop_cancels_in_flight_applies() {
+        let server = Arc::new(Server::new(P));
+        let ty = Type::object([("id", Type::String)]);
+        let planned = Value::Object([("id".to_string(), Value::Unknown)].into_iter().collect());
+        let s2 = server.clone();
+        let (t1, t2) = (ty.clone(), ty.clone());
+        let apply = tokio::spawn(async move {
+            s2.apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                type_name: "test_slow".into(),
+                prior_state: dv(&Value::Null, &t1),
+                planned_state: dv(&planned, &t1),
+                config: dv(
+                    &Value::Object([("id".to_string(), Value::Null)].into_iter().collect()),
+                    &t2,
+                ),
+                ..Default::default()
+            }))
+            .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!apply.is_finished());
+        server
+            .stop(Request::new(pb::stop::Request {}))
+            .await
+            .unwrap();
+        let resp = tokio::time::timeout(std::time::Duration::from_secs(2), apply)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.iter().any(|d| d.summary == "cancelled"));
+    }
+
+    #[tokio::test]
+    async fn unknown_types_are_diagnostics_not_errors() {
+        let server = Server::new(P);
+        let resp = server
+            .read_resource(Request::new(pb::read_resource::Request {
+                type_name: "nope".into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.diagnostics.len(), 1);
+        let caps = server
+            .get_metadata(Request::new(pb::get_metadata::Request {}))
+            .await
+            .unwrap()
+            .into_inner()
+            .server_capabilities
+            .unwrap();
+        assert!(caps.plan_destroy && caps.get_provider_schema_optional);
+    }
+}
