@@ -31,9 +31,9 @@ fn seed(apps: usize) -> Seed {
     seed
 }
 
-/// Graph requests the emulator has counted so far.
-fn graph_calls(emu: &Emu) -> u64 {
-    emu.requests()["routes"]
+/// Graph requests in an emulator request report.
+fn graph_calls_in(report: &serde_json::Value) -> u64 {
+    report["routes"]
         .as_object()
         .map(|m| {
             m.iter()
@@ -49,6 +49,7 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
+    let show_routes = std::env::args().any(|a| a == "--routes");
     let sizes = if sizes.is_empty() {
         vec![20, 200, 1000]
     } else {
@@ -76,7 +77,7 @@ fn main() {
         ));
         h.init();
         let measure = |args: &[&str]| {
-            let before = graph_calls(&emu);
+            let before = emu.requests();
             let started = Instant::now();
             let out = h.tf(args);
             let elapsed = started.elapsed();
@@ -85,7 +86,17 @@ fn main() {
                 "terraform {args:?} failed:\n{}",
                 common::text(&out)
             );
-            (elapsed, graph_calls(&emu) - before)
+            let after = emu.requests();
+            if show_routes {
+                for (route, count) in after["routes"].as_object().into_iter().flatten() {
+                    let delta =
+                        count.as_u64().unwrap_or(0) - before["routes"][route].as_u64().unwrap_or(0);
+                    if delta > 0 {
+                        eprintln!("  {} {route}: {delta}", args[0]);
+                    }
+                }
+            }
+            (elapsed, graph_calls_in(&after) - graph_calls_in(&before))
         };
         let (apply, apply_calls) =
             measure(&["apply", "-auto-approve", "-no-color", "-input=false"]);

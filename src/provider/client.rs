@@ -10,8 +10,9 @@ use tokio::sync::{Mutex, OnceCell};
 use super::config::{attribute_and_env, Settings};
 use crate::entra::cloud::Cloud;
 use crate::entra::credentials::{self, AuthConfig};
-use crate::entra::graph::{FederatedCredential, GraphClient};
+use crate::entra::graph::{AppRef, Application, FederatedCredential, GraphClient, GraphError};
 use crate::entra::managed_identity::{ManagedIdentity, Source};
+use crate::entra::retry::Deadline;
 use crate::entra::{http, jwt};
 
 pub struct EntraClient {
@@ -23,6 +24,8 @@ pub struct EntraClient {
     /// Credentials whose replacement this plan contains: the create half of a replacement
     /// must not collide with the credential it replaces.
     pub replacing: Mutex<std::collections::HashSet<String>>,
+    /// Applications resolved so far, by object id and by client id (both lower case).
+    resolved: Mutex<HashMap<String, Arc<Mutex<Option<Application>>>>>,
     pub exchange: crate::entra::exchange::TokenExchange,
 }
 
@@ -34,6 +37,31 @@ pub struct AppEntry {
     pub writer: Mutex<Option<Vec<FederatedCredential>>>,
     /// The last list, shared by concurrent reads; cleared by writes.
     pub listed: Mutex<Option<Arc<Vec<FederatedCredential>>>>,
+}
+
+impl AppEntry {
+    /// Applies one of our own writes to both views, so later plans and reads in this run
+    /// need no new list call. `None` removes the credential.
+    pub async fn record(
+        &self,
+        writer: &mut Option<Vec<FederatedCredential>>,
+        id: &str,
+        now: Option<&FederatedCredential>,
+    ) {
+        let apply = |list: &mut Vec<FederatedCredential>| {
+            list.retain(|c| c.id != id);
+            if let Some(c) = now {
+                list.push(c.clone());
+            }
+        };
+        if let Some(list) = writer.as_mut() {
+            apply(list);
+        }
+        let mut listed = self.listed.lock().await;
+        if let Some(shared) = listed.as_mut() {
+            apply(Arc::make_mut(shared));
+        }
+    }
 }
 
 impl EntraClient {
@@ -51,6 +79,7 @@ impl EntraClient {
             graph: OnceCell::new(),
             apps: Mutex::new(HashMap::new()),
             replacing: Mutex::new(std::collections::HashSet::new()),
+            resolved: Mutex::new(HashMap::new()),
             exchange,
         })
     }
@@ -101,6 +130,35 @@ impl EntraClient {
             })
             .await
             .clone()
+    }
+
+    /// An application by either id, read from Graph once per run; concurrent callers for
+    /// one application share the read.
+    pub async fn application(
+        &self,
+        g: &GraphClient,
+        app: &AppRef,
+        d: &Deadline,
+    ) -> Result<Application, GraphError> {
+        let key = match app {
+            AppRef::ObjectId(id) | AppRef::ClientId(id) => id.to_ascii_lowercase(),
+        };
+        let slot = self.resolved.lock().await.entry(key).or_default().clone();
+        let mut cached = slot.lock().await;
+        if let Some(a) = cached.as_ref() {
+            return Ok(a.clone());
+        }
+        let a = g.get_application(app, d).await?;
+        *cached = Some(a.clone());
+        drop(cached);
+        // Known by the other id too from now on.
+        let mut resolved = self.resolved.lock().await;
+        for other in [a.id.to_ascii_lowercase(), a.app_id.to_ascii_lowercase()] {
+            resolved
+                .entry(other)
+                .or_insert_with(|| Arc::new(Mutex::new(Some(a.clone()))));
+        }
+        Ok(a)
     }
 
     pub async fn app(&self, object_id: &str) -> Arc<AppEntry> {

@@ -133,6 +133,7 @@ impl FederatedCredentialResource {
 
     /// The application's object and client ids, resolving a client id once.
     async fn resolve_app(
+        client: &EntraClient,
         g: &GraphClient,
         value: &Value,
         d: &Deadline,
@@ -142,13 +143,13 @@ impl FederatedCredentialResource {
             get_str(value, "application_client_id"),
         ) {
             (Some(o), Some(c)) => Ok((o.to_ascii_lowercase(), c.to_ascii_lowercase())),
-            (Some(o), None) => g
-                .get_application(&AppRef::ObjectId(o.to_string()), d)
+            (Some(o), None) => client
+                .application(g, &AppRef::ObjectId(o.to_string()), d)
                 .await
                 .map(|a| (a.id.to_ascii_lowercase(), a.app_id.to_ascii_lowercase()))
                 .map_err(|e| graph_diag(&format!("Cannot read application {o}"), &e)),
-            (None, Some(c)) => g
-                .get_application(&AppRef::ClientId(c.to_string()), d)
+            (None, Some(c)) => client
+                .application(g, &AppRef::ClientId(c.to_string()), d)
                 .await
                 .map(|a| (a.id.to_ascii_lowercase(), a.app_id.to_ascii_lowercase()))
                 .map_err(|e| {
@@ -384,7 +385,8 @@ impl Resource for FederatedCredentialResource {
             Err(d) => return (None, d),
         };
         let d = Deadline::after(timeout(planned, "create"), ctx.cancel.clone());
-        let (app_object_id, app_client_id) = match Self::resolve_app(&g, planned, &d).await {
+        let (app_object_id, app_client_id) = match Self::resolve_app(&client, &g, planned, &d).await
+        {
             Ok(x) => x,
             Err(diag) => return (None, diag),
         };
@@ -392,6 +394,10 @@ impl Resource for FederatedCredentialResource {
         let new = Self::desired(planned);
         let entry = client.app(&app_object_id).await;
         let mut writer = entry.writer.lock().await;
+        if writer.is_none() {
+            // The list this run's plan read (kept current with our writes) will do.
+            *writer = entry.listed.lock().await.as_deref().cloned();
+        }
         if writer.is_none() {
             match g.list_credentials(&app, &d).await {
                 Ok(l) => *writer = Some(l),
@@ -448,11 +454,7 @@ impl Resource for FederatedCredentialResource {
                 )
             }
         };
-        *entry.listed.lock().await = None;
-        if let Some(list) = writer.as_mut() {
-            list.retain(|c| c.id != created.id);
-            list.push(created.clone());
-        }
+        entry.record(&mut writer, &created.id, Some(&created)).await;
         drop(writer);
         let principal = get_str(planned, "managed_identity_principal_id");
         let timeouts = planned.attr("timeouts");
@@ -545,8 +547,8 @@ impl Resource for FederatedCredentialResource {
             state.attr("timeouts"),
         );
         if app_client_id.is_empty() {
-            if let Ok(a) = g
-                .get_application(&AppRef::ObjectId(app_object_id.to_string()), &d)
+            if let Ok(a) = client
+                .application(&g, &AppRef::ObjectId(app_object_id.to_string()), &d)
                 .await
             {
                 set_attr(
@@ -593,7 +595,6 @@ impl Resource for FederatedCredentialResource {
                 graph_diag("Cannot update the federated identity credential", &e),
             );
         }
-        *entry.listed.lock().await = None;
         let updated = FederatedCredential {
             id: credential_id.to_string(),
             name: want.name,
@@ -602,10 +603,7 @@ impl Resource for FederatedCredentialResource {
             audiences: want.audiences,
             description: want.description,
         };
-        if let Some(list) = writer.as_mut() {
-            list.retain(|c| c.id != updated.id);
-            list.push(updated.clone());
-        }
+        entry.record(&mut writer, &updated.id, Some(&updated)).await;
         let app_client_id = get_str(prior, "application_client_id").unwrap_or_default();
         let state = state_of(
             app_object_id,
@@ -637,10 +635,7 @@ impl Resource for FederatedCredentialResource {
             Err(e) if e.is_not_found() => {}
             Err(e) => return graph_diag("Cannot delete the federated identity credential", &e),
         }
-        *entry.listed.lock().await = None;
-        if let Some(list) = writer.as_mut() {
-            list.retain(|c| c.id != credential_id);
-        }
+        entry.record(&mut writer, credential_id, None).await;
         drop(writer);
         // Confirm it is gone, so a following create of the same name does not collide.
         let backoff = Backoff {
@@ -670,7 +665,7 @@ impl Resource for FederatedCredentialResource {
             Ok(p) => p,
             Err(e) => return (vec![], Diagnostics::from_error("Invalid import ID", e)),
         };
-        let (_, g) = match graph(ctx).await {
+        let (client, g) = match graph(ctx).await {
             Ok(x) => x,
             Err(d) => return (vec![], d),
         };
@@ -697,8 +692,8 @@ impl Resource for FederatedCredentialResource {
                 )
             }
         };
-        let app_client_id = g
-            .get_application(&app, &d)
+        let app_client_id = client
+            .application(&g, &app, &d)
             .await
             .map(|a| a.app_id.to_ascii_lowercase())
             .unwrap_or_default();
@@ -732,8 +727,8 @@ impl FederatedCredentialResource {
             get_str(planned, "application_client_id"),
         ) {
             (Some(o), _) => o.to_ascii_lowercase(),
-            (None, Some(c)) => match g
-                .get_application(&AppRef::ClientId(c.to_string()), &d)
+            (None, Some(c)) => match client
+                .application(&g, &AppRef::ClientId(c.to_string()), &d)
                 .await
             {
                 Ok(a) => a.id.to_ascii_lowercase(),
