@@ -487,6 +487,32 @@ impl TokenCredential for AzureCli {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn azure_cli_output_is_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let az = dir.path().join("az");
+        std::fs::write(
+            &az,
+            "#!/bin/sh\ncase \"$*\" in *--scope*https://graph.microsoft.com/.default*) echo '{\"accessToken\":\"cli-token-value\",\"expires_on\":4102444800,\"tokenType\":\"Bearer\"}' ;; *) echo 'ERROR: Please run az login' >&2; exit 1 ;; esac\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let cli = AzureCli {
+            program: az,
+            tenant: Some("t".into()),
+        };
+        let t = cli
+            .get_token("https://graph.microsoft.com/.default")
+            .await
+            .unwrap();
+        assert_eq!(t.token.expose(), "cli-token-value");
+        assert_eq!(t.expires_on.unix_timestamp(), 4102444800);
+        let err = cli.get_token("https://other/.default").await.unwrap_err();
+        assert!(err.message.contains("az login"), "{}", err.message);
+    }
+
     #[test]
     fn pkcs12_files_are_read() {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
