@@ -647,6 +647,19 @@ async fn graph_credentials_follow_graph_rules() {
         .await;
     assert_eq!(v["value"][0]["id"], json!(WORKLOAD_OBJECT));
 
+    // Graph beta serves the same credentials.
+    let beta: Value = c
+        .http
+        .get(format!("{}/beta/applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials", e.url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(beta["value"].as_array().unwrap().len(), 2);
+
     // PATCH: name immutable; description updates.
     let (s, _, _) = c
         .graph(
