@@ -650,7 +650,10 @@ async fn graph_credentials_follow_graph_rules() {
     // Graph beta serves the same credentials.
     let beta: Value = c
         .http
-        .get(format!("{}/beta/applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials", e.url))
+        .get(format!(
+            "{}/beta/applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials",
+            e.url
+        ))
         .bearer_auth(&admin)
         .send()
         .await

@@ -13,7 +13,9 @@ use axum::routing::get;
 use axum::Json;
 use serde_json::{json, Value};
 use terraform_provider_entra::entra::credentials::{CredentialError, TokenCredential};
-use terraform_provider_entra::entra::graph::{AppRef, CredentialPatch, GraphClient, GraphErrorKind};
+use terraform_provider_entra::entra::graph::{
+    AppRef, CredentialPatch, GraphClient, GraphErrorKind,
+};
 use terraform_provider_entra::entra::retry::{Backoff, Deadline};
 use terraform_provider_entra::entra::{AccessToken, Secret};
 
@@ -25,7 +27,10 @@ impl TokenCredential for Fixed {
         "fixed"
     }
     async fn get_token(&self, _scope: &str) -> Result<AccessToken, CredentialError> {
-        Ok(AccessToken::new(Secret::new("fixed-test-token"), time::OffsetDateTime::now_utc() + time::Duration::hours(1)))
+        Ok(AccessToken::new(
+            Secret::new("fixed-test-token"),
+            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ))
     }
 }
 
@@ -36,25 +41,48 @@ struct Seen {
     patch_bodies: Mutex<Vec<Value>>,
 }
 
-async fn list(State(seen): State<Arc<Seen>>, headers: HeaderMap, query: axum::extract::RawQuery) -> axum::response::Response {
+async fn list(
+    State(seen): State<Arc<Seen>>,
+    headers: HeaderMap,
+    query: axum::extract::RawQuery,
+) -> axum::response::Response {
     let n = seen.calls.fetch_add(1, Ordering::SeqCst);
-    if let Some(id) = headers.get("client-request-id").and_then(|v| v.to_str().ok()) {
+    if let Some(id) = headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+    {
         seen.client_request_ids.lock().unwrap().push(id.to_string());
     }
-    assert_eq!(headers.get("authorization").unwrap(), "Bearer fixed-test-token");
+    assert_eq!(
+        headers.get("authorization").unwrap(),
+        "Bearer fixed-test-token"
+    );
     if n == 0 {
-        return (StatusCode::TOO_MANY_REQUESTS, [("Retry-After", "0")], Json(json!({"error": {"code": "TooManyRequests", "message": "slow down"}}))).into_response();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("Retry-After", "0")],
+            Json(json!({"error": {"code": "TooManyRequests", "message": "slow down"}})),
+        )
+            .into_response();
     }
     let fic = |i: u32| json!({"id": format!("id-{i}"), "name": format!("n{i}"), "issuer": "https://i", "subject": "s", "audiences": ["a"], "description": null});
     if query.0.as_deref() == Some("page=2") {
         Json(json!({"value": [fic(2)]})).into_response()
     } else {
-        let base = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
+        let base = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         Json(json!({"value": [fic(1)], "@odata.nextLink": format!("http://{base}/v1.0/applications/app/federatedIdentityCredentials?page=2")})).into_response()
     }
 }
 
-async fn one(State(seen): State<Arc<Seen>>, method: axum::http::Method, body: String) -> axum::response::Response {
+async fn one(
+    State(seen): State<Arc<Seen>>,
+    method: axum::http::Method,
+    body: String,
+) -> axum::response::Response {
     match method {
         axum::http::Method::PATCH => {
             seen.patch_bodies.lock().unwrap().push(serde_json::from_str(&body).unwrap());
@@ -72,26 +100,49 @@ async fn one(State(seen): State<Arc<Seen>>, method: axum::http::Method, body: St
 async fn client() -> (GraphClient, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let router = axum::Router::new()
-        .route("/v1.0/applications/app/federatedIdentityCredentials", get(list))
-        .route("/v1.0/applications/app/federatedIdentityCredentials/{id}", get(one).patch(one))
+        .route(
+            "/v1.0/applications/app/federatedIdentityCredentials",
+            get(list),
+        )
+        .route(
+            "/v1.0/applications/app/federatedIdentityCredentials/{id}",
+            get(one).patch(one),
+        )
         .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let g = GraphClient::new(reqwest::Client::new(), &format!("http://{addr}"), "https://graph.microsoft.com", Arc::new(Fixed))
-        .with_backoff(Backoff { base: Duration::from_millis(5), max: Duration::from_millis(20) });
+    let g = GraphClient::new(
+        reqwest::Client::new(),
+        &format!("http://{addr}"),
+        "https://graph.microsoft.com",
+        Arc::new(Fixed),
+    )
+    .with_backoff(Backoff {
+        base: Duration::from_millis(5),
+        max: Duration::from_millis(20),
+    });
     (g, seen)
 }
 
 fn deadline() -> Deadline {
-    Deadline::after(Duration::from_secs(10), tokio_util::sync::CancellationToken::new())
+    Deadline::after(
+        Duration::from_secs(10),
+        tokio_util::sync::CancellationToken::new(),
+    )
 }
 
 #[tokio::test]
 async fn lists_all_pages_after_a_throttle() {
     let (g, seen) = client().await;
-    let all = g.list_credentials(&AppRef::ObjectId("app".into()), &deadline()).await.unwrap();
-    assert_eq!(all.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["n1", "n2"]);
+    let all = g
+        .list_credentials(&AppRef::ObjectId("app".into()), &deadline())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        vec!["n1", "n2"]
+    );
     assert_eq!(seen.calls.load(Ordering::SeqCst), 3);
     let ids = seen.client_request_ids.lock().unwrap().clone();
     assert_eq!(ids.len(), 3);
@@ -102,18 +153,33 @@ async fn lists_all_pages_after_a_throttle() {
 #[tokio::test]
 async fn errors_say_what_they_mean() {
     let (g, _) = client().await;
-    let e = g.get_credential(&AppRef::ObjectId("app".into()), "x", &deadline()).await.unwrap_err();
+    let e = g
+        .get_credential(&AppRef::ObjectId("app".into()), "x", &deadline())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, GraphErrorKind::Forbidden);
     assert_eq!(e.request_id.as_deref(), Some("rid-123"));
     let text = e.to_string();
-    assert!(text.contains("Application.ReadWrite.All") && text.contains("Authorization_RequestDenied") && text.contains("rid-123"), "{text}");
+    assert!(
+        text.contains("Application.ReadWrite.All")
+            && text.contains("Authorization_RequestDenied")
+            && text.contains("rid-123"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn patch_never_sends_the_name() {
     let (g, seen) = client().await;
-    let p = CredentialPatch { issuer: "https://i".into(), subject: "s".into(), audiences: vec!["a".into()], description: None };
-    g.update_credential(&AppRef::ObjectId("app".into()), "id-1", &p, &deadline()).await.unwrap();
+    let p = CredentialPatch {
+        issuer: "https://i".into(),
+        subject: "s".into(),
+        audiences: vec!["a".into()],
+        description: None,
+    };
+    g.update_credential(&AppRef::ObjectId("app".into()), "id-1", &p, &deadline())
+        .await
+        .unwrap();
     let body = seen.patch_bodies.lock().unwrap()[0].clone();
     assert!(body.get("name").is_none(), "{body}");
     assert_eq!(body["issuer"], json!("https://i"));

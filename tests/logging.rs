@@ -26,6 +26,10 @@ fn trace_logs_show_provider_lines_without_secrets() {
             && log.contains("ValidateResourceTypeConfig"),
         "debug lines missing"
     );
+    assert!(
+        !log.contains(ADMIN_SECRET),
+        "the client secret reached the validate log"
+    );
 
     // A full apply and destroy at trace: Graph and token traffic happen.
     let out = h.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
