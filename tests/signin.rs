@@ -160,3 +160,26 @@ fn no_method_configured_lists_every_method() {
         assert!(text.contains(method), "{method} missing:\n{text}");
     }
 }
+
+#[test]
+fn aks_workload_identity_rereads_the_token_file() {
+    let emu = Emu::default();
+    emu.oob_create(ADMIN_OBJECT, json!({"name": "aks", "issuer": format!("{}/_emulator/oidc", emu.url), "subject": "system:serviceaccount:ci:deployer", "audiences": [EXCHANGE]}));
+    let token = emu.get("/_emulator/oidc/token?subject=system:serviceaccount:ci:deployer")["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut h = Harness::new();
+    let file = h.dir.path().join("azure-identity-token");
+    std::fs::write(&file, token).unwrap();
+    h.set_env("ARM_USE_AKS_WORKLOAD_IDENTITY", "true");
+    h.set_env("AZURE_CLIENT_ID", ADMIN_CLIENT);
+    h.set_env("AZURE_TENANT_ID", TENANT);
+    h.set_env("AZURE_FEDERATED_TOKEN_FILE", &file.display().to_string());
+    h.main_tf(&format!(
+        "provider \"entra\" {{\n{}}}\n{}",
+        emu.endpoints(),
+        resource("by-aks")
+    ));
+    full_apply(&emu, &h, "by-aks");
+}
