@@ -26,6 +26,7 @@ fn seed(apps: usize) -> Seed {
             display_name: format!("bench-{i}"),
             client_secret: None,
             graph_permissions: vec![],
+            client_certificates: vec![],
         });
     }
     seed

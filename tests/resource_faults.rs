@@ -18,6 +18,7 @@ fn seed_with_five_apps() -> Seed {
             display_name: format!("app-{i}"),
             client_secret: None,
             graph_permissions: vec![],
+            client_certificates: vec![],
         });
     }
     seed

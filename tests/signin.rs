@@ -183,3 +183,91 @@ fn aks_workload_identity_rereads_the_token_file() {
     ));
     full_apply(&emu, &h, "by-aks");
 }
+
+/// The admin app with a registered certificate; the certificate and key as PEM.
+fn seed_with_certificate() -> (
+    terraform_provider_entra::emulator::Seed,
+    String,
+    rcgen::KeyPair,
+    rcgen::Certificate,
+) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["quickstart-admin".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let mut seed = terraform_provider_entra::emulator::Seed::default_seed();
+    seed.tenants[0].applications[0].client_certificates = vec![cert.pem()];
+    let pem = format!("{}{}", cert.pem(), key.serialize_pem());
+    (seed, pem, key, cert)
+}
+
+#[test]
+fn client_certificate_pem_and_pkcs12() {
+    let (seed, pem, key, cert) = seed_with_certificate();
+    let emu = Emu::start(terraform_provider_entra::emulator::EmulatorConfig {
+        seed,
+        ..Default::default()
+    });
+
+    let h = Harness::new();
+    let pem_path = h.dir.path().join("client.pem");
+    std::fs::write(&pem_path, pem).unwrap();
+    h.main_tf(&format!(
+        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  client_certificate_path = \"{}\"\n{}}}\n{}",
+        pem_path.display(),
+        emu.endpoints(),
+        resource("by-pem")
+    ));
+    full_apply(&emu, &h, "by-pem");
+
+    let mut store = p12_keystore::KeyStore::new();
+    let chain = p12_keystore::PrivateKeyChain::new(
+        vec![1u8],
+        p12_keystore::PrivateKey::from_der(&key.serialize_der()).unwrap(),
+        [p12_keystore::Certificate::from_der(cert.der()).unwrap()],
+    );
+    store.add_entry("admin", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+    let mut h = Harness::new();
+    let pfx_path = h.dir.path().join("client.pfx");
+    std::fs::write(
+        &pfx_path,
+        store.writer("pfx-secret-password").write().unwrap(),
+    )
+    .unwrap();
+    h.set_env("ARM_CLIENT_CERTIFICATE_PASSWORD", "pfx-secret-password");
+    h.main_tf(&format!(
+        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  client_certificate_path = \"{}\"\n{}}}\n{}",
+        pfx_path.display(),
+        emu.endpoints(),
+        resource("by-pfx")
+    ));
+    full_apply(&emu, &h, "by-pfx");
+}
+
+#[test]
+fn an_unregistered_certificate_is_refused() {
+    let emu = Emu::default();
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["stranger".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let h = Harness::new();
+    let pem_path = h.dir.path().join("stranger.pem");
+    std::fs::write(&pem_path, format!("{}{}", cert.pem(), key.serialize_pem())).unwrap();
+    h.main_tf(&format!(
+        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  client_certificate_path = \"{}\"\n{}}}\n{}",
+        pem_path.display(),
+        emu.endpoints(),
+        resource("never")
+    ));
+    h.init();
+    let out = h.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    assert!(!out.status.success());
+    assert!(
+        all_output(&out).contains("AADSTS700027"),
+        "{}",
+        all_output(&out)
+    );
+}

@@ -30,6 +30,9 @@ pub struct Application {
     pub client_secret: Option<String>,
     #[serde(default)]
     pub graph_permissions: Vec<String>,
+    /// PEM certificates registered for certificate sign-in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_certificates: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

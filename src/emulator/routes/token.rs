@@ -107,7 +107,12 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> Response {
             }
         }
         (None, Some(JWT_BEARER), Some(assertion)) => {
-            if let Err(r) = check_assertion(shared, &state, &app.object_id, assertion) {
+            let certificate = jsonwebtoken::decode_header(assertion).ok().and_then(|h| h.x5t_s256);
+            let checked = match certificate {
+                Some(thumbprint) => check_certificate_assertion(app, &t.id, &thumbprint, assertion),
+                None => check_assertion(shared, &state, &app.object_id, assertion),
+            };
+            if let Err(r) = checked {
                 return r;
             }
         }
@@ -207,6 +212,101 @@ fn check_assertion(
         return Err(bad(700213, "invalid_request", &format!("No matching federated identity record found for presented assertion subject '{sub}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.")));
     }
     Err(bad(700212, "invalid_request", &format!("No matching federated identity record found for presented assertion audience '{aud}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.")))
+}
+
+/// Certificate sign-in: the assertion names its certificate by SHA-256 thumbprint; it must
+/// be registered on the app, sign the assertion, and claim iss = sub = the client id.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+fn check_certificate_assertion(
+    app: &super::super::seed::Application,
+    tenant: &str,
+    thumbprint: &str,
+    assertion: &str,
+) -> Result<(), Response> {
+    use base64::Engine;
+    use der::Decode;
+    let not_registered = || {
+        bad(700027, "invalid_client", &format!("Client assertion failed signature validation: the certificate with thumbprint {thumbprint} is not registered on application '{}'.", app.client_id))
+    };
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let cert_der = app
+        .client_certificates
+        .iter()
+        .filter_map(|pem| pem_der(pem))
+        .find(|der| {
+            b64.encode(ring::digest::digest(&ring::digest::SHA256, der).as_ref()) == thumbprint
+        })
+        .ok_or_else(not_registered)?;
+    let cert = x509_cert::Certificate::from_der(&cert_der).map_err(|_| not_registered())?;
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    let key_bytes = spki.subject_public_key.raw_bytes();
+    let (key, alg) = match spki.algorithm.oid.to_string().as_str() {
+        "1.2.840.10045.2.1" => (
+            jsonwebtoken::DecodingKey::from_ec_der(key_bytes),
+            jsonwebtoken::Algorithm::ES256,
+        ),
+        "1.2.840.113549.1.1.1" => (
+            jsonwebtoken::DecodingKey::from_rsa_der(key_bytes),
+            jsonwebtoken::Algorithm::RS256,
+        ),
+        _ => return Err(not_registered()),
+    };
+    let mut v = jsonwebtoken::Validation::new(alg);
+    v.validate_exp = false;
+    v.validate_aud = false;
+    v.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<Map<String, Value>>(assertion, &key, &v)
+        .map_err(|_| {
+            bad(
+                700027,
+                "invalid_client",
+                "Client assertion failed signature validation.",
+            )
+        })?
+        .claims;
+    let text = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let now = now();
+    if claims.get("exp").and_then(Value::as_i64).unwrap_or(0) < now {
+        return Err(bad(
+            700024,
+            "invalid_client",
+            "Client assertion is not within its valid time range.",
+        ));
+    }
+    if !text("aud").ends_with(&format!("/{tenant}/oauth2/v2.0/token")) {
+        return Err(bad(
+            700027,
+            "invalid_client",
+            "Client assertion audience must be the token endpoint.",
+        ));
+    }
+    if text("iss") != app.client_id || text("sub") != app.client_id {
+        return Err(bad(
+            700027,
+            "invalid_client",
+            "Client assertion issuer and subject must be the client id.",
+        ));
+    }
+    Ok(())
+}
+
+fn pem_der(pem: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let start = pem.find("-----BEGIN CERTIFICATE-----")?;
+    let body: String = pem[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .ok()
 }
 
 /// An identity's token for `resource` (IMDS and App Service share it).
