@@ -124,11 +124,6 @@ impl Emulator {
             let _ = t.await;
         }
     }
-
-    /// Resolves when the server has stopped (after [`Emulator::stop_handle`] fires).
-    pub fn stop_handle(&self) -> CancellationToken {
-        self.shutdown.clone()
-    }
 }
 
 impl Drop for Emulator {

@@ -530,15 +530,9 @@ impl Resource for FederatedCredentialResource {
                 }
             },
         };
-        let principal =
-            get_str(state, "managed_identity_principal_id").filter(|p| *p == found.subject);
-        // A principal id that no longer matches the subject stays, so the plan shows the drift.
-        let principal = principal.or(get_str(state, "managed_identity_principal_id"));
-        let app_client_id = if app_client_id.is_empty() {
-            ""
-        } else {
-            app_client_id
-        };
+        // The principal id stays as configured even when the subject drifted, so the plan
+        // shows the subject going back to it.
+        let principal = get_str(state, "managed_identity_principal_id");
         let mut s = state_of(
             app_object_id,
             app_client_id,
