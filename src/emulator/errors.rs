@@ -8,12 +8,16 @@ use serde_json::json;
 pub fn aadsts(status: StatusCode, error: &str, code: u32, message: &str) -> Response {
     let trace_id = uuid::Uuid::new_v4().to_string();
     let correlation_id = uuid::Uuid::new_v4().to_string();
+    // Entra's own layouts: "2016-01-09 02:02:12Z", and the description's parts on lines
+    // of their own separated by CRLF.
     let timestamp = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]Z"
+        ))
         .unwrap_or_default();
     let body = json!({
         "error": error,
-        "error_description": format!("AADSTS{code}: {message} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}"),
+        "error_description": format!("AADSTS{code}: {message}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}"),
         "error_codes": [code],
         "timestamp": timestamp,
         "trace_id": trace_id,

@@ -34,6 +34,20 @@ fn err(req: &Req, status: StatusCode, code: &str, message: &str) -> Response {
     )
 }
 
+/// Graph words a missing credential differently when it was asked for by name.
+fn credential_not_found(req: &Req, id_or_name: &str) -> Response {
+    if crate::rules::guid::is_guid(id_or_name) {
+        not_found(req, id_or_name)
+    } else {
+        err(
+            req,
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &format!("FederatedIdentityCredential with name {id_or_name} not found."),
+        )
+    }
+}
+
 fn not_found(req: &Req, what: &str) -> Response {
     err(req, StatusCode::NOT_FOUND, "Request_ResourceNotFound", &format!("Resource '{what}' does not exist or one of its queried reference-property objects are not present."))
 }
@@ -142,28 +156,20 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
                 .collect();
             Json(json!({"@odata.context": format!("{ctx_base}#applications('{}')/federatedIdentityCredentials", app.object_id), "value": list})).into_response()
         }
-        (Method::POST, [c]) if c == "federatedIdentityCredentials" => create(req, &mut state, &app),
+        (Method::POST, [c]) if c == "federatedIdentityCredentials" => {
+            create(req, &mut state, &app, &ctx_base)
+        }
         (method, [c, id]) if c == "federatedIdentityCredentials" => {
             let all = state.creds_of(&app.object_id);
             let Some(pos) = all
                 .iter()
                 .position(|s| s.fic.id.eq_ignore_ascii_case(id) || s.fic.name == *id)
             else {
-                return err(
-                    req,
-                    StatusCode::NOT_FOUND,
-                    "Request_ResourceNotFound",
-                    &format!("FederatedIdentityCredential with name {id} not found."),
-                );
+                return credential_not_found(req, id);
             };
             let lagging = all.get(pos).is_some_and(|s| s.created.elapsed() < lag);
             match method {
-                Method::GET if lagging => err(
-                    req,
-                    StatusCode::NOT_FOUND,
-                    "Request_ResourceNotFound",
-                    &format!("FederatedIdentityCredential with name {id} not found."),
-                ),
+                Method::GET if lagging => credential_not_found(req, id),
                 Method::GET => {
                     let mut v = all
                         .get(pos)
@@ -308,7 +314,12 @@ fn duplicate_issuer_subject(req: &Req, others: &[StoredFic], f: &Fic) -> Option<
     })
 }
 
-fn create(req: &Req, state: &mut super::super::state::State, app: &Application) -> Response {
+fn create(
+    req: &Req,
+    state: &mut super::super::state::State,
+    app: &Application,
+    ctx_base: &str,
+) -> Response {
     let body: Body = match serde_json::from_slice(&req.body) {
         Ok(b) => b,
         Err(e) => {
@@ -350,7 +361,10 @@ fn create(req: &Req, state: &mut super::super::state::State, app: &Application) 
         return err(req, StatusCode::BAD_REQUEST, "Request_BadRequest", &format!("The application already has the maximum number of federated identity credentials ({}).", fic::MAX_PER_APPLICATION));
     }
     let mut v = fic_json(&f);
-    v["@odata.context"] = json!(format!("https://graph.microsoft.com/v1.0/$metadata#applications('{}')/federatedIdentityCredentials/$entity", app.object_id));
+    v["@odata.context"] = json!(format!(
+        "{ctx_base}#applications('{}')/federatedIdentityCredentials/$entity",
+        app.object_id
+    ));
     state.creds_mut(&app.object_id).push(StoredFic {
         fic: f,
         created: std::time::Instant::now(),
