@@ -7,6 +7,7 @@
 //! - [`transport`]: go-plugin handshake, AutoMTLS, the gRPC side services (controller,
 //!   stdio, broker, health) and the server loop. Knows nothing about Terraform values.
 //! - [`proto`]: code generated from `proto/` (tfplugin5 5.10, go-plugin, grpc health).
+//! - [`cloud`]: Azure clouds and the hosts and audiences each uses (shared by rules and entra).
 //! - [`codec`]: cty types and values, and their msgpack / JSON wire encodings.
 //! - [`framework`]: a small provider framework: typed schemas, diagnostics with attribute
 //!   paths, traits for resources / data sources / ephemeral resources / functions, and the
@@ -14,12 +15,13 @@
 //! - [`logging`]: hclog-style JSON lines on stderr with a redaction layer for secrets.
 //! - [`rules`]: Entra's rules for federated identity credentials and token requests as
 //!   plain functions. The provider's plan-time checks and the emulator both call them.
-//! - [`entra`]: the Entra side: clouds, the Graph client, credential sources (one type per
+//! - [`entra`]: the Entra side: the Graph client, credential sources (one type per
 //!   sign-in method, a chain on top), managed identity sources and the token exchange.
 //! - [`provider`]: the `entra` provider itself: its configuration, the resource
 //!   `entra_mi_federated_credential` and `entra_mi_access_token` (data source + ephemeral).
 //! - [`emulator`]: `entra-emulator`, the local Entra ID + Graph + managed identity endpoint.
 
+pub mod cloud;
 pub mod codec;
 pub mod emulator;
 pub mod entra;

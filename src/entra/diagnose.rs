@@ -4,7 +4,7 @@
 //! identity token's `iss`, `sub` and `aud` with each credential of the app turns that
 //! into "the issuer has a trailing slash" or "the subject is the identity's client id".
 
-use super::cloud::Cloud;
+use crate::cloud::Cloud;
 
 /// The claims of the token presented as client assertion.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -3,7 +3,6 @@
 //! SPEC §2's order), managed identity sources and the token exchange.
 
 pub mod aadsts;
-pub mod cloud;
 pub mod credentials;
 pub mod diagnose;
 pub mod exchange;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, OnceCell};
 
 use super::config::{attribute_and_env, Settings};
-use crate::entra::cloud::Cloud;
+use crate::cloud::Cloud;
 use crate::entra::credentials::{self, AuthConfig};
 use crate::entra::graph::{AppRef, Application, FederatedCredential, GraphClient, GraphError};
 use crate::entra::managed_identity::{ManagedIdentity, Source};

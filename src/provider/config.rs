@@ -1,8 +1,8 @@
 //! The provider block: its schema (SPEC §2), static validation, and the resolved
 //! settings with environment fallbacks.
 
+use crate::cloud::Cloud;
 use crate::codec::Value;
-use crate::entra::cloud::Cloud;
 use crate::framework::{AttrPath, Attribute, Block, Diagnostics, Schema};
 use crate::rules::{endpoint, guid, token};
 

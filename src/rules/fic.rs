@@ -2,7 +2,7 @@
 //! catch, at plan time, the mistakes Graph accepts and the token exchange later rejects.
 
 use super::{guid, quote, Finding, Input};
-use crate::entra::cloud::Cloud;
+use crate::cloud::Cloud;
 
 /// Graph's limit of credentials per application (no increase available).
 pub const MAX_PER_APPLICATION: usize = 20;

@@ -1,7 +1,7 @@
 //! `entra_mi_access_token` (data source and ephemeral resource): SPEC §4's plan-time rules.
 
 use super::{guid, quote, Finding, Input};
-use crate::entra::cloud::Cloud;
+use crate::cloud::Cloud;
 
 #[derive(Debug, Clone)]
 pub struct Config<'a> {

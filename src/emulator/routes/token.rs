@@ -10,7 +10,7 @@ use super::super::errors::aadsts;
 use super::super::tokens::{now, peek, Signer};
 use super::super::Shared;
 use super::Req;
-use crate::entra::cloud::Cloud;
+use crate::cloud::Cloud;
 
 pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";

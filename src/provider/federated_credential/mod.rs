@@ -116,7 +116,7 @@ fn import_hint(app_object_id: &str, name: &str) -> String {
 impl FederatedCredentialResource {
     fn config_for_rules<'a>(
         config: &'a Value,
-        cloud: Option<crate::entra::cloud::Cloud>,
+        cloud: Option<crate::cloud::Cloud>,
     ) -> fic::Config<'a> {
         fic::Config {
             application_object_id: input_str(config, "application_object_id"),

@@ -86,12 +86,6 @@ impl Cloud {
     pub fn entra_issuer(self, tenant: &str) -> String {
         format!("{}/{}/v2.0", self.authority_host(), tenant)
     }
-
-    /// The cloud whose sign-in host (https, any letter case) is `host`, if any.
-    pub fn from_authority_host(host: &str) -> Option<Cloud> {
-        let host = host.trim_end_matches('/').to_ascii_lowercase();
-        Cloud::ALL.into_iter().find(|c| c.authority_host() == host)
-    }
 }
 
 #[cfg(test)]
@@ -130,10 +124,6 @@ mod tests {
         assert_eq!(
             Cloud::UsGovernmentDod.token_exchange_audience(),
             "api://AzureADTokenExchangeUSGov"
-        );
-        assert_eq!(
-            Cloud::from_authority_host("https://login.microsoftonline.us/"),
-            Some(Cloud::UsGovernment)
         );
     }
 }
