@@ -53,7 +53,7 @@ fn validate(config: &Value, ctx: &Ctx) -> Diagnostics {
         .provider::<EntraClient>()
         .filter(|c| c.settings.get("environment").is_some())
         .map(|c| c.cloud());
-    let cfg = token::Config {
+    let cfg = token::TokenRequestInput {
         client_id: input_str(config, "client_id"),
         tenant_id: input_str(config, "tenant_id"),
         scopes: input_list(config, "scopes"),

@@ -1,10 +1,12 @@
-//! `entra_mi_access_token` (data source and ephemeral resource): SPEC §4's plan-time rules.
+//! `entra_mi_access_token` (data source and ephemeral resource): its plan-time rules
+//! (client id a GUID, tenant a GUID or domain, scopes ending in `/.default`, and so on).
 
 use super::{guid, quote, Finding, Input};
 use crate::cloud::Cloud;
 
+/// What plan-time checks see of an `entra_mi_access_token` configuration.
 #[derive(Debug, Clone)]
-pub struct Config<'a> {
+pub struct TokenRequestInput<'a> {
     pub client_id: Input<&'a str>,
     pub tenant_id: Input<&'a str>,
     pub scopes: Input<Vec<Input<&'a str>>>,
@@ -14,7 +16,7 @@ pub struct Config<'a> {
     pub cloud: Option<Cloud>,
 }
 
-pub fn check_config(c: &Config) -> Vec<Finding> {
+pub fn check_config(c: &TokenRequestInput) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Input::Known(id) = c.client_id {
         if !guid::is_guid(id) {
@@ -152,8 +154,8 @@ pub fn check_tenant(attribute: &'static str, tenant: &str) -> Option<Finding> {
 mod tests {
     use super::*;
 
-    fn base() -> Config<'static> {
-        Config {
+    fn base() -> TokenRequestInput<'static> {
+        TokenRequestInput {
             client_id: Input::Known("c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02"),
             tenant_id: Input::Known("6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01"),
             scopes: Input::Known(vec![Input::Known("https://graph.microsoft.com/.default")]),
@@ -177,7 +179,7 @@ mod tests {
 
     #[test]
     fn table() {
-        type Edit = fn(&mut Config<'static>);
+        type Edit = fn(&mut TokenRequestInput<'static>);
         let cases: Vec<(Edit, &str, &str, bool)> = vec![
             (
                 |c| c.client_id = Input::Known("app"),
@@ -262,7 +264,7 @@ mod tests {
 
     #[test]
     fn unknown_skipped() {
-        let c = Config {
+        let c = TokenRequestInput {
             client_id: Input::Unknown,
             tenant_id: Input::Unknown,
             scopes: Input::Unknown,

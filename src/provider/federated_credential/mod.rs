@@ -117,8 +117,8 @@ impl FederatedCredentialResource {
     fn config_for_rules<'a>(
         config: &'a Value,
         cloud: Option<crate::cloud::Cloud>,
-    ) -> fic::Config<'a> {
-        fic::Config {
+    ) -> fic::FicInput<'a> {
+        fic::FicInput {
             application_object_id: input_str(config, "application_object_id"),
             application_client_id: input_str(config, "application_client_id"),
             name: input_str(config, "name"),

@@ -1,0 +1,84 @@
+//! Audiences: exactly one, and with an Entra issuer the cloud's token exchange audience.
+
+use super::MAX_FIELD_LEN;
+use crate::cloud::Cloud;
+use crate::rules::{quote, Finding};
+
+/// With an Entra issuer the audience should be the exchange audience of the cloud; when
+/// the cloud is not known yet, any cloud's exchange audience is accepted.
+pub fn check_exchange_audience(aud: &str, cloud: Option<Cloud>) -> Option<Finding> {
+    if aud.is_empty() || aud.contains('*') {
+        return None; // reported by check_audiences
+    }
+    let (ok, want) = match cloud {
+        Some(cloud) => (
+            aud == cloud.token_exchange_audience(),
+            cloud.token_exchange_audience().to_string(),
+        ),
+        None => (
+            Cloud::ALL
+                .iter()
+                .any(|c| c.token_exchange_audience() == aud),
+            "api://AzureADTokenExchange (public cloud)".to_string(),
+        ),
+    };
+    (!ok).then(|| {
+        Finding::warning(
+            "audiences",
+            "audiences.not_exchange_audience",
+            format!("Entra's token exchange audience is {want}"),
+            format!(
+                "Got {}. Managed identity and Entra-issued tokens for the exchange are requested for the cloud's exchange audience; another audience fails with AADSTS700212 unless your token source uses it too.",
+                quote(aud)
+            ),
+        )
+    })
+}
+
+
+/// Exactly one audience of 1-600 characters without wildcards.
+pub fn check_audiences(audiences: &[String]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if audiences.len() != 1 {
+        out.push(
+            Finding::error(
+                "audiences",
+                "audiences.exactly_one",
+                "audiences must hold exactly one value",
+                format!(
+                    "Got {} values. Entra accepts exactly one audience per federated credential; for the exchange it is api://AzureADTokenExchange in the public cloud.",
+                    audiences.len()
+                ),
+            )
+            .by_graph(),
+        );
+    }
+    for (i, aud) in audiences.iter().enumerate() {
+        let len = aud.chars().count();
+        if !(1..=MAX_FIELD_LEN).contains(&len) {
+            out.push(
+                Finding::error(
+                    "audiences",
+                    "audiences.length",
+                    format!("each audience must be 1-{MAX_FIELD_LEN} characters"),
+                    format!("Got {len} characters: {}.", quote(aud)),
+                )
+                .by_graph()
+                .at(i),
+            );
+        }
+        if aud.contains('*') {
+            out.push(
+                Finding::error(
+                    "audiences",
+                    "audiences.wildcard",
+                    "audiences must not contain wildcards",
+                    format!("Got {}.", quote(aud)),
+                )
+                .by_graph()
+                .at(i),
+            );
+        }
+    }
+    out
+}
