@@ -1,5 +1,6 @@
-//! `entra_mi_access_token`, as a data source and as an ephemeral resource (SPEC §4): the
-//! app's access token obtained through the managed identity's federated trust.
+//! `entra_mi_access_token`, as a data source and as an ephemeral resource: the app's
+//! access token obtained through the managed identity's federated trust (managed identity
+//! token -> client assertion -> the app's token).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::client::EntraClient;
-use super::values::{get_str, get_strings, input_list, input_str};
+use super::model::{as_str, as_str_list, known_strings, string_attr, string_list_attr};
 use crate::codec::{Type, Value};
 use crate::entra::diagnose::FicView;
 use crate::entra::exchange::{ExchangeRequest, FicLookup};
@@ -19,7 +20,7 @@ use crate::entra::{jwt, AccessToken};
 use crate::framework::{
     AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, EphemeralResource, Opened, Schema,
 };
-use crate::rules::{self, token};
+use crate::rules::{self, token, Input};
 
 pub const TYPE_NAME: &str = "entra_mi_access_token";
 
@@ -48,21 +49,53 @@ pub fn schema(ephemeral: bool) -> Schema {
     )
 }
 
+/// The configuration's attributes, typed (the computed ones are produced by [`with_token`]).
+#[derive(Debug, Clone)]
+struct TokenRequestModel {
+    client_id: Input<String>,
+    tenant_id: Input<String>,
+    scopes: Input<Vec<Input<String>>>,
+    managed_identity_client_id: Input<String>,
+    token_exchange_audience: Input<String>,
+    propagation_timeout: Input<String>,
+}
+
+impl TokenRequestModel {
+    fn from_value(v: &Value) -> TokenRequestModel {
+        TokenRequestModel {
+            client_id: string_attr(v, "client_id"),
+            tenant_id: string_attr(v, "tenant_id"),
+            scopes: string_list_attr(v, "scopes"),
+            managed_identity_client_id: string_attr(v, "managed_identity_client_id"),
+            token_exchange_audience: string_attr(v, "token_exchange_audience"),
+            propagation_timeout: string_attr(v, "propagation_timeout"),
+        }
+    }
+
+    fn rules_input(&self, cloud: Option<crate::cloud::Cloud>) -> token::TokenRequestInput<'_> {
+        token::TokenRequestInput {
+            client_id: as_str(&self.client_id),
+            tenant_id: as_str(&self.tenant_id),
+            scopes: as_str_list(&self.scopes),
+            managed_identity_client_id: as_str(&self.managed_identity_client_id),
+            token_exchange_audience: as_str(&self.token_exchange_audience),
+            cloud,
+        }
+    }
+}
+
 fn validate(config: &Value, ctx: &Ctx) -> Diagnostics {
+    let model = TokenRequestModel::from_value(config);
     let cloud = ctx
         .provider::<EntraClient>()
         .filter(|c| c.settings.get("environment").is_some())
         .map(|c| c.cloud());
-    let cfg = token::TokenRequestInput {
-        client_id: input_str(config, "client_id"),
-        tenant_id: input_str(config, "tenant_id"),
-        scopes: input_list(config, "scopes"),
-        managed_identity_client_id: input_str(config, "managed_identity_client_id"),
-        token_exchange_audience: input_str(config, "token_exchange_audience"),
-        cloud,
-    };
-    let mut d = Diagnostics::from(token::check_config(&cfg));
-    if let Some(Err(e)) = get_str(config, "propagation_timeout").map(rules::duration::parse) {
+    let mut d = Diagnostics::from(token::check_config(&model.rules_input(cloud)));
+    if let Some(Err(e)) = model
+        .propagation_timeout
+        .known()
+        .map(|s| rules::duration::parse(s))
+    {
         d.error_at(
             AttrPath::attr("propagation_timeout"),
             "propagation_timeout must be a duration",
@@ -107,30 +140,38 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
             "Configure the entra provider.",
         )
     })?;
-    let client_id = get_str(config, "client_id").unwrap_or_default().to_string();
-    let tenant = get_str(config, "tenant_id").map(str::to_string).or_else(|| client.tenant()).ok_or_else(|| {
+    let model = TokenRequestModel::from_value(config);
+    let client_id = model.client_id.known().cloned().unwrap_or_default();
+    let tenant = model.tenant_id.known().cloned().or_else(|| client.tenant()).ok_or_else(|| {
         Diagnostics::from_error(
             "No tenant for the token exchange",
             "Set tenant_id on the data source, or the provider's `tenant_id` (or ARM_TENANT_ID / AZURE_TENANT_ID).",
         )
     })?;
-    let identity = match get_str(config, "managed_identity_client_id")
+    let identity = match model
+        .managed_identity_client_id
+        .known()
+        .map(String::as_str)
         .or(client.settings.get("msi_client_id"))
     {
         Some(id) => Identity::ClientId(id.to_string()),
         None => Identity::Default,
     };
-    let propagation_timeout = get_str(config, "propagation_timeout")
+    let propagation_timeout = model
+        .propagation_timeout
+        .known()
         .and_then(|s| rules::duration::parse(s).ok())
         .unwrap_or(Duration::from_secs(300));
     let req = ExchangeRequest {
         authority_host: client.settings.authority_host(),
         tenant,
         client_id,
-        scopes: get_strings(config, "scopes"),
+        scopes: known_strings(&model.scopes),
         identity,
-        exchange_audience: get_str(config, "token_exchange_audience")
-            .map(str::to_string)
+        exchange_audience: model
+            .token_exchange_audience
+            .known()
+            .cloned()
             .unwrap_or_else(|| client.cloud().token_exchange_audience().to_string()),
         propagation_timeout,
         cancel: ctx.cancel.clone(),

@@ -6,7 +6,7 @@ use crate::codec::Value;
 use crate::framework::{AttrPath, Attribute, Block, Diagnostics, Schema};
 use crate::rules::{endpoint, guid, token};
 
-use super::values::get_str;
+use super::model::get_str;
 
 /// Each attribute with its environment variables, first set wins (SPEC §2).
 pub const ENV_FALLBACKS: &[(&str, &[&str])] = &[

@@ -5,7 +5,7 @@ pub mod access_token;
 pub mod client;
 pub mod config;
 pub mod federated_credential;
-mod values;
+pub mod model;
 
 use std::sync::Arc;
 

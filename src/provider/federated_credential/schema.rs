@@ -1,4 +1,4 @@
-//! Schema of `entra_mi_federated_credential` (SPEC §3).
+//! Schema of `entra_mi_federated_credential`: attributes, their rules in words, and the timeouts block.
 
 use crate::codec::Type;
 use crate::framework::{Attribute, Block, Schema};

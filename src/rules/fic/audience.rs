@@ -35,7 +35,6 @@ pub fn check_exchange_audience(aud: &str, cloud: Option<Cloud>) -> Option<Findin
     })
 }
 
-
 /// Exactly one audience of 1-600 characters without wildcards.
 pub fn check_audiences(audiences: &[String]) -> Vec<Finding> {
     let mut out = Vec::new();

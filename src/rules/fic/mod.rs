@@ -19,7 +19,7 @@ pub use subject::{check_principal_id, check_subject};
 
 use super::{guid, quote, Finding, Input};
 use crate::cloud::Cloud;
-use issuer::{check_issuer_for_identity, issuer_cloud, is_v1_issuer};
+use issuer::{check_issuer_for_identity, is_v1_issuer, issuer_cloud};
 use subject::{check_guid_attr, subject_not_guid};
 
 /// Graph's limit of credentials per application (no increase available).
@@ -202,7 +202,6 @@ pub fn check_config(c: &FicInput) -> Vec<Finding> {
     }
     out
 }
-
 
 /// At most 600 characters; Graph refuses longer descriptions itself.
 pub fn check_description(description: &str) -> Vec<Finding> {

@@ -29,7 +29,6 @@ pub(super) fn check_guid_attr(attribute: &'static str, value: &str, what: &str) 
     })
 }
 
-
 /// The identity's principal (object) id, which becomes the subject.
 pub fn check_principal_id(principal: &str) -> Vec<Finding> {
     if !guid::is_guid(principal) {

@@ -102,7 +102,9 @@ fn each_broken_rule_is_reported() {
         ),
         (
             Box::new(|c| {
-                c.issuer = Input::Known("http://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0")
+                c.issuer = Input::Known(
+                    "http://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0",
+                )
             }),
             "issuer",
             "issuer.https",
@@ -110,7 +112,9 @@ fn each_broken_rule_is_reported() {
         ),
         (
             Box::new(|c| {
-                c.issuer = Input::Known(" https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0")
+                c.issuer = Input::Known(
+                    " https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0",
+                )
             }),
             "issuer",
             "issuer.whitespace",
@@ -118,7 +122,9 @@ fn each_broken_rule_is_reported() {
         ),
         (
             Box::new(|c| {
-                c.issuer = Input::Known("https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0/")
+                c.issuer = Input::Known(
+                    "https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0/",
+                )
             }),
             "issuer",
             "issuer.trailing_slash",
@@ -126,9 +132,8 @@ fn each_broken_rule_is_reported() {
         ),
         (
             Box::new(|c| {
-                c.issuer = Input::Known(
-                    "https://sts.windows.net/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/",
-                )
+                c.issuer =
+                    Input::Known("https://sts.windows.net/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/")
             }),
             "issuer",
             "issuer.v1_with_managed_identity",
@@ -144,16 +149,16 @@ fn each_broken_rule_is_reported() {
         ),
         (
             Box::new(|c| {
-                c.issuer = Input::Known("https://login.microsoftonline.us/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0")
+                c.issuer = Input::Known(
+                    "https://login.microsoftonline.us/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0",
+                )
             }),
             "issuer",
             "issuer.cross_cloud",
             true,
         ),
         (
-            Box::new(|c| {
-                c.issuer = Input::Known("https://token.actions.githubusercontent.com")
-            }),
+            Box::new(|c| c.issuer = Input::Known("https://token.actions.githubusercontent.com")),
             "issuer",
             "issuer.not_entra_with_managed_identity",
             true,

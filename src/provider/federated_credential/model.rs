@@ -1,0 +1,334 @@
+//! `FicModel`: one credential as Terraform sees it (configuration, plan or state), and
+//! its conversions to Graph's wire shapes and to the rules' input.
+
+use std::time::Duration;
+
+use super::id::resource_id;
+use crate::cloud::Cloud;
+use crate::codec::Value;
+use crate::entra::graph::{CredentialPatch, FederatedCredential, NewCredential};
+use crate::provider::model::{
+    as_str, as_str_list, known_strings, object, string_attr, string_list_attr, string_list_value,
+    string_value,
+};
+use crate::rules::{self, fic, guid, Input};
+
+/// The resource's attributes, typed. Decoded once from a Terraform value with
+/// [`FicModel::from_value`] and encoded back with [`FicModel::to_value`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FicModel {
+    pub application_object_id: Input<String>,
+    pub application_client_id: Input<String>,
+    pub name: Input<String>,
+    pub managed_identity_principal_id: Input<String>,
+    pub subject: Input<String>,
+    pub issuer: Input<String>,
+    pub audiences: Input<Vec<Input<String>>>,
+    pub description: Input<String>,
+    pub credential_id: Input<String>,
+    pub id: Input<String>,
+    /// The `timeouts` block; `None` when absent.
+    pub timeouts: Option<Timeouts>,
+}
+
+/// The `timeouts` block: durations like `5m`, per operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeouts {
+    pub create: Input<String>,
+    pub read: Input<String>,
+    pub update: Input<String>,
+    pub delete: Input<String>,
+}
+
+/// The operations a `timeouts` block configures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Read,
+    Update,
+    Delete,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 4] = [
+        Operation::Create,
+        Operation::Read,
+        Operation::Update,
+        Operation::Delete,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Read => "read",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+        }
+    }
+
+    /// azuread's defaults: create waits for replication, so it gets longer.
+    pub fn default_timeout(self) -> Duration {
+        match self {
+            Operation::Create => Duration::from_secs(15 * 60),
+            _ => Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+impl Timeouts {
+    fn from_value(v: &Value) -> Option<Timeouts> {
+        if v.is_null() {
+            return None;
+        }
+        Some(Timeouts {
+            create: string_attr(v, "create"),
+            read: string_attr(v, "read"),
+            update: string_attr(v, "update"),
+            delete: string_attr(v, "delete"),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        object([
+            ("create", string_value(&self.create)),
+            ("read", string_value(&self.read)),
+            ("update", string_value(&self.update)),
+            ("delete", string_value(&self.delete)),
+        ])
+    }
+
+    /// The configured text for `op`.
+    pub fn get(&self, op: Operation) -> &Input<String> {
+        match op {
+            Operation::Create => &self.create,
+            Operation::Read => &self.read,
+            Operation::Update => &self.update,
+            Operation::Delete => &self.delete,
+        }
+    }
+}
+
+/// An application by both its ids, as stored in state (lower case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppIds {
+    pub object_id: String,
+    /// Empty when it could not be resolved (it is filled in by a later read).
+    pub client_id: String,
+}
+
+impl FicModel {
+    /// Decodes a configuration, plan or state object.
+    pub fn from_value(v: &Value) -> FicModel {
+        FicModel {
+            application_object_id: string_attr(v, "application_object_id"),
+            application_client_id: string_attr(v, "application_client_id"),
+            name: string_attr(v, "name"),
+            managed_identity_principal_id: string_attr(v, "managed_identity_principal_id"),
+            subject: string_attr(v, "subject"),
+            issuer: string_attr(v, "issuer"),
+            audiences: string_list_attr(v, "audiences"),
+            description: string_attr(v, "description"),
+            credential_id: string_attr(v, "credential_id"),
+            id: string_attr(v, "id"),
+            timeouts: v.attr("timeouts").and_then(Timeouts::from_value),
+        }
+    }
+
+    /// Encodes every attribute of the schema.
+    pub fn to_value(&self) -> Value {
+        object([
+            (
+                "application_object_id",
+                string_value(&self.application_object_id),
+            ),
+            (
+                "application_client_id",
+                string_value(&self.application_client_id),
+            ),
+            ("name", string_value(&self.name)),
+            (
+                "managed_identity_principal_id",
+                string_value(&self.managed_identity_principal_id),
+            ),
+            ("subject", string_value(&self.subject)),
+            ("issuer", string_value(&self.issuer)),
+            ("audiences", string_list_value(&self.audiences)),
+            ("description", string_value(&self.description)),
+            ("credential_id", string_value(&self.credential_id)),
+            ("id", string_value(&self.id)),
+            (
+                "timeouts",
+                self.timeouts
+                    .as_ref()
+                    .map_or(Value::Null, Timeouts::to_value),
+            ),
+        ])
+    }
+
+    /// The state for credential `c` of application `app`. The principal id is kept as
+    /// configured (`principal`), so a drifted subject shows as going back to it.
+    pub fn from_graph(
+        app: &AppIds,
+        c: &FederatedCredential,
+        principal: Input<String>,
+        timeouts: Option<Timeouts>,
+    ) -> FicModel {
+        FicModel {
+            application_object_id: Input::Known(app.object_id.clone()),
+            application_client_id: Input::Known(app.client_id.clone()),
+            name: Input::Known(c.name.clone()),
+            managed_identity_principal_id: match principal {
+                Input::Known(p) => Input::Known(p),
+                _ => Input::Null,
+            },
+            subject: Input::Known(c.subject.clone()),
+            issuer: Input::Known(c.issuer.clone()),
+            audiences: Input::Known(c.audiences.iter().cloned().map(Input::Known).collect()),
+            description: match c.description.as_deref() {
+                Some(d) if !d.is_empty() => Input::Known(d.to_string()),
+                _ => Input::Null,
+            },
+            credential_id: Input::Known(c.id.clone()),
+            id: Input::Known(resource_id(&app.object_id, &c.id)),
+            timeouts,
+        }
+    }
+
+    /// The principal id an imported credential had: a GUID subject under an Entra issuer
+    /// is a managed identity's principal id.
+    pub fn imported_principal(c: &FederatedCredential) -> Input<String> {
+        if guid::is_guid(&c.subject) && fic::is_entra_issuer(&c.issuer) {
+            Input::Known(c.subject.clone())
+        } else {
+            Input::Null
+        }
+    }
+
+    /// What the rules check, borrowed from this model.
+    pub fn rules_input(&self, cloud: Option<Cloud>) -> fic::FicInput<'_> {
+        fic::FicInput {
+            application_object_id: as_str(&self.application_object_id),
+            application_client_id: as_str(&self.application_client_id),
+            name: as_str(&self.name),
+            managed_identity_principal_id: as_str(&self.managed_identity_principal_id),
+            subject: as_str(&self.subject),
+            issuer: as_str(&self.issuer),
+            audiences: as_str_list(&self.audiences),
+            description: as_str(&self.description),
+            cloud,
+        }
+    }
+
+    /// The credential Graph should hold (the POST body). Unknown parts are empty.
+    pub fn desired(&self) -> NewCredential {
+        let text = |f: &Input<String>| f.known().cloned().unwrap_or_default();
+        NewCredential {
+            name: text(&self.name),
+            issuer: text(&self.issuer),
+            subject: text(&self.subject),
+            audiences: known_strings(&self.audiences),
+            description: self.description.known().cloned(),
+        }
+    }
+
+    /// The PATCH body taking Graph to this model (the name cannot change in place).
+    pub fn patch(&self) -> CredentialPatch {
+        let want = self.desired();
+        CredentialPatch {
+            issuer: want.issuer,
+            subject: want.subject,
+            audiences: want.audiences,
+            description: want.description,
+        }
+    }
+
+    /// The application and credential ids of a stored credential, when both are known.
+    pub fn stored_ids(&self) -> Option<(&str, &str)> {
+        Some((
+            self.application_object_id.known()?.as_str(),
+            self.credential_id.known()?.as_str(),
+        ))
+    }
+
+    /// How long `op` may take: the `timeouts` block, else azuread's default.
+    pub fn timeout(&self, op: Operation) -> Duration {
+        self.timeouts
+            .as_ref()
+            .and_then(|t| t.get(op).known())
+            .and_then(|s| rules::duration::parse(s).ok())
+            .unwrap_or(op.default_timeout())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> FicModel {
+        FicModel {
+            application_object_id: Input::Known("a".into()),
+            application_client_id: Input::Known("c".into()),
+            name: Input::Known("deploy".into()),
+            managed_identity_principal_id: Input::Null,
+            subject: Input::Unknown,
+            issuer: Input::Known("https://login.microsoftonline.com/t/v2.0".into()),
+            audiences: Input::Known(vec![Input::Known("api://AzureADTokenExchange".into())]),
+            description: Input::Null,
+            credential_id: Input::Unknown,
+            id: Input::Unknown,
+            timeouts: Some(Timeouts {
+                create: Input::Known("30s".into()),
+                read: Input::Null,
+                update: Input::Null,
+                delete: Input::Null,
+            }),
+        }
+    }
+
+    #[test]
+    fn value_round_trip_keeps_null_unknown_and_known() {
+        let m = state();
+        assert_eq!(FicModel::from_value(&m.to_value()), m);
+        let no_timeouts = FicModel {
+            timeouts: None,
+            ..state()
+        };
+        assert_eq!(FicModel::from_value(&no_timeouts.to_value()).timeouts, None);
+    }
+
+    #[test]
+    fn timeouts_fall_back_to_defaults() {
+        let m = state();
+        assert_eq!(m.timeout(Operation::Create), Duration::from_secs(30));
+        assert_eq!(m.timeout(Operation::Delete), Duration::from_secs(300));
+        let none = FicModel {
+            timeouts: None,
+            ..state()
+        };
+        assert_eq!(none.timeout(Operation::Create), Duration::from_secs(900));
+    }
+
+    #[test]
+    fn state_from_graph_keeps_principal_only_when_known() {
+        let c = FederatedCredential {
+            id: "id1".into(),
+            name: "deploy".into(),
+            issuer: "https://login.microsoftonline.com/t/v2.0".into(),
+            subject: "s".into(),
+            audiences: vec!["api://AzureADTokenExchange".into()],
+            description: Some(String::new()),
+        };
+        let app = AppIds {
+            object_id: "a".into(),
+            client_id: "c".into(),
+        };
+        let m = FicModel::from_graph(&app, &c, Input::Unknown, None);
+        assert_eq!(m.managed_identity_principal_id, Input::Null);
+        assert_eq!(m.description, Input::Null, "empty description is null");
+        assert_eq!(
+            m.id,
+            Input::Known("a/federatedIdentityCredentials/id1".into())
+        );
+        assert!(m.desired().audiences == c.audiences);
+    }
+}

@@ -1,0 +1,197 @@
+//! Plan time: the rules on configuration, the values derived from the provider
+//! configuration, and the live checks against the application's credentials.
+
+use std::time::Duration;
+
+use super::model::{FicModel, Operation};
+use super::{import_hint, read, resource_id};
+use crate::entra::graph::{AppRef, FederatedCredential, NewCredential};
+use crate::entra::retry::Deadline;
+use crate::framework::{AttrPath, Ctx, Diagnostics, PlanRequest};
+use crate::provider::client::EntraClient;
+use crate::rules::{self, fic, Input};
+
+/// Static checks of a configuration: every broken rule, and the timeouts' syntax.
+pub(super) fn validate(config: &FicModel, ctx: &Ctx) -> Diagnostics {
+    let cloud = ctx
+        .provider::<EntraClient>()
+        .filter(|c| c.settings.get("environment").is_some())
+        .map(|c| c.cloud());
+    let mut d = Diagnostics::from(fic::check_config(&config.rules_input(cloud)));
+    if let Some(t) = &config.timeouts {
+        for op in Operation::ALL {
+            if let Some(Err(e)) = t.get(op).known().map(|s| rules::duration::parse(s)) {
+                d.error_at(
+                    AttrPath::attr("timeouts").child(op.name()),
+                    format!("timeouts.{} must be a duration", op.name()),
+                    e,
+                );
+            }
+        }
+    }
+    d
+}
+
+/// Fills in what configuration leaves to the provider (subject from the principal id,
+/// Entra's issuer and exchange audience), and checks a create against the application.
+pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if plan.planned.is_null() {
+        return d; // destroy: nothing to derive
+    }
+    let client = ctx.provider::<EntraClient>();
+    let config = FicModel::from_value(plan.config);
+    let mut planned = FicModel::from_value(&plan.planned);
+
+    // subject follows the principal id.
+    match &config.managed_identity_principal_id {
+        Input::Known(p) => planned.subject = Input::Known(p.clone()),
+        Input::Unknown => planned.subject = Input::Unknown,
+        Input::Null => {}
+    }
+    let known_client = client.as_ref().filter(|c| c.settings.is_known());
+    // Derived again on every plan, not taken from prior state: drift in a defaulted
+    // issuer or audience, and removing an explicit value, both plan an update to the
+    // default.
+    if let Some(c) = known_client {
+        derive_defaults(&config, &mut planned, c);
+    }
+    match plan.prior {
+        None => {
+            if let Some(c) = known_client {
+                // The cloud is known now: check what depends on it.
+                let mut input = planned.rules_input(Some(c.cloud()));
+                input.application_object_id = Input::Null;
+                input.application_client_id = Input::Null;
+                for f in fic::check_config(&input) {
+                    if f.rule == "issuer.cross_cloud" && config.issuer.is_set() {
+                        d.finding(&f);
+                    }
+                }
+                d.extend(live_check(c, &planned, ctx).await);
+            }
+        }
+        Some(prior) => {
+            let prior = FicModel::from_value(prior);
+            if !plan.requires_replace.is_empty() {
+                if let (Some(c), Input::Known(id)) = (&client, &prior.credential_id) {
+                    c.replacing.lock().await.insert(id.clone());
+                }
+            }
+            // A removed principal id hands the subject back to configuration.
+            if config.managed_identity_principal_id.is_null() && config.subject.is_null() {
+                planned.subject = prior.subject;
+            }
+        }
+    }
+    plan.planned = planned.to_value();
+    d
+}
+
+/// The provider's defaults for an issuer and audience left out of configuration.
+fn derive_defaults(config: &FicModel, planned: &mut FicModel, c: &EntraClient) {
+    if config.issuer.is_null() {
+        if let Some(tenant) = c.tenant() {
+            planned.issuer = Input::Known(c.cloud().entra_issuer(&tenant));
+        }
+    }
+    if config.audiences.is_null() {
+        planned.audiences = Input::Known(vec![Input::Known(
+            c.cloud().token_exchange_audience().to_string(),
+        )]);
+    }
+}
+
+/// Plan-time checks against the live application: collisions and the limit show at
+/// plan, not at apply. Silent when the application is unknown or Graph unreachable.
+async fn live_check(client: &EntraClient, planned: &FicModel, ctx: &Ctx) -> Diagnostics {
+    let Ok(g) = client.graph().await else {
+        return Diagnostics::new();
+    };
+    let d = Deadline::after(Duration::from_secs(30), ctx.cancel.clone());
+    let app_object_id = match (
+        planned.application_object_id.known(),
+        planned.application_client_id.known(),
+    ) {
+        (Some(o), _) => o.to_ascii_lowercase(),
+        (None, Some(c)) => match client
+            .application(&g, &AppRef::ClientId(c.clone()), &d)
+            .await
+        {
+            Ok(a) => a.id.to_ascii_lowercase(),
+            Err(_) => return Diagnostics::new(),
+        },
+        _ => return Diagnostics::new(),
+    };
+    let new = planned.desired();
+    match read::shared_list(client, &g, &app_object_id, &d).await {
+        Ok(list) => {
+            let replacing = client.replacing.lock().await.clone();
+            let remaining: Vec<FederatedCredential> = list
+                .iter()
+                .filter(|c| !replacing.contains(&c.id))
+                .cloned()
+                .collect();
+            let mut diag = preflight(&app_object_id, &remaining, &new);
+            // Unknown issuer/subject cannot collide yet.
+            if new.issuer.is_empty() || new.subject.is_empty() {
+                diag.0.retain(|x| x.path != Some(AttrPath::attr("subject")));
+            }
+            diag
+        }
+        Err(e) => {
+            tracing::debug!(error = %e.message, "live plan check skipped");
+            Diagnostics::new()
+        }
+    }
+}
+
+/// Errors a create would hit, from the application's current credentials: the same
+/// name, the same issuer+subject under another name, or the 20-credential limit.
+pub(super) fn preflight(
+    app_object_id: &str,
+    existing: &[FederatedCredential],
+    new: &NewCredential,
+) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if let Some(c) = existing.iter().find(|c| c.name == new.name) {
+        d.error_at(
+            AttrPath::attr("name"),
+            format!("A federated identity credential named {:?} already exists on this application", new.name),
+            format!(
+                "Names are unique per application. To manage the existing credential (id {}) with Terraform, import it:\n  {}\nor add an import block with id = \"{}\".",
+                c.id,
+                import_hint(app_object_id, &c.id),
+                resource_id(app_object_id, &c.id)
+            ),
+        );
+    }
+    if let Some(c) = existing
+        .iter()
+        .find(|c| c.issuer == new.issuer && c.subject == new.subject && c.name != new.name)
+    {
+        d.error_at(
+            AttrPath::attr("subject"),
+            "Another credential of this application already trusts this issuer and subject",
+            format!(
+                "Credential {:?} (id {}) has issuer {:?} and subject {:?}; Entra requires issuer+subject to be unique per application. Import it ({}) or remove it.",
+                c.name,
+                c.id,
+                c.issuer,
+                c.subject,
+                import_hint(app_object_id, &c.id)
+            ),
+        );
+    }
+    if existing.len() >= fic::MAX_PER_APPLICATION && !existing.iter().any(|c| c.name == new.name) {
+        d.error_at(
+            AttrPath::attr("application_object_id"),
+            format!("The application already has {} federated identity credentials", existing.len()),
+            format!(
+                "Entra allows at most {} federated identity credentials per application, and the limit cannot be raised. Remove unused credentials or use another application.",
+                fic::MAX_PER_APPLICATION
+            ),
+        );
+    }
+    d
+}

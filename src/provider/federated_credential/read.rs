@@ -1,0 +1,170 @@
+//! Refresh and import, and the application lookups they share with plan and apply.
+
+use std::sync::Arc;
+
+use super::model::{AppIds, FicModel, Operation};
+use super::{graph_diag, parse_import_id, Call};
+use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError};
+use crate::entra::retry::Deadline;
+use crate::framework::{Ctx, Diagnostics};
+use crate::provider::client::EntraClient;
+
+/// Refreshes a stored credential. `None` when it (or its application) is gone, so the
+/// next plan recreates it; the prior state with a diagnostic when Graph cannot say.
+pub(super) async fn read(state: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagnostics) {
+    let call = match Call::start(ctx, state.timeout(Operation::Read)).await {
+        Ok(c) => c,
+        Err(d) => return (Some(state), d),
+    };
+    let Some((app_object_id, credential_id)) = state.stored_ids() else {
+        return (None, Diagnostics::new());
+    };
+    let Call {
+        client,
+        graph: g,
+        deadline: d,
+    } = &call;
+    let listed = match shared_list(client, g, app_object_id, d).await {
+        Ok(l) => l,
+        Err(e) if e.is_not_found() => return (None, Diagnostics::new()),
+        Err(e) => {
+            let diag = graph_diag(
+                "Cannot read the application's federated identity credentials",
+                &e,
+            );
+            return (Some(state), diag);
+        }
+    };
+    let app = AppRef::ObjectId(app_object_id.to_string());
+    let found = match listed.iter().find(|c| c.id == credential_id) {
+        Some(c) => c.clone(),
+        // Not in the list: confirm with a direct read before dropping it from state.
+        None => match g.get_credential(&app, credential_id, d).await {
+            Ok(c) => c,
+            Err(e) if e.is_not_found() => return (None, Diagnostics::new()),
+            Err(e) => {
+                let diag = graph_diag("Cannot read the federated identity credential", &e);
+                return (Some(state), diag);
+            }
+        },
+    };
+    let mut ids = AppIds {
+        object_id: app_object_id.to_string(),
+        client_id: state
+            .application_client_id
+            .known()
+            .cloned()
+            .unwrap_or_default(),
+    };
+    if ids.client_id.is_empty() {
+        if let Ok(a) = client.application(g, &app, d).await {
+            ids.client_id = a.app_id.to_ascii_lowercase();
+        }
+    }
+    // The principal id stays as configured even when the subject drifted, so the plan
+    // shows the subject going back to it.
+    let refreshed = FicModel::from_graph(
+        &ids,
+        &found,
+        state.managed_identity_principal_id.clone(),
+        state.timeouts.clone(),
+    );
+    (Some(refreshed), Diagnostics::new())
+}
+
+/// Imports `{application_object_id}/federatedIdentityCredentials/{id or name}`.
+pub(super) async fn import(id: &str, ctx: &Ctx) -> Result<FicModel, Diagnostics> {
+    let parsed =
+        parse_import_id(id).map_err(|e| Diagnostics::from_error("Invalid import ID", e))?;
+    let call = Call::start(ctx, Operation::Read.default_timeout()).await?;
+    let app = AppRef::ObjectId(parsed.application_object_id.clone());
+    let c = match call
+        .graph
+        .get_credential(&app, &parsed.credential, &call.deadline)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) if e.is_not_found() => {
+            return Err(Diagnostics::from_error(
+                "Cannot import: no such federated identity credential",
+                format!(
+                    "Application {} has no credential with id or name {:?}.\n\n{e}",
+                    parsed.application_object_id, parsed.credential
+                ),
+            ))
+        }
+        Err(e) => {
+            return Err(graph_diag(
+                "Cannot import the federated identity credential",
+                &e,
+            ))
+        }
+    };
+    let ids = AppIds {
+        object_id: parsed.application_object_id,
+        client_id: call
+            .client
+            .application(&call.graph, &app, &call.deadline)
+            .await
+            .map(|a| a.app_id.to_ascii_lowercase())
+            .unwrap_or_default(),
+    };
+    let principal = FicModel::imported_principal(&c);
+    Ok(FicModel::from_graph(&ids, &c, principal, None))
+}
+
+/// The application's object and client ids, resolving whichever one is missing.
+pub(super) async fn resolve_app(call: &Call, model: &FicModel) -> Result<AppIds, Diagnostics> {
+    let lookup = |app: AppRef| async move {
+        call.client
+            .application(&call.graph, &app, &call.deadline)
+            .await
+            .map(|a| AppIds {
+                object_id: a.id.to_ascii_lowercase(),
+                client_id: a.app_id.to_ascii_lowercase(),
+            })
+    };
+    match (
+        model.application_object_id.known(),
+        model.application_client_id.known(),
+    ) {
+        (Some(o), Some(c)) => Ok(AppIds {
+            object_id: o.to_ascii_lowercase(),
+            client_id: c.to_ascii_lowercase(),
+        }),
+        (Some(o), None) => lookup(AppRef::ObjectId(o.clone()))
+            .await
+            .map_err(|e| graph_diag(&format!("Cannot read application {o}"), &e)),
+        (None, Some(c)) => lookup(AppRef::ClientId(c.clone())).await.map_err(|e| {
+            graph_diag(
+                &format!("Cannot find the application with client id {c}"),
+                &e,
+            )
+        }),
+        (None, None) => Err(Diagnostics::from_error(
+            "No application",
+            "Set application_object_id or application_client_id.",
+        )),
+    }
+}
+
+/// Reads credentials of an application through the list shared by this run: concurrent
+/// readers of one application make one Graph call.
+pub(super) async fn shared_list(
+    client: &EntraClient,
+    g: &GraphClient,
+    app_object_id: &str,
+    d: &Deadline,
+) -> Result<Arc<Vec<FederatedCredential>>, GraphError> {
+    let entry = client.app(app_object_id).await;
+    let mut listed = entry.listed.lock().await;
+    if let Some(l) = listed.as_ref() {
+        return Ok(l.clone());
+    }
+    let l = Arc::new(
+        g.list_credentials(&AppRef::ObjectId(app_object_id.to_string()), d)
+            .await?,
+    );
+    *listed = Some(l.clone());
+    Ok(l)
+}
