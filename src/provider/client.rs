@@ -21,9 +21,9 @@ pub struct EntraClient {
     pub mi: Arc<ManagedIdentity>,
     graph: OnceCell<Result<Arc<GraphClient>, String>>,
     apps: Mutex<HashMap<String, Arc<AppEntry>>>,
-    /// Credentials whose replacement this plan contains: the create half of a replacement
-    /// must not collide with the credential it replaces.
-    pub replacing: Mutex<std::collections::HashSet<String>>,
+    /// What this run plans per application, so plan checks resources against each
+    /// other (and a replacement's create half does not collide with what it replaces).
+    pub plans: crate::provider::federated_credential::PlannedSet,
     /// Applications resolved so far, by object id and by client id (both lower case).
     resolved: Mutex<HashMap<String, Arc<Mutex<Option<Application>>>>>,
     pub exchange: crate::entra::exchange::TokenExchange,
@@ -78,7 +78,7 @@ impl EntraClient {
             mi,
             graph: OnceCell::new(),
             apps: Mutex::new(HashMap::new()),
-            replacing: Mutex::new(std::collections::HashSet::new()),
+            plans: Default::default(),
             resolved: Mutex::new(HashMap::new()),
             exchange,
         })

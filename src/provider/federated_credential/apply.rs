@@ -49,7 +49,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
         }
     }
     let existing = writer.clone().unwrap_or_default();
-    let pre = preflight(&ids.object_id, &existing, &new);
+    let pre = preflight(&ids.object_id, &existing, &[], &new);
     if pre.has_errors() {
         return (None, pre);
     }
@@ -74,7 +74,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
             match read_back(g, &app, &new.name, &adopt_deadline).await {
                 Ok(c) if c.same_content(&new) => c,
                 Ok(c) => {
-                    let mut diag = preflight(&ids.object_id, &[c], &new);
+                    let mut diag = preflight(&ids.object_id, &[c], &[], &new);
                     if !diag.has_errors() {
                         diag = graph_diag("Graph refused the credential", &e);
                     }

@@ -13,6 +13,7 @@ mod model;
 mod plan;
 mod read;
 mod schema;
+mod siblings;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use async_trait::async_trait;
 pub use id::{parse_import_id, resource_id, ImportId};
 pub use model::{AppIds, FicModel, Operation, Timeouts};
 pub use schema::{schema, TYPE_NAME};
+pub use siblings::PlannedSet;
 
 use super::client::EntraClient;
 use crate::codec::Value;

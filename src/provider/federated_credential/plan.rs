@@ -1,9 +1,11 @@
 //! Plan time: the rules on configuration, the values derived from the provider
 //! configuration, and the live checks against the application's credentials.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::model::{FicModel, Operation};
+use super::siblings::{PlannedCreate, Siblings};
 use super::{import_hint, read, resource_id};
 use crate::entra::graph::{AppRef, FederatedCredential, NewCredential};
 use crate::entra::retry::Deadline;
@@ -73,10 +75,9 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
         }
         Some(prior) => {
             let prior = FicModel::from_value(prior);
-            if !plan.requires_replace.is_empty() {
-                if let (Some(c), Input::Known(id)) = (&client, &prior.credential_id) {
-                    c.replacing.lock().await.insert(id.clone());
-                }
+            if let (Some(c), Some((app, id))) = (&client, prior.stored_ids()) {
+                let goes = !plan.requires_replace.is_empty();
+                c.plans.planned(app, id, goes).await;
             }
             // A removed principal id hands the subject back to configuration.
             if config.managed_identity_principal_id.is_null() && config.subject.is_null() {
@@ -124,33 +125,47 @@ async fn live_check(client: &EntraClient, planned: &FicModel, ctx: &Ctx) -> Diag
         _ => return Diagnostics::new(),
     };
     let new = planned.desired();
-    match read::shared_list(client, &g, &app_object_id, &d).await {
-        Ok(list) => {
-            let replacing = client.replacing.lock().await.clone();
-            let remaining: Vec<FederatedCredential> = list
-                .iter()
-                .filter(|c| !replacing.contains(&c.id))
-                .cloned()
-                .collect();
-            let mut diag = preflight(&app_object_id, &remaining, &new);
-            // Unknown issuer/subject cannot collide yet.
-            if new.issuer.is_empty() || new.subject.is_empty() {
-                diag.0.retain(|x| x.path != Some(AttrPath::attr("subject")));
-            }
-            diag
-        }
+    let list = match read::shared_list(client, &g, &app_object_id, &d).await {
+        Ok(list) => list,
         Err(e) => {
             tracing::debug!(error = %e.message, "live plan check skipped");
-            Diagnostics::new()
+            return Diagnostics::new();
         }
+    };
+    let siblings = if new.name.is_empty() {
+        Siblings::default() // unknown name: left to apply
+    } else {
+        let trust = (!new.issuer.is_empty() && !new.subject.is_empty())
+            .then(|| (new.issuer.clone(), new.subject.clone()));
+        let create = PlannedCreate {
+            name: new.name.clone(),
+            trust,
+        };
+        client
+            .plans
+            .register_create(&app_object_id, create, &d)
+            .await
+    };
+    let remaining: Vec<FederatedCredential> = list
+        .iter()
+        .filter(|c| !siblings.going.contains(&c.id))
+        .cloned()
+        .collect();
+    let mut diag = preflight(&app_object_id, &remaining, &siblings.creates, &new);
+    // Unknown issuer/subject cannot collide yet.
+    if new.issuer.is_empty() || new.subject.is_empty() {
+        diag.0.retain(|x| x.path != Some(AttrPath::attr("subject")));
     }
+    diag
 }
 
-/// Errors a create would hit, from the application's current credentials: the same
-/// name, the same issuer+subject under another name, or the 20-credential limit.
+/// Errors a create would hit: from the application's credentials that stay (the same
+/// name, the same issuer+subject under another name, the 20-credential limit) and from
+/// the creates planned before it in this configuration (`siblings`).
 pub(super) fn preflight(
     app_object_id: &str,
     existing: &[FederatedCredential],
+    siblings: &[PlannedCreate],
     new: &NewCredential,
 ) -> Diagnostics {
     let mut d = Diagnostics::new();
@@ -159,11 +174,17 @@ pub(super) fn preflight(
             AttrPath::attr("name"),
             format!("A federated identity credential named {:?} already exists on this application", new.name),
             format!(
-                "Names are unique per application. To manage the existing credential (id {}) with Terraform, import it:\n  {}\nor add an import block with id = \"{}\".",
+                "Names are unique per application. To manage the existing credential (id {}) with Terraform, import it:\n  {}\nor add an import block with id = \"{}\".\n\nIf this is a replacement with create_before_destroy: Graph cannot hold two credentials of one name, so remove create_before_destroy or give the new credential another name.",
                 c.id,
                 import_hint(app_object_id, &c.id),
                 resource_id(app_object_id, &c.id)
             ),
+        );
+    } else if siblings.iter().any(|s| s.name == new.name) {
+        d.error_at(
+            AttrPath::attr("name"),
+            format!("Another resource in this configuration also creates a credential named {:?} on application {app_object_id}", new.name),
+            "Names are unique per application, so only one of the two could be created. Give one of the resources another name.",
         );
     }
     if let Some(c) = existing
@@ -182,16 +203,50 @@ pub(super) fn preflight(
                 import_hint(app_object_id, &c.id)
             ),
         );
-    }
-    if existing.len() >= fic::MAX_PER_APPLICATION && !existing.iter().any(|c| c.name == new.name) {
+    } else if let Some(s) = siblings.iter().find(|s| {
+        s.name != new.name && s.trust.as_ref() == Some(&(new.issuer.clone(), new.subject.clone()))
+    }) {
         d.error_at(
-            AttrPath::attr("application_object_id"),
-            format!("The application already has {} federated identity credentials", existing.len()),
+            AttrPath::attr("subject"),
+            format!("Another resource in this configuration (credential {:?}) trusts the same issuer and subject", s.name),
+            format!(
+                "Both would trust issuer {:?} and subject {:?} on application {app_object_id}; Entra requires issuer+subject to be unique per application. Keep one of the two resources.",
+                new.issuer, new.subject
+            ),
+        );
+    }
+    let existing_names: BTreeSet<&str> = existing.iter().map(|c| c.name.as_str()).collect();
+    let planned_names: BTreeSet<&str> = siblings
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|n| !existing_names.contains(n))
+        .collect();
+    let total = existing_names.len() + planned_names.len();
+    if total >= fic::MAX_PER_APPLICATION
+        && !existing_names.contains(new.name.as_str())
+        && !planned_names.contains(new.name.as_str())
+    {
+        let detail = if planned_names.is_empty() {
             format!(
                 "Entra allows at most {} federated identity credentials per application, and the limit cannot be raised. Remove unused credentials or use another application.",
                 fic::MAX_PER_APPLICATION
-            ),
-        );
+            )
+        } else {
+            format!(
+                "Entra allows at most {max} federated identity credentials per application, and the limit cannot be raised. {} exist and stay, and {} more are planned before this one in this configuration ({}); this one would be number {}. Remove resources, or move some to another application.",
+                existing_names.len(),
+                planned_names.len(),
+                planned_names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "),
+                total + 1,
+                max = fic::MAX_PER_APPLICATION,
+            )
+        };
+        let summary = if planned_names.is_empty() {
+            format!("The application already has {total} federated identity credentials")
+        } else {
+            format!("This configuration would give application {app_object_id} more than {} federated identity credentials", fic::MAX_PER_APPLICATION)
+        };
+        d.error_at(AttrPath::attr("application_object_id"), summary, detail);
     }
     d
 }

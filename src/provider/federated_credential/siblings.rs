@@ -1,0 +1,199 @@
+//! What this run plans for each application's credentials, so that plan checks the
+//! resources of one configuration against each other, not only against Graph.
+//!
+//! Terraform plans each resource in its own call and never shows a provider the whole
+//! configuration. A refreshed credential is planned by the same graph node right after
+//! its refresh, so a create that must know whether a slot frees up waits only for
+//! credentials already refreshed in this run: that wait cannot deadlock on Terraform's
+//! parallelism limit. Creates are checked against the creates planned before them, so
+//! of two clashing resources the one planned second reports, naming the first.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use tokio::sync::{Mutex, Notify};
+
+use crate::entra::retry::Deadline;
+
+/// The longest a create's plan waits for refreshed siblings to be planned.
+const PENDING_WAIT: Duration = Duration::from_secs(10);
+
+/// A credential planned for creation (or as the new half of a replacement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedCreate {
+    pub name: String,
+    /// Issuer and subject, when both are known at plan.
+    pub trust: Option<(String, String)>,
+}
+
+#[derive(Default)]
+struct AppPlans {
+    /// Credentials refreshed in this run, by id.
+    refreshed: HashSet<String>,
+    /// Credentials whose plan is in: `true` when they go away (destroy or replacement).
+    fates: HashMap<String, bool>,
+    /// Creates planned so far, in order.
+    creates: Vec<PlannedCreate>,
+}
+
+/// The run's plans, per application object id.
+#[derive(Default)]
+pub struct PlannedSet {
+    apps: Mutex<HashMap<String, AppPlans>>,
+    changed: Notify,
+}
+
+/// What a create is checked against: the credentials that stay, and the creates planned
+/// before it in this run.
+#[derive(Debug, Default)]
+pub struct Siblings {
+    /// Ids of existing credentials that this run destroys or replaces.
+    pub going: HashSet<String>,
+    pub creates: Vec<PlannedCreate>,
+}
+
+impl PlannedSet {
+    /// A stored credential was refreshed: its plan follows.
+    pub async fn refreshed(&self, app: &str, credential_id: &str) {
+        let mut apps = self.apps.lock().await;
+        apps.entry(app.to_string())
+            .or_default()
+            .refreshed
+            .insert(credential_id.to_string());
+    }
+
+    /// A stored credential was planned: kept (`goes == false`), or destroyed/replaced.
+    /// A later plan of the same credential wins (a replacement is planned twice).
+    pub async fn planned(&self, app: &str, credential_id: &str, goes: bool) {
+        {
+            let mut apps = self.apps.lock().await;
+            let plans = apps.entry(app.to_string()).or_default();
+            let fate = plans.fates.entry(credential_id.to_string()).or_insert(goes);
+            *fate |= goes;
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// Waits until every credential of `app` refreshed in this run has been planned (or
+    /// a short wait has passed), then registers `create` and returns what it is checked
+    /// against. Checking and registering happen under one lock, so of two clashing
+    /// creates exactly the later one sees the other.
+    pub async fn register_create(
+        &self,
+        app: &str,
+        create: PlannedCreate,
+        deadline: &Deadline,
+    ) -> Siblings {
+        let wait = Deadline::after(
+            PENDING_WAIT.min(deadline.remaining()),
+            deadline.cancel.clone(),
+        );
+        loop {
+            let notified = self.changed.notified();
+            {
+                let mut apps = self.apps.lock().await;
+                let plans = apps.entry(app.to_string()).or_default();
+                let pending = plans
+                    .refreshed
+                    .iter()
+                    .any(|id| !plans.fates.contains_key(id));
+                if !pending || wait.expired() || wait.cancel.is_cancelled() {
+                    let siblings = Siblings {
+                        going: plans
+                            .fates
+                            .iter()
+                            .filter(|(_, goes)| **goes)
+                            .map(|(id, _)| id.clone())
+                            .collect(),
+                        creates: plans
+                            .creates
+                            .iter()
+                            .filter(|c| c.name != create.name || c.trust != create.trust)
+                            .cloned()
+                            .collect(),
+                    };
+                    if !plans.creates.contains(&create) {
+                        plans.creates.push(create);
+                    }
+                    return siblings;
+                }
+            }
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(wait.remaining()) => {}
+                _ = wait.cancel.cancelled() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tokio_util::sync::CancellationToken;
+
+    fn create(name: &str) -> PlannedCreate {
+        PlannedCreate {
+            name: name.into(),
+            trust: Some(("iss".into(), name.into())),
+        }
+    }
+
+    fn deadline() -> Deadline {
+        Deadline::after(Duration::from_secs(30), CancellationToken::new())
+    }
+
+    #[tokio::test]
+    async fn later_creates_see_earlier_ones() {
+        let set = PlannedSet::default();
+        let first = set.register_create("a", create("x"), &deadline()).await;
+        assert!(first.creates.is_empty());
+        let second = set.register_create("a", create("y"), &deadline()).await;
+        assert_eq!(second.creates, vec![create("x")]);
+        let other_app = set.register_create("b", create("z"), &deadline()).await;
+        assert!(other_app.creates.is_empty());
+        // The same create planned again (the apply walk re-plans) is not its own sibling.
+        let again = set.register_create("a", create("x"), &deadline()).await;
+        assert_eq!(again.creates, vec![create("y")]);
+    }
+
+    #[tokio::test]
+    async fn a_create_waits_for_refreshed_credentials_to_be_planned() {
+        let set = Arc::new(PlannedSet::default());
+        set.refreshed("a", "old").await;
+        set.refreshed("a", "kept").await;
+        let planner = {
+            let set = set.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                set.planned("a", "kept", false).await;
+                set.planned("a", "old", true).await;
+            })
+        };
+        let seen = set.register_create("a", create("new"), &deadline()).await;
+        assert_eq!(seen.going, HashSet::from(["old".to_string()]));
+        planner.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_wait_ends_on_stop() {
+        let set = PlannedSet::default();
+        set.refreshed("a", "never-planned").await;
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let d = Deadline::after(Duration::from_secs(30), cancel);
+        let seen = set.register_create("a", create("new"), &d).await;
+        assert!(seen.going.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_replacement_planned_twice_goes() {
+        let set = PlannedSet::default();
+        set.planned("a", "c1", false).await;
+        set.planned("a", "c1", true).await;
+        set.planned("a", "c1", false).await;
+        let seen = set.register_create("a", create("n"), &deadline()).await;
+        assert!(seen.going.contains("c1"));
+    }
+}

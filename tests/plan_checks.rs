@@ -1,0 +1,242 @@
+//! What plan tells about a configuration: drift in derived values, going back to a
+//! default, and problems between resources of one configuration — with the real
+//! terraform against the emulator.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+fn plan_exit(h: &Harness) -> (i32, String) {
+    let out = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+    (out.status.code().unwrap_or(-1), all_output(&out))
+}
+
+fn apply(h: &Harness) -> String {
+    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"])
+}
+
+fn plan_fails(h: &Harness) -> String {
+    let out = h.tf(&["plan", "-no-color", "-input=false"]);
+    assert!(
+        !out.status.success(),
+        "plan should fail:\n{}",
+        all_output(&out)
+    );
+    all_output(&out).replace('\n', " ")
+}
+
+/// A principal id per index, all distinct.
+fn principal(i: usize) -> String {
+    format!("b00000{i:02}-2b3c-4d5e-8f90-a1b2c3d4e5f1")
+}
+
+fn mi_credential(address: &str, name: &str, principal: &str) -> String {
+    format!(
+        "resource \"entra_mi_federated_credential\" \"{address}\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"{name}\"\n  managed_identity_principal_id = \"{principal}\"\n}}\n"
+    )
+}
+
+fn many(count: usize) -> String {
+    format!(
+        "resource \"entra_mi_federated_credential\" \"many\" {{\n  count = {count}\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"many-${{count.index}}\"\n  subject = format(\"b00000%02d-2b3c-4d5e-8f90-a1b2c3d4e5f1\", count.index)\n}}\n"
+    )
+}
+
+fn find<'a>(creds: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    creds
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no credential {name} in {creds:?}"))
+}
+
+#[test]
+fn drift_in_defaulted_issuer_and_audience_is_planned_and_repaired() {
+    let emu = Emu::default();
+    let h = Harness::new();
+    h.main_tf(&format!(
+        "{}{}",
+        emu.provider_block(),
+        mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL)
+    ));
+    h.init();
+    apply(&h);
+    let id = find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Someone "fixes" it by hand to the v1 issuer: exactly the AADSTS700211 mistake.
+    emu.oob_patch(
+        WORKLOAD_OBJECT,
+        &id,
+        json!({"issuer": format!("https://sts.windows.net/{TENANT}/")}),
+    );
+    let (code, plan) = plan_exit(&h);
+    assert_eq!(code, 2, "issuer drift must show: {plan}");
+    assert!(plan.contains("1 to change, 0 to destroy"), "{plan}");
+    assert!(plan.contains("sts.windows.net"), "{plan}");
+    apply(&h);
+    assert_eq!(
+        find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["issuer"],
+        json!(entra_issuer())
+    );
+
+    emu.oob_patch(WORKLOAD_OBJECT, &id, json!({"audiences": ["api://Other"]}));
+    let (code, plan) = plan_exit(&h);
+    assert_eq!(code, 2, "audience drift must show: {plan}");
+    apply(&h);
+    let repaired = find(&emu.credentials(WORKLOAD_OBJECT), "deploy").clone();
+    assert_eq!(repaired["audiences"], json!([EXCHANGE]));
+    assert_eq!(repaired["id"], json!(id), "repaired in place");
+    assert_eq!(plan_exit(&h).0, 0);
+}
+
+#[test]
+fn removing_explicit_values_goes_back_to_the_defaults() {
+    let emu = Emu::default();
+    let h = Harness::new();
+    let explicit = format!(
+        "resource \"entra_mi_federated_credential\" \"c\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"explicit\"\n  subject = \"{BUILD_PRINCIPAL}\"\n  issuer = \"https://token.actions.githubusercontent.com\"\n  audiences = [\"api://Custom\"]\n}}\n"
+    );
+    h.main_tf(&format!("{}{explicit}", emu.provider_block()));
+    h.init();
+    apply(&h);
+    let before = find(&emu.credentials(WORKLOAD_OBJECT), "explicit").clone();
+    assert_eq!(before["audiences"], json!(["api://Custom"]));
+
+    let defaults = format!(
+        "resource \"entra_mi_federated_credential\" \"c\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"explicit\"\n  subject = \"{BUILD_PRINCIPAL}\"\n}}\n"
+    );
+    h.main_tf(&format!("{}{defaults}", emu.provider_block()));
+    let (code, plan) = plan_exit(&h);
+    assert_eq!(code, 2, "{plan}");
+    assert!(plan.contains("1 to change, 0 to destroy"), "{plan}");
+    apply(&h);
+    let after = find(&emu.credentials(WORKLOAD_OBJECT), "explicit").clone();
+    assert_eq!(after["issuer"], json!(entra_issuer()));
+    assert_eq!(after["audiences"], json!([EXCHANGE]));
+    assert_eq!(after["id"], before["id"]);
+    assert_eq!(plan_exit(&h).0, 0);
+}
+
+#[test]
+fn twenty_one_on_one_application_are_refused_at_plan() {
+    let emu = Emu::default();
+    let h = Harness::new();
+    h.main_tf(&format!("{}{}", emu.provider_block(), many(21)));
+    h.init();
+    let out = h.tf(&["plan", "-no-color", "-input=false"]);
+    assert!(!out.status.success(), "{}", all_output(&out));
+    let text = all_output(&out);
+    assert_eq!(
+        text.matches("more than 20 federated identity credentials")
+            .count(),
+        1,
+        "exactly one resource is beyond the limit:\n{text}"
+    );
+    assert!(
+        text.contains("entra_mi_federated_credential.many["),
+        "{text}"
+    );
+    assert!(text.contains("would be number 21"), "{text}");
+    assert!(emu.credentials(WORKLOAD_OBJECT).is_empty());
+}
+
+#[test]
+fn duplicates_inside_one_configuration_are_refused_at_plan() {
+    let emu = Emu::default();
+    let h = Harness::new();
+    h.main_tf(&format!(
+        "{}{}{}",
+        emu.provider_block(),
+        mi_credential("a", "same-name", DEPLOY_PRINCIPAL),
+        mi_credential("b", "same-name", BUILD_PRINCIPAL)
+    ));
+    h.init();
+    let text = plan_fails(&h);
+    assert!(
+        text.contains("also creates a credential named \"same-name\""),
+        "{text}"
+    );
+
+    h.main_tf(&format!(
+        "{}{}{}",
+        emu.provider_block(),
+        mi_credential("a", "first", DEPLOY_PRINCIPAL),
+        mi_credential("b", "second", DEPLOY_PRINCIPAL)
+    ));
+    let text = plan_fails(&h);
+    assert!(
+        text.contains("trusts the same issuer and subject")
+            && (text.contains("\"first\"") || text.contains("\"second\"")),
+        "{text}"
+    );
+    assert!(emu.credentials(WORKLOAD_OBJECT).is_empty());
+}
+
+#[test]
+fn destroying_one_and_creating_another_on_a_full_application_plans() {
+    let emu = Emu::default();
+    let h = Harness::new();
+    h.main_tf(&format!("{}{}", emu.provider_block(), many(20)));
+    h.init();
+    apply(&h);
+    assert_eq!(emu.credentials(WORKLOAD_OBJECT).len(), 20);
+
+    h.main_tf(&format!(
+        "{}{}{}",
+        emu.provider_block(),
+        many(19),
+        mi_credential("extra", "extra", &principal(40))
+    ));
+    let (code, plan) = plan_exit(&h);
+    assert_eq!(code, 2, "{plan}");
+    assert!(
+        plan.contains("1 to add, 0 to change, 1 to destroy"),
+        "{plan}"
+    );
+}
+
+#[test]
+fn replace_and_taint_keep_the_name_and_leave_one_credential() {
+    let emu = Emu::default();
+    let h = Harness::new();
+    h.main_tf(&format!(
+        "{}{}",
+        emu.provider_block(),
+        mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL)
+    ));
+    h.init();
+    apply(&h);
+    let first = find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"].clone();
+
+    h.ok(&[
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+        "-replace=entra_mi_federated_credential.deploy",
+    ]);
+    let creds = emu.credentials(WORKLOAD_OBJECT);
+    assert_eq!(creds.len(), 1, "{creds:?}");
+    let second = find(&creds, "deploy")["id"].clone();
+    assert_ne!(first, second, "-replace makes a new credential");
+
+    h.ok(&["taint", "-no-color", "entra_mi_federated_credential.deploy"]);
+    apply(&h);
+    let creds = emu.credentials(WORKLOAD_OBJECT);
+    assert_eq!(creds.len(), 1, "{creds:?}");
+    assert_ne!(find(&creds, "deploy")["id"], second, "taint replaces");
+
+    // A credential of that name this configuration does not manage is still refused.
+    h.main_tf(&format!(
+        "{}{}{}",
+        emu.provider_block(),
+        mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL),
+        mi_credential("twin", "deploy", BUILD_PRINCIPAL)
+    ));
+    let text = plan_fails(&h);
+    assert!(text.contains("already exists"), "{text}");
+    assert!(text.contains("import"), "{text}");
+}
