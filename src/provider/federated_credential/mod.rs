@@ -351,7 +351,7 @@ impl Resource for FederatedCredentialResource {
                     if matches!(f.rule, "issuer.cross_cloud")
                         && config.attr("issuer").is_some_and(|v| !v.is_null())
                     {
-                        d.finding(&f);
+                        d.add(f.into());
                     }
                 }
                 d.extend(self.live_check(c, &plan.planned, ctx).await);
