@@ -49,6 +49,9 @@ mod tests {
         let f = Finding::warning("audiences", "audience.x", "s", "d").at(1);
         let d = Diagnostic::from(f);
         assert_eq!(d.severity, Severity::Warning);
-        assert_eq!(d.path.map(|p| p.to_string()).as_deref(), Some("audiences[1]"));
+        assert_eq!(
+            d.path.map(|p| p.to_string()).as_deref(),
+            Some("audiences[1]")
+        );
     }
 }
