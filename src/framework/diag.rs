@@ -6,7 +6,9 @@ use crate::proto::tfplugin5 as pb;
 /// warning without stopping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
+    /// The operation failed.
     Error,
+    /// Shown, and the operation goes on.
     Warning,
 }
 
@@ -82,8 +84,11 @@ impl std::fmt::Display for AttrPath {
 /// what to do, and optionally the attribute it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// One line: what is wrong.
     pub summary: String,
+    /// What happened, to what, and what to do about it.
     pub detail: String,
     /// The attribute Terraform points at; `None` for the whole block or operation.
     pub path: Option<AttrPath>,
