@@ -7,7 +7,6 @@
 //! secrets, JWT-shaped strings, bearer tokens and secret form fields never reach a log.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::{OnceLock, RwLock};
 
@@ -205,22 +204,21 @@ fn hclog_level(level: &Level) -> &'static str {
     }
 }
 
-/// go-plugin's layout `2006-01-02T15:04:05.000000Z07:00`.
+/// go-plugin's layout `2006-01-02T15:04:05.000000Z07:00`, in UTC: exactly six
+/// fractional digits, or hclog does not recognise the line's time.
+const HCLOG_TIME: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+);
+
 fn timestamp() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let mut s = String::with_capacity(27);
-    let _ = write!(
-        s,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        now.microsecond()
-    );
-    s
+    timestamp_of(time::OffsetDateTime::now_utc())
+}
+
+fn timestamp_of(t: time::OffsetDateTime) -> String {
+    // Formatting a UTC time with this layout cannot fail; an empty time beats no line.
+    t.to_offset(time::UtcOffset::UTC)
+        .format(HCLOG_TIME)
+        .unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -325,5 +323,7 @@ mod tests {
         assert_eq!(t.len(), 27, "{t}");
         assert!(t.ends_with('Z'));
         assert_eq!(t.as_bytes()[19], b'.');
+        let fixed = time::macros::datetime!(2026-01-02 03:04:05.000_007 UTC);
+        assert_eq!(timestamp_of(fixed), "2026-01-02T03:04:05.000007Z");
     }
 }

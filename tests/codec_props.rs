@@ -103,6 +103,14 @@ proptest! {
         prop_assert!(back.same_as(&value), "{value:?} came back as {back:?}");
     }
 
+    /// One type-directed walk serves both encodings: they read back the same value.
+    #[test]
+    fn encodings_agree((ty, value) in typed_value(false)) {
+        let from_json = json::decode(&json::encode(&value, &ty).expect("json"), &ty).expect("json back");
+        let from_msgpack = msgpack::decode(&msgpack::encode(&value, &ty).expect("msgpack"), &ty).expect("msgpack back");
+        prop_assert!(from_json.same_as(&from_msgpack), "JSON {from_json:?} vs msgpack {from_msgpack:?}");
+    }
+
     #[test]
     fn msgpack_decoder_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..256), ty in any_type()) {
         let _ = msgpack::decode(&bytes, &ty);

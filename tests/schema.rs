@@ -1,4 +1,5 @@
-//! `terraform providers schema -json` shows the SPEC's schemas, with AutoMTLS on and off.
+//! `terraform providers schema -json` shows the provider's schemas (each attribute's
+//! required/optional/computed/sensitive flags and types), with AutoMTLS on and off.
 
 mod common;
 

@@ -10,6 +10,7 @@ pub mod json;
 pub mod msgpack;
 pub mod types;
 pub mod value;
+mod walk;
 
 pub use types::Type;
 pub use value::{Number, Value};

@@ -7,15 +7,13 @@
 //! - objects are maps keyed by attribute name and must carry exactly the type's attributes;
 //! - a dynamic position is `[type as JSON, value]`.
 
-use std::collections::BTreeMap;
-
 use rmpv::Value as Mp;
 
 use super::value::Number;
+use super::walk::{self, WireNode, WireOut};
 use super::{CodecError, Type, Value};
 
-/// Deeper values are refused rather than risking the stack on hostile input.
-pub const MAX_DEPTH: usize = 64;
+pub use super::walk::MAX_DEPTH;
 
 /// Decodes `bytes` as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
@@ -28,287 +26,150 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
             rd.len()
         )));
     }
-    from_mp(&raw, ty, 0)
+    walk::decode(&raw, ty, 0)
 }
 
 /// Encodes `value` as type `ty`; objects get exactly the type's attributes.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
-    let mp = to_mp(value, ty, 0)?;
+    let mp: Mp = walk::encode(value, ty, 0)?;
     let mut out = Vec::new();
     rmpv::encode::write_value(&mut out, &mp)
         .map_err(|e| CodecError::new(format!("msgpack write failed: {e}")))?;
     Ok(out)
 }
 
-fn depth_check(depth: usize) -> Result<(), CodecError> {
-    if depth > MAX_DEPTH {
-        return Err(CodecError::new(format!(
-            "value nested deeper than {MAX_DEPTH} levels"
-        )));
-    }
-    Ok(())
-}
+impl WireNode for Mp {
+    const ENCODING: &'static str = "msgpack";
+    const MAP_SHAPE: &'static str = "a map";
+    const LENIENT_OBJECTS: bool = false;
 
-fn from_mp(mp: &Mp, ty: &Type, depth: usize) -> Result<Value, CodecError> {
-    depth_check(depth)?;
-    match mp {
-        Mp::Nil => return Ok(Value::Null),
-        Mp::Ext(_, _) => return Ok(Value::Unknown),
-        _ => {}
-    }
-    let mismatch =
-        |what: &str| CodecError::new(format!("expected {what}, got msgpack {}", kind(mp)));
-    match ty {
-        Type::String => match mp {
-            Mp::String(s) => s
-                .as_str()
-                .map(Value::string)
-                .ok_or_else(|| CodecError::new("string is not valid UTF-8")),
-            _ => Err(mismatch("a string")),
-        },
-        Type::Bool => mp
-            .as_bool()
-            .map(Value::Bool)
-            .ok_or_else(|| mismatch("a bool")),
-        Type::Number => number_from_mp(mp).ok_or_else(|| mismatch("a number")),
-        Type::List(elem) | Type::Set(elem) => {
-            let items = mp.as_array().ok_or_else(|| mismatch("an array"))?;
-            let values = items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| from_mp(v, elem, depth + 1).map_err(|e| e.at(format!("[{i}]"))))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(if matches!(ty, Type::List(_)) {
-                Value::List(values)
-            } else {
-                Value::Set(values)
-            })
-        }
-        Type::Tuple(types) => {
-            let items = mp.as_array().ok_or_else(|| mismatch("an array"))?;
-            if items.len() != types.len() {
-                return Err(CodecError::new(format!(
-                    "tuple of {} elements expected, got {}",
-                    types.len(),
-                    items.len()
-                )));
-            }
-            let values = items
-                .iter()
-                .zip(types)
-                .enumerate()
-                .map(|(i, (v, t))| from_mp(v, t, depth + 1).map_err(|e| e.at(format!("[{i}]"))))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Value::Tuple(values))
-        }
-        Type::Map(elem) => {
-            let entries = mp.as_map().ok_or_else(|| mismatch("a map"))?;
-            let mut out = BTreeMap::new();
-            for (k, v) in entries {
-                let key = k
-                    .as_str()
-                    .ok_or_else(|| CodecError::new("map key is not a string"))?;
-                let value = from_mp(v, elem, depth + 1).map_err(|e| e.at(format!("[{key:?}]")))?;
-                out.insert(key.to_string(), value);
-            }
-            Ok(Value::Map(out))
-        }
-        Type::Object(attrs) => {
-            let entries = mp.as_map().ok_or_else(|| mismatch("an object"))?;
-            let mut out: BTreeMap<String, Value> =
-                attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
-            for (k, v) in entries {
-                let key = k
-                    .as_str()
-                    .ok_or_else(|| CodecError::new("attribute name is not a string"))?;
-                let attr_ty = attrs
-                    .get(key)
-                    .ok_or_else(|| CodecError::new(format!("unexpected attribute {key:?}")))?;
-                let value = from_mp(v, attr_ty, depth + 1).map_err(|e| e.at(format!(".{key}")))?;
-                out.insert(key.to_string(), value);
-            }
-            Ok(Value::Object(out))
-        }
-        Type::Dynamic => {
-            let pair = mp
-                .as_array()
-                .ok_or_else(|| mismatch("a [type, value] pair for a dynamic value"))?;
-            let (type_raw, value_raw) = match pair.as_slice() {
-                [t, v] => (t, v),
-                _ => {
-                    return Err(CodecError::new(
-                        "a dynamic value must be a [type, value] pair",
-                    ))
-                }
-            };
-            let type_bytes: &[u8] = match type_raw {
-                Mp::Binary(b) => b,
-                Mp::String(s) => s.as_bytes(),
-                _ => return Err(CodecError::new("a dynamic value's type must be JSON bytes")),
-            };
-            let type_json: serde_json::Value = serde_json::from_slice(type_bytes)
-                .map_err(|e| CodecError::new(format!("a dynamic value's type is not JSON: {e}")))?;
-            let concrete = Type::from_json(&type_json)?;
-            if concrete == Type::Dynamic {
-                return Err(CodecError::new("a dynamic value cannot have type dynamic"));
-            }
-            let value = from_mp(value_raw, &concrete, depth + 1)?;
-            Ok(Value::Dynamic(concrete, Box::new(value)))
+    fn kind(&self) -> &'static str {
+        match self {
+            Mp::Nil => "nil",
+            Mp::Boolean(_) => "bool",
+            Mp::Integer(_) => "integer",
+            Mp::F32(_) | Mp::F64(_) => "float",
+            Mp::String(_) => "string",
+            Mp::Binary(_) => "binary",
+            Mp::Array(_) => "array",
+            Mp::Map(_) => "map",
+            Mp::Ext(_, _) => "extension",
         }
     }
-}
 
-fn number_from_mp(mp: &Mp) -> Option<Value> {
-    let n = match mp {
-        Mp::Integer(i) => match (i.as_i64(), i.as_u64()) {
-            (Some(v), _) => Number::Int(v),
-            (None, Some(v)) => Number::Big(v.to_string()),
+    fn is_null(&self) -> bool {
+        self.is_nil()
+    }
+
+    fn is_unknown(&self) -> bool {
+        matches!(self, Mp::Ext(_, _))
+    }
+
+    fn string(&self) -> Option<Result<&str, CodecError>> {
+        match self {
+            Mp::String(s) => Some(
+                s.as_str()
+                    .ok_or_else(|| CodecError::new("string is not valid UTF-8")),
+            ),
+            _ => None,
+        }
+    }
+
+    fn bool(&self) -> Option<bool> {
+        self.as_bool()
+    }
+
+    fn number(&self) -> Option<Number> {
+        Some(match self {
+            Mp::Integer(i) => match (i.as_i64(), i.as_u64()) {
+                (Some(v), _) => Number::Int(v),
+                (None, Some(v)) => Number::Big(v.to_string()),
+                _ => return None,
+            },
+            Mp::F32(f) => Number::Float(f64::from(*f)),
+            Mp::F64(f) => Number::Float(*f),
+            Mp::String(s) => Number::parse(s.as_str()?)?,
             _ => return None,
-        },
-        Mp::F32(f) => Number::Float(f64::from(*f)),
-        Mp::F64(f) => Number::Float(*f),
-        Mp::String(s) => parse_number(s.as_str()?)?,
-        _ => return None,
-    };
-    Some(Value::Number(n))
-}
+        })
+    }
 
-/// cty sends numbers it cannot represent exactly as decimal strings.
-pub(crate) fn parse_number(s: &str) -> Option<Number> {
-    if let Ok(i) = s.parse::<i64>() {
-        return Some(Number::Int(i));
+    fn array(&self) -> Option<&[Mp]> {
+        self.as_array().map(Vec::as_slice)
     }
-    let looks_numeric = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
-        && s.chars().any(|c| c.is_ascii_digit());
-    if !looks_numeric {
-        return None;
+
+    fn entries(&self) -> Option<impl Iterator<Item = (Option<&str>, &Mp)>> {
+        self.as_map()
+            .map(|entries| entries.iter().map(|(k, v)| (k.as_str(), v)))
     }
-    match s.parse::<f64>() {
-        Ok(f)
-            if f.is_finite()
-                && (f.fract() != 0.0 || s.contains(['.', 'e', 'E']))
-                && f.to_string() == s =>
-        {
-            Some(Number::Float(f))
+
+    fn dynamic(&self) -> Result<(Type, &Mp), CodecError> {
+        let pair = self
+            .as_array()
+            .ok_or_else(|| self.mismatch("a [type, value] pair for a dynamic value"))?;
+        let [type_raw, value] = pair.as_slice() else {
+            return Err(CodecError::new(
+                "a dynamic value must be a [type, value] pair",
+            ));
+        };
+        let type_bytes: &[u8] = match type_raw {
+            Mp::Binary(b) => b,
+            Mp::String(s) => s.as_bytes(),
+            _ => return Err(CodecError::new("a dynamic value's type must be JSON bytes")),
+        };
+        let type_json: serde_json::Value = serde_json::from_slice(type_bytes)
+            .map_err(|e| CodecError::new(format!("a dynamic value's type is not JSON: {e}")))?;
+        let concrete = Type::from_json(&type_json)?;
+        if concrete == Type::Dynamic {
+            return Err(CodecError::new("a dynamic value cannot have type dynamic"));
         }
-        Ok(f) if f.is_finite() => Some(Number::Big(s.to_string())),
-        _ => None,
+        Ok((concrete, value))
     }
 }
 
-fn to_mp(value: &Value, ty: &Type, depth: usize) -> Result<Mp, CodecError> {
-    depth_check(depth)?;
-    match value {
-        Value::Null => return Ok(Mp::Nil),
-        // go-cty writes an unknown as fixext1 type 0 with a zero byte.
-        Value::Unknown => return Ok(Mp::Ext(0, vec![0])),
-        _ => {}
+impl WireOut for Mp {
+    fn null() -> Mp {
+        Mp::Nil
     }
-    let mismatch = || {
-        CodecError::new(format!(
-            "cannot encode {} as {}",
-            value_kind(value),
-            ty.to_json()
-        ))
-    };
-    match (ty, value) {
-        (Type::String, Value::String(s)) => Ok(Mp::from(s.as_str())),
-        (Type::Bool, Value::Bool(b)) => Ok(Mp::Boolean(*b)),
-        (Type::Number, Value::Number(n)) => Ok(match n {
+
+    /// go-cty writes an unknown as fixext1 type 0 with a zero byte.
+    fn unknown() -> Result<Mp, CodecError> {
+        Ok(Mp::Ext(0, vec![0]))
+    }
+
+    fn string(s: &str) -> Mp {
+        Mp::from(s)
+    }
+
+    fn bool(b: bool) -> Mp {
+        Mp::Boolean(b)
+    }
+
+    fn number(n: &Number) -> Result<Mp, CodecError> {
+        Ok(match n {
             Number::Int(i) => Mp::from(*i),
             Number::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Mp::from(*f as i64),
             Number::Float(f) => Mp::F64(*f),
             Number::Big(s) => Mp::from(s.as_str()),
-        }),
-        (Type::List(elem), Value::List(items)) | (Type::Set(elem), Value::Set(items)) => {
-            Ok(Mp::Array(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| to_mp(v, elem, depth + 1).map_err(|e| e.at(format!("[{i}]"))))
-                    .collect::<Result<_, _>>()?,
-            ))
-        }
-        (Type::Tuple(types), Value::Tuple(items)) if types.len() == items.len() => Ok(Mp::Array(
-            items
-                .iter()
-                .zip(types)
-                .enumerate()
-                .map(|(i, (v, t))| to_mp(v, t, depth + 1).map_err(|e| e.at(format!("[{i}]"))))
-                .collect::<Result<_, _>>()?,
-        )),
-        (Type::Map(elem), Value::Map(entries)) => Ok(Mp::Map(
-            entries
-                .iter()
-                .map(|(k, v)| {
-                    Ok((
-                        Mp::from(k.as_str()),
-                        to_mp(v, elem, depth + 1).map_err(|e| e.at(format!("[{k:?}]")))?,
-                    ))
-                })
-                .collect::<Result<_, CodecError>>()?,
-        )),
-        (Type::Object(attrs), Value::Object(entries)) => {
-            if let Some(extra) = entries.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(CodecError::new(format!(
-                    "attribute {extra:?} is not in the schema"
-                )));
-            }
-            Ok(Mp::Map(
-                attrs
-                    .iter()
-                    .map(|(k, t)| {
-                        let v = entries.get(k).unwrap_or(&Value::Null);
-                        Ok((
-                            Mp::from(k.as_str()),
-                            to_mp(v, t, depth + 1).map_err(|e| e.at(format!(".{k}")))?,
-                        ))
-                    })
-                    .collect::<Result<_, CodecError>>()?,
-            ))
-        }
-        (Type::Dynamic, Value::Dynamic(concrete, inner)) => Ok(Mp::Array(vec![
-            Mp::Binary(concrete.to_json_bytes()),
-            to_mp(inner, concrete, depth + 1)?,
-        ])),
-        _ => Err(mismatch()),
+        })
     }
-}
 
-fn kind(mp: &Mp) -> &'static str {
-    match mp {
-        Mp::Nil => "nil",
-        Mp::Boolean(_) => "bool",
-        Mp::Integer(_) => "integer",
-        Mp::F32(_) | Mp::F64(_) => "float",
-        Mp::String(_) => "string",
-        Mp::Binary(_) => "binary",
-        Mp::Array(_) => "array",
-        Mp::Map(_) => "map",
-        Mp::Ext(_, _) => "extension",
+    fn array(items: Vec<Mp>) -> Mp {
+        Mp::Array(items)
     }
-}
 
-pub(crate) fn value_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Unknown => "unknown",
-        Value::String(_) => "a string",
-        Value::Number(_) => "a number",
-        Value::Bool(_) => "a bool",
-        Value::List(_) => "a list",
-        Value::Set(_) => "a set",
-        Value::Map(_) => "a map",
-        Value::Tuple(_) => "a tuple",
-        Value::Object(_) => "an object",
-        Value::Dynamic(_, _) => "a dynamic value",
+    fn map(entries: Vec<(String, Mp)>) -> Mp {
+        Mp::Map(entries.into_iter().map(|(k, v)| (Mp::from(k), v)).collect())
+    }
+
+    fn dynamic(ty: &Type, value: Mp) -> Mp {
+        Mp::Array(vec![Mp::Binary(ty.to_json_bytes()), value])
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     fn obj() -> Type {

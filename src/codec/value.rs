@@ -18,6 +18,32 @@ pub enum Number {
 }
 
 impl Number {
+    /// A number written as a decimal string, as cty sends numbers it cannot represent
+    /// exactly in msgpack (and as JSON state may hold them).
+    pub(crate) fn parse(s: &str) -> Option<Number> {
+        if let Ok(i) = s.parse::<i64>() {
+            return Some(Number::Int(i));
+        }
+        let looks_numeric = !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+            && s.chars().any(|c| c.is_ascii_digit());
+        if !looks_numeric {
+            return None;
+        }
+        match s.parse::<f64>() {
+            Ok(f)
+                if f.is_finite()
+                    && (f.fract() != 0.0 || s.contains(['.', 'e', 'E']))
+                    && f.to_string() == s =>
+            {
+                Some(Number::Float(f))
+            }
+            Ok(f) if f.is_finite() => Some(Number::Big(s.to_string())),
+            _ => None,
+        }
+    }
+
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Number::Int(i) => Some(*i),
@@ -72,10 +98,6 @@ impl Value {
 
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
-    }
-
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Value::Unknown)
     }
 
     /// True when neither this value nor anything inside it is unknown.

@@ -1,35 +1,53 @@
 //! Diagnostics with attribute paths: how every error and warning reaches the user.
 
 use crate::proto::tfplugin5 as pb;
-use crate::rules::{Finding, Severity};
+
+/// How bad a diagnostic is: Terraform stops the operation on an error and shows a
+/// warning without stopping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The operation failed.
+    Error,
+    /// Shown, and the operation goes on.
+    Warning,
+}
 
 /// One step of an attribute path: `audiences[1]` is `[Attr("audiences"), Index(1)]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// An attribute of an object (or a nested block).
     Attr(String),
+    /// An element of a list or tuple.
     Index(i64),
+    /// An element of a map.
     Key(String),
 }
 
+/// Where in a configuration a diagnostic points; Terraform underlines that attribute in
+/// its output. Displayed as `audiences[1]` or `timeouts.create`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttrPath(pub Vec<Step>);
 
 impl AttrPath {
+    /// A top-level attribute.
     pub fn attr(name: impl Into<String>) -> AttrPath {
         AttrPath(vec![Step::Attr(name.into())])
     }
 
+    /// The `i`th element of the list this path names.
     pub fn index(mut self, i: usize) -> AttrPath {
         self.0
             .push(Step::Index(i64::try_from(i).unwrap_or(i64::MAX)));
         self
     }
 
+    /// An attribute nested in the object this path names.
     pub fn child(mut self, name: impl Into<String>) -> AttrPath {
         self.0.push(Step::Attr(name.into()));
         self
     }
 
+    /// The path as tfplugin5 carries it in `Diagnostic.attribute` and `requires_replace`.
     pub fn to_proto(&self) -> pb::AttributePath {
         use pb::attribute_path::step::Selector;
         pb::AttributePath {
@@ -62,15 +80,22 @@ impl std::fmt::Display for AttrPath {
     }
 }
 
+/// One error or warning as Terraform shows it: a one-line summary, a detail that says
+/// what to do, and optionally the attribute it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// One line: what is wrong.
     pub summary: String,
+    /// What happened, to what, and what to do about it.
     pub detail: String,
+    /// The attribute Terraform points at; `None` for the whole block or operation.
     pub path: Option<AttrPath>,
 }
 
 impl Diagnostic {
+    /// The diagnostic as tfplugin5 carries it.
     pub fn to_proto(&self) -> pb::Diagnostic {
         pb::Diagnostic {
             severity: match self.severity {
@@ -89,6 +114,7 @@ impl Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// No diagnostics: success.
     pub fn new() -> Diagnostics {
         Diagnostics::default()
     }
@@ -100,14 +126,17 @@ impl Diagnostics {
         d
     }
 
+    /// Adds an error about the whole block or operation.
     pub fn error(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
         self.push(Severity::Error, summary, detail, None);
     }
 
+    /// Adds a warning about the whole block or operation.
     pub fn warning(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
         self.push(Severity::Warning, summary, detail, None);
     }
 
+    /// Adds an error pointing at one attribute.
     pub fn error_at(
         &mut self,
         path: AttrPath,
@@ -117,6 +146,12 @@ impl Diagnostics {
         self.push(Severity::Error, summary, detail, Some(path));
     }
 
+    /// Appends a diagnostic built elsewhere, e.g. from a provider's own rule check.
+    pub fn add(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    /// Adds a diagnostic of any severity, optionally at an attribute.
     pub fn push(
         &mut self,
         severity: Severity,
@@ -132,45 +167,24 @@ impl Diagnostics {
         });
     }
 
-    /// A rule's finding, placed at its attribute, with the rule id in the detail so users
-    /// can search for it.
-    pub fn finding(&mut self, f: &Finding) {
-        let mut path = AttrPath::attr(f.attribute);
-        if let Some(i) = f.index {
-            path = path.index(i);
-        }
-        self.push(
-            f.severity,
-            f.summary.clone(),
-            format!("{} [rule {}]", f.detail, f.rule),
-            Some(path),
-        );
-    }
-
+    /// Appends all of `other`, keeping their order.
     pub fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
     }
 
+    /// Whether the operation failed.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(|d| d.severity == Severity::Error)
     }
 
+    /// Whether there is nothing to report.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// The list as tfplugin5 carries it in every response.
     pub fn to_proto(&self) -> Vec<pb::Diagnostic> {
         self.0.iter().map(Diagnostic::to_proto).collect()
-    }
-}
-
-impl From<Vec<Finding>> for Diagnostics {
-    fn from(findings: Vec<Finding>) -> Diagnostics {
-        let mut d = Diagnostics::new();
-        for f in &findings {
-            d.finding(f);
-        }
-        d
     }
 }
 
@@ -187,14 +201,5 @@ mod tests {
             AttrPath::attr("timeouts").child("create").to_string(),
             "timeouts.create"
         );
-    }
-
-    #[test]
-    fn findings_become_diagnostics_at_their_path() {
-        let findings = crate::rules::fic::check_name("a");
-        let d = Diagnostics::from(findings);
-        assert!(d.has_errors());
-        assert_eq!(d.0[0].path, Some(AttrPath::attr("name")));
-        assert!(d.0[0].detail.contains("[rule name.length]"));
     }
 }

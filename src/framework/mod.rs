@@ -6,6 +6,8 @@
 //! [`Server`] turns that into the gRPC service Terraform talks to, applying the
 //! planning rules of [`plan`].
 
+#![warn(missing_docs)]
+
 pub mod diag;
 pub mod plan;
 pub mod schema;

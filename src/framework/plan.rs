@@ -11,7 +11,8 @@ use super::diag::AttrPath;
 use super::schema::Schema;
 use crate::codec::Value;
 
-/// The planned state before the resource's own `modify_plan`.
+/// The planned state before the resource's own `modify_plan`, and the replace-forcing
+/// attributes that change (none on create).
 pub fn plan_change(
     schema: &Schema,
     prior: Option<&Value>,

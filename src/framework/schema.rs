@@ -6,22 +6,34 @@ use std::collections::BTreeMap;
 use crate::codec::Type;
 use crate::proto::tfplugin5 as pb;
 
+/// One attribute of a block: its name and type, and who may set it. Built with
+/// `Attribute::string("name").required().describe("...")`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribute {
+    /// The name in configuration, `^[a-z0-9_]+$`.
     pub name: &'static str,
+    /// The cty type values of this attribute have.
     pub ty: Type,
+    /// Markdown, shown by `terraform providers schema` and in the docs.
     pub description: String,
+    /// The configuration must set it.
     pub required: bool,
+    /// The configuration may set it.
     pub optional: bool,
+    /// The provider sets it (when the configuration does not, if also optional).
     pub computed: bool,
+    /// Terraform hides the value in plans and output.
     pub sensitive: bool,
+    /// Sent on apply but never stored in plan or state.
     pub write_only: bool,
     /// A change of this attribute replaces the resource.
     pub requires_replace: bool,
+    /// Terraform warns when the configuration sets it.
     pub deprecated: bool,
 }
 
 impl Attribute {
+    /// An attribute of any type, none of its flags set yet.
     pub fn new(name: &'static str, ty: Type) -> Attribute {
         Attribute {
             name,
@@ -37,39 +49,48 @@ impl Attribute {
         }
     }
 
+    /// A string attribute.
     pub fn string(name: &'static str) -> Attribute {
         Attribute::new(name, Type::String)
     }
 
+    /// A bool attribute.
     pub fn bool(name: &'static str) -> Attribute {
         Attribute::new(name, Type::Bool)
     }
 
+    /// The configuration must set it.
     pub fn required(mut self) -> Self {
         self.required = true;
         self
     }
 
+    /// The configuration may set it.
     pub fn optional(mut self) -> Self {
         self.optional = true;
         self
     }
 
+    /// The provider sets it; planned unknown on create when the configuration leaves it
+    /// null.
     pub fn computed(mut self) -> Self {
         self.computed = true;
         self
     }
 
+    /// Terraform hides the value in plans and output.
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
         self
     }
 
+    /// Sent on apply but never stored in plan or state.
     pub fn write_only(mut self) -> Self {
         self.write_only = true;
         self
     }
 
+    /// A change of this attribute plans a replacement instead of an update.
     pub fn requires_replace(mut self) -> Self {
         self.requires_replace = true;
         self
@@ -100,18 +121,26 @@ impl Attribute {
 /// A nested block with nesting mode "single" (e.g. `timeouts { ... }`): null when absent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NestedBlock {
+    /// The block's name in configuration, e.g. `timeouts`.
     pub type_name: &'static str,
+    /// What the block holds.
     pub block: Block,
 }
 
+/// A configuration block: the top level of a provider, resource, data source or
+/// ephemeral resource, or a nested block.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Block {
+    /// Markdown, shown by `terraform providers schema` and in the docs.
     pub description: String,
+    /// The block's attributes, in the order shown.
     pub attributes: Vec<Attribute>,
+    /// Blocks nested in this one.
     pub blocks: Vec<NestedBlock>,
 }
 
 impl Block {
+    /// An empty block with a description.
     pub fn new(description: impl Into<String>) -> Block {
         Block {
             description: description.into(),
@@ -119,11 +148,13 @@ impl Block {
         }
     }
 
+    /// Adds an attribute.
     pub fn attribute(mut self, a: Attribute) -> Self {
         self.attributes.push(a);
         self
     }
 
+    /// Adds a nested block (nesting mode "single").
     pub fn block(mut self, type_name: &'static str, block: Block) -> Self {
         self.blocks.push(NestedBlock { type_name, block });
         self
@@ -142,6 +173,7 @@ impl Block {
         Type::Object(attrs)
     }
 
+    /// The attribute named `name`, if the block has one.
     pub fn get(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
     }
@@ -168,21 +200,29 @@ impl Block {
     }
 }
 
+/// The schema of a provider block, resource, data source or ephemeral resource: what
+/// Terraform validates configuration against and what values are decoded with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schema {
+    /// The state's schema version; Terraform calls UpgradeResourceState with the
+    /// version a stored state was written with.
     pub version: i64,
+    /// The top-level block.
     pub block: Block,
 }
 
 impl Schema {
+    /// A schema of `version` with `block` at the top.
     pub fn new(version: i64, block: Block) -> Schema {
         Schema { version, block }
     }
 
+    /// The cty object type of whole values (configuration, plan, state) of this schema.
     pub fn object_type(&self) -> Type {
         self.block.object_type()
     }
 
+    /// The schema as tfplugin5 carries it in GetProviderSchema.
     pub fn to_proto(&self) -> pb::Schema {
         pb::Schema {
             version: self.version,
@@ -190,6 +230,7 @@ impl Schema {
         }
     }
 
+    /// The top-level attribute named `name`, if any.
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.block.get(name)
     }
@@ -198,9 +239,13 @@ impl Schema {
 /// What kind of object a schema describes: top-level names forbidden by Terraform differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaKind {
+    /// The provider block.
     Provider,
+    /// A managed resource.
     Resource,
+    /// A data source.
     DataSource,
+    /// An ephemeral resource.
     EphemeralResource,
 }
 

@@ -21,7 +21,10 @@ pub type ProviderData = Arc<dyn Any + Send + Sync>;
 /// Terraform's Stop.
 #[derive(Clone)]
 pub struct Ctx {
+    /// What [`ProviderDef::configure`] returned; `None` before ConfigureProvider.
     pub provider: Option<ProviderData>,
+    /// Fires when Terraform sends Stop (e.g. on Ctrl-C): long waits must end and return
+    /// an error diagnostic.
     pub cancel: CancellationToken,
 }
 
@@ -32,29 +35,39 @@ impl Ctx {
     }
 }
 
+/// The provider itself: its block in the configuration and the objects it serves.
+/// [`crate::framework::Server::new`] asks for the schemas and the lists of objects once.
 #[async_trait]
 pub trait ProviderDef: Send + Sync + 'static {
+    /// The `provider` block's schema (GetProviderSchema).
     fn schema(&self) -> Schema;
 
-    /// Static checks of the provider block (`PrepareProviderConfig`).
+    /// Static checks of the provider block (PrepareProviderConfig, on validate, plan and
+    /// apply). Values may be unknown. Errors stop Terraform before any configure.
     fn validate(&self, _config: &Value) -> Diagnostics {
         Diagnostics::new()
     }
 
-    /// Builds what resources need. Called with unknown values when the configuration
-    /// depends on other resources; then return data that defers its errors to first use.
+    /// Builds what resources need (ConfigureProvider, once per Terraform run, before any
+    /// read, plan or apply). Called with unknown values when the configuration depends on
+    /// other resources; then return data that defers its errors to first use. An `Err`
+    /// fails the run.
     async fn configure(&self, config: &Value, ctx: &Ctx) -> Result<ProviderData, Diagnostics>;
 
+    /// The managed resource types, each under its [`Resource::type_name`].
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
 
+    /// The data source types; none by default.
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         Vec::new()
     }
 
+    /// The ephemeral resource types (Terraform >= 1.10); none by default.
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
         Vec::new()
     }
 
+    /// The provider-defined functions (Terraform >= 1.8); none by default.
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         Vec::new()
     }
@@ -65,26 +78,42 @@ pub trait ProviderDef: Send + Sync + 'static {
 pub struct PlanRequest<'a> {
     /// `None` on create.
     pub prior: Option<&'a Value>,
+    /// The resource block as written; unknown where it depends on other resources.
     pub config: &'a Value,
     /// Terraform's proposal with the framework's rules applied; edit in place.
     pub planned: Value,
+    /// The attributes whose change replaces the object, as the schema's
+    /// `requires_replace` flags found them; add or remove paths to decide otherwise.
     pub requires_replace: Vec<AttrPath>,
 }
 
+/// A managed resource type: objects Terraform creates, reads, updates and deletes.
+/// Values are whole objects of [`Resource::schema`]'s type.
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
+    /// The type name in configuration, e.g. `entra_mi_federated_credential`.
     fn type_name(&self) -> &'static str;
+
+    /// The resource's schema (GetProviderSchema); its version is the state's version.
     fn schema(&self) -> Schema;
 
+    /// Static checks of one resource block (ValidateResourceTypeConfig, on validate,
+    /// plan and apply). Values may be unknown and the provider may not be configured:
+    /// check only what the configuration alone decides.
     fn validate(&self, _config: &Value, _ctx: &Ctx) -> Diagnostics {
         Diagnostics::new()
     }
 
+    /// Refines a create or update plan (PlanResourceChange): fill computed values known
+    /// in advance, change `requires_replace`, add diagnostics (e.g. live checks against
+    /// the API). Not called for destroy. Errors stop the plan.
     async fn modify_plan(&self, _plan: &mut PlanRequest<'_>, _ctx: &Ctx) -> Diagnostics {
         Diagnostics::new()
     }
 
-    /// Returns the new state. A state with errors is still saved (the object exists).
+    /// Creates the object (ApplyResourceChange with no prior state) and returns its new
+    /// state, wholly known. A state returned with errors is still saved: the object
+    /// exists. `None` with errors: nothing was created.
     async fn create(
         &self,
         planned: &Value,
@@ -92,9 +121,14 @@ pub trait Resource: Send + Sync + 'static {
         ctx: &Ctx,
     ) -> (Option<Value>, Diagnostics);
 
-    /// `None`: the object is gone and leaves the state.
+    /// Refreshes the state from the real object (ReadResource, on plan, refresh and after
+    /// import). `None`: the object is gone and leaves the state. With errors, the prior
+    /// state is kept whatever is returned.
     async fn read(&self, state: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics);
 
+    /// Updates the object in place (ApplyResourceChange with a prior and a planned
+    /// state) and returns its new state, wholly known. `None` with errors keeps the
+    /// prior state.
     async fn update(
         &self,
         prior: &Value,
@@ -103,51 +137,77 @@ pub trait Resource: Send + Sync + 'static {
         ctx: &Ctx,
     ) -> (Option<Value>, Diagnostics);
 
+    /// Deletes the object (ApplyResourceChange with a null plan). With errors the object
+    /// stays in state; an object already gone is success.
     async fn delete(&self, prior: &Value, ctx: &Ctx) -> Diagnostics;
 
-    /// The state objects an import ID stands for; Terraform reads them afterwards.
+    /// The state objects an import ID stands for (ImportResourceState), each wholly
+    /// known; Terraform reads them afterwards. Errors: nothing is imported.
     async fn import(&self, id: &str, ctx: &Ctx) -> (Vec<Value>, Diagnostics);
 
-    /// State stored by an older schema version, as decoded (leniently) from its JSON.
+    /// State stored by an older schema version (UpgradeResourceState, before any read),
+    /// as decoded (leniently) from its JSON: return it in the current schema's shape, or
+    /// diagnostics that say why it cannot be.
     fn upgrade_state(&self, _from_version: i64, state: Value) -> Result<Value, Diagnostics> {
         Ok(state)
     }
 }
 
+/// A data source type: read on every plan, stored in state but never managed.
 #[async_trait]
 pub trait DataSource: Send + Sync + 'static {
+    /// The type name in configuration, e.g. `entra_mi_access_token`.
     fn type_name(&self) -> &'static str;
+
+    /// The data source's schema (GetProviderSchema).
     fn schema(&self) -> Schema;
 
+    /// Static checks of one data block (ValidateDataSourceConfig); values may be unknown.
     fn validate(&self, _config: &Value, _ctx: &Ctx) -> Diagnostics {
         Diagnostics::new()
     }
 
+    /// The result for a wholly known configuration (ReadDataSource): the configuration
+    /// with computed attributes filled, wholly known. Errors fail the plan or apply.
     async fn read(&self, config: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics);
 }
 
 /// An ephemeral resource's result: values never stored in state or plan.
 pub struct Opened {
+    /// The configuration with computed attributes filled, wholly known.
     pub result: Value,
+    /// When Terraform should call [`EphemeralResource::renew`]; `None`: never.
     pub renew_at: Option<OffsetDateTime>,
+    /// Opaque bytes Terraform hands back to `renew` and `close` (never to the user).
     pub private: Vec<u8>,
 }
 
+/// An ephemeral resource type (Terraform >= 1.10): opened when a run needs it, closed
+/// at the end of the run, its values never stored in state or plan.
 #[async_trait]
 pub trait EphemeralResource: Send + Sync + 'static {
+    /// The type name in configuration, e.g. `entra_mi_access_token`.
     fn type_name(&self) -> &'static str;
+
+    /// The ephemeral resource's schema (GetProviderSchema).
     fn schema(&self) -> Schema;
 
+    /// Static checks of one ephemeral block (ValidateEphemeralResourceConfig); values
+    /// may be unknown.
     fn validate(&self, _config: &Value, _ctx: &Ctx) -> Diagnostics {
         Diagnostics::new()
     }
 
+    /// Acquires the result (OpenEphemeralResource). `None` or errors fail the run.
     async fn open(&self, config: &Value, ctx: &Ctx) -> (Option<Opened>, Diagnostics);
 
+    /// Extends what `open` acquired (RenewEphemeralResource, at `renew_at`): the next
+    /// renewal time, or `None` for no more renewals.
     async fn renew(&self, _private: &[u8], _ctx: &Ctx) -> (Option<OffsetDateTime>, Diagnostics) {
         (None, Diagnostics::new())
     }
 
+    /// Releases what `open` acquired (CloseEphemeralResource, at the end of the run).
     async fn close(&self, _private: &[u8], _ctx: &Ctx) -> Diagnostics {
         Diagnostics::new()
     }
@@ -157,9 +217,15 @@ pub trait EphemeralResource: Send + Sync + 'static {
 /// trait keeps the dispatch complete.
 #[async_trait]
 pub trait Function: Send + Sync + 'static {
+    /// The name in configuration: `provider::entra::NAME(...)`.
     fn name(&self) -> &'static str;
+    /// One line, shown in `terraform providers schema`.
     fn summary(&self) -> &'static str;
+    /// The parameters' names and types, in call order (GetFunctions).
     fn parameters(&self) -> Vec<(&'static str, crate::codec::Type)>;
+    /// The result's type.
     fn return_type(&self) -> crate::codec::Type;
+    /// Calls the function with arguments of the parameters' types (CallFunction); an
+    /// `Err` is the error text Terraform shows.
     async fn call(&self, args: Vec<Value>) -> Result<Value, String>;
 }

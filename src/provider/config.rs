@@ -145,13 +145,13 @@ pub fn validate(config: &Value) -> Diagnostics {
     ] {
         if let Some(url) = get_str(config, attr) {
             if let Some(f) = endpoint::check_endpoint(attr, url) {
-                d.finding(&f);
+                d.add(f.into());
             }
         }
     }
     if let Some(t) = get_str(config, "tenant_id") {
         if let Some(f) = token::check_tenant("tenant_id", t) {
-            d.finding(&f);
+            d.add(f.into());
         }
     }
     for attr in ["client_id", "msi_client_id"] {

@@ -5,6 +5,7 @@ pub mod access_token;
 pub mod client;
 pub mod config;
 pub mod federated_credential;
+mod findings;
 pub mod model;
 
 use std::sync::Arc;

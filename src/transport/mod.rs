@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::server::TcpIncoming;
 
 use crate::proto::health::health_server::HealthServer;
 use crate::proto::plugin::grpc_broker_server::GrpcBrokerServer;
@@ -156,7 +157,7 @@ pub async fn serve<P: Provider>(
     print_first_line(&line)?;
     tracing::debug!(%addr, tls = !cert_field.is_empty(), "plugin server listening");
 
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let incoming = accept_without_delay(listener);
     let stopped = shutdown.clone();
     let serving =
         router.serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await });
@@ -167,6 +168,13 @@ pub async fn serve<P: Provider>(
         _ = async { shutdown.cancelled().await; tokio::time::sleep(Duration::from_millis(500)).await } => {}
     }
     Ok(())
+}
+
+/// The connections Terraform opens, with Nagle's algorithm off on each. gRPC answers are
+/// small writes; with Nagle on, each waits for the client's delayed ACK (about 40 ms on
+/// Linux), which stalls every call.
+pub fn accept_without_delay(listener: TcpListener) -> TcpIncoming {
+    TcpIncoming::from(listener).with_nodelay(Some(true))
 }
 
 fn print_first_line(line: &str) -> Result<(), String> {
@@ -225,5 +233,16 @@ mod tests {
         assert_eq!(m(&["--debug"]), Ok(Mode::Debug));
         assert_eq!(m(&["--version"]), Ok(Mode::Version));
         assert!(m(&["--bogus"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn accepted_connections_have_nagle_off() {
+        use tokio_stream::StreamExt;
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut incoming = accept_without_delay(listener);
+        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let accepted = incoming.next().await.unwrap().unwrap();
+        assert!(accepted.nodelay().unwrap());
     }
 }

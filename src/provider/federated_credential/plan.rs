@@ -67,7 +67,7 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
                 input.application_client_id = Input::Null;
                 for f in fic::check_config(&input) {
                     if f.rule == "issuer.cross_cloud" && config.issuer.is_set() {
-                        d.finding(&f);
+                        d.add(f.into());
                     }
                 }
                 d.extend(live_check(c, &planned, ctx).await);

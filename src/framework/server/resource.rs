@@ -1,0 +1,316 @@
+//! The managed resource RPCs: validate, upgrade, read, plan, apply, import and move.
+//!
+//! A failed read, update or delete keeps the prior object in state: losing track of an
+//! object that still exists is worse than showing stale values.
+
+use super::{from_proto, to_proto, Server};
+use crate::codec::Value;
+use crate::framework::diag::Diagnostics;
+use crate::framework::plan::plan_change;
+use crate::framework::traits::PlanRequest;
+use crate::proto::tfplugin5 as pb;
+
+/// ValidateResourceTypeConfig: the resource's static checks of its configuration.
+pub(super) fn validate(
+    server: &Server,
+    r: pb::validate_resource_type_config::Request,
+) -> pb::validate_resource_type_config::Response {
+    tracing::debug!(type_name = %r.type_name, "ValidateResourceTypeConfig");
+    let diags = server.validate_config(
+        server.resource(&r.type_name),
+        r.config.as_ref(),
+        |t, c, ctx| t.validate(c, ctx),
+    );
+    pb::validate_resource_type_config::Response {
+        diagnostics: diags.to_proto(),
+    }
+}
+
+/// UpgradeResourceState: stored JSON state, decoded leniently and upgraded by the
+/// resource from the schema version it was written with.
+pub(super) fn upgrade(
+    server: &Server,
+    r: pb::upgrade_resource_state::Request,
+) -> pb::upgrade_resource_state::Response {
+    tracing::debug!(type_name = %r.type_name, version = r.version, "UpgradeResourceState");
+    let upgraded = server.resource(&r.type_name).and_then(|t| {
+        let decoded = from_proto::raw_state(r.raw_state, &t.ty)?;
+        let upgraded = if decoded.is_null() {
+            decoded
+        } else {
+            t.imp.upgrade_state(r.version, decoded)?
+        };
+        to_proto::value(&upgraded, &t.ty, "upgraded state")
+    });
+    match upgraded {
+        Ok(state) => pb::upgrade_resource_state::Response {
+            upgraded_state: Some(state),
+            diagnostics: vec![],
+        },
+        Err(d) => pb::upgrade_resource_state::Response {
+            upgraded_state: None,
+            diagnostics: d.to_proto(),
+        },
+    }
+}
+
+/// ReadResource: refreshes the state from the real object; a null new state tells
+/// Terraform the object is gone.
+pub(super) async fn read(
+    server: &Server,
+    r: pb::read_resource::Request,
+) -> pb::read_resource::Response {
+    tracing::debug!(type_name = %r.type_name, "ReadResource");
+    let result = async {
+        let t = server.resource(&r.type_name)?;
+        let state = from_proto::value(r.current_state.as_ref(), &t.ty, "state")?;
+        if state.is_null() {
+            return Ok((
+                to_proto::value(&Value::Null, &t.ty, "state")?,
+                Diagnostics::new(),
+            ));
+        }
+        let (new_state, diags) = t.imp.read(&state, &server.ctx()).await;
+        if diags.has_errors() {
+            // Keep the prior state: a failed read must not drop the object.
+            return Ok((to_proto::value(&state, &t.ty, "state")?, diags));
+        }
+        let new_state = new_state.unwrap_or(Value::Null);
+        Ok::<_, Diagnostics>((to_proto::known_value(&new_state, &t.ty, "state")?, diags))
+    }
+    .await;
+    match result {
+        Ok((state, d)) => pb::read_resource::Response {
+            new_state: Some(state),
+            diagnostics: d.to_proto(),
+            private: r.private,
+            ..Default::default()
+        },
+        Err(d) => pb::read_resource::Response {
+            new_state: r.current_state,
+            diagnostics: d.to_proto(),
+            private: r.private,
+            ..Default::default()
+        },
+    }
+}
+
+/// PlanResourceChange: Terraform's proposal with the planning rules applied, then the
+/// resource's own `modify_plan`. A null proposal (destroy) is planned as null.
+pub(super) async fn plan(
+    server: &Server,
+    r: pb::plan_resource_change::Request,
+) -> pb::plan_resource_change::Response {
+    tracing::debug!(type_name = %r.type_name, "PlanResourceChange");
+    let result = async {
+        let t = server.resource(&r.type_name)?;
+        let prior = from_proto::value(r.prior_state.as_ref(), &t.ty, "prior state")?;
+        let proposed = from_proto::value(r.proposed_new_state.as_ref(), &t.ty, "proposed state")?;
+        let config = from_proto::value(r.config.as_ref(), &t.ty, "configuration")?;
+        if proposed.is_null() {
+            return Ok((
+                to_proto::value(&Value::Null, &t.ty, "plan")?,
+                Vec::new(),
+                Diagnostics::new(),
+            ));
+        }
+        let prior_opt = (!prior.is_null()).then_some(&prior);
+        let (planned, requires_replace) = plan_change(&t.schema, prior_opt, &proposed, &config);
+        let mut req = PlanRequest {
+            prior: prior_opt,
+            config: &config,
+            planned,
+            requires_replace,
+        };
+        let diags = t.imp.modify_plan(&mut req, &server.ctx()).await;
+        let replace = req.requires_replace.iter().map(|p| p.to_proto()).collect();
+        Ok::<_, Diagnostics>((
+            to_proto::value(&req.planned, &t.ty, "plan")?,
+            replace,
+            diags,
+        ))
+    }
+    .await;
+    match result {
+        Ok((planned, replace, d)) => pb::plan_resource_change::Response {
+            planned_state: Some(planned),
+            requires_replace: replace,
+            planned_private: r.prior_private,
+            diagnostics: d.to_proto(),
+            ..Default::default()
+        },
+        Err(d) => pb::plan_resource_change::Response {
+            diagnostics: d.to_proto(),
+            ..Default::default()
+        },
+    }
+}
+
+/// ApplyResourceChange: create (null prior), delete (null plan) or update, returning the
+/// new state. A state returned with errors is still saved: the object exists.
+pub(super) async fn apply(
+    server: &Server,
+    r: pb::apply_resource_change::Request,
+) -> pb::apply_resource_change::Response {
+    tracing::debug!(type_name = %r.type_name, "ApplyResourceChange");
+    let result = async {
+        let t = server.resource(&r.type_name)?;
+        let prior = from_proto::value(r.prior_state.as_ref(), &t.ty, "prior state")?;
+        let planned = from_proto::value(r.planned_state.as_ref(), &t.ty, "planned state")?;
+        let config = from_proto::value(r.config.as_ref(), &t.ty, "configuration")?;
+        let ctx = server.ctx();
+        let (new_state, diags) = if planned.is_null() {
+            let d = t.imp.delete(&prior, &ctx).await;
+            // A failed delete keeps the object in state.
+            let state = if d.has_errors() {
+                Some(prior.clone())
+            } else {
+                None
+            };
+            (state, d)
+        } else if prior.is_null() {
+            t.imp.create(&planned, &config, &ctx).await
+        } else {
+            let (s, d) = t.imp.update(&prior, &planned, &config, &ctx).await;
+            // A failed update keeps what we know: the prior object.
+            (s.or_else(|| d.has_errors().then(|| prior.clone())), d)
+        };
+        let new_state = new_state.unwrap_or(Value::Null);
+        if let Err(mut d) = to_proto::known(&new_state, "new state") {
+            d.extend(diags);
+            return Err(d);
+        }
+        Ok::<_, Diagnostics>((to_proto::value(&new_state, &t.ty, "new state")?, diags))
+    }
+    .await;
+    match result {
+        Ok((state, d)) => pb::apply_resource_change::Response {
+            new_state: Some(state),
+            private: r.planned_private,
+            diagnostics: d.to_proto(),
+            ..Default::default()
+        },
+        Err(d) => pb::apply_resource_change::Response {
+            new_state: r.prior_state,
+            diagnostics: d.to_proto(),
+            ..Default::default()
+        },
+    }
+}
+
+/// ImportResourceState: the state objects an import ID stands for; Terraform reads each
+/// afterwards.
+pub(super) async fn import(
+    server: &Server,
+    r: pb::import_resource_state::Request,
+) -> pb::import_resource_state::Response {
+    tracing::debug!(type_name = %r.type_name, "ImportResourceState");
+    let result = async {
+        let t = server.resource(&r.type_name)?;
+        let (objects, diags) = t.imp.import(&r.id, &server.ctx()).await;
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let imported = objects
+            .iter()
+            .map(|o| {
+                Ok(pb::import_resource_state::ImportedResource {
+                    type_name: r.type_name.clone(),
+                    state: Some(to_proto::known_value(o, &t.ty, "imported state")?),
+                    ..Default::default()
+                })
+            })
+            .collect::<Result<Vec<_>, Diagnostics>>()?;
+        Ok((imported, diags))
+    }
+    .await;
+    match result {
+        Ok((imported, d)) => pb::import_resource_state::Response {
+            imported_resources: imported,
+            diagnostics: d.to_proto(),
+            deferred: None,
+        },
+        Err(d) => pb::import_resource_state::Response {
+            diagnostics: d.to_proto(),
+            ..Default::default()
+        },
+    }
+}
+
+/// MoveResourceState: refused with what to do instead (the capability is not
+/// advertised, so Terraform only calls it for a `moved` block across types).
+pub(super) fn move_state(r: pb::move_resource_state::Request) -> pb::move_resource_state::Response {
+    pb::move_resource_state::Response {
+        diagnostics: Diagnostics::from_error(
+            "Moving resource state is not supported",
+            format!(
+                "{} cannot be moved from {} ({}). Remove it from state and import it instead.",
+                r.target_type_name, r.source_type_name, r.source_provider_address
+            ),
+        )
+        .to_proto(),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tonic::Request;
+
+    use super::super::test_provider::{dv, P};
+    use super::*;
+    use crate::codec::Type;
+    use crate::proto::tfplugin5::provider_server::Provider as _;
+
+    #[tokio::test]
+    async fn stop_cancels_in_flight_applies() {
+        let server = Arc::new(Server::new(P));
+        let ty = Type::object([("id", Type::String)]);
+        let planned = Value::Object([("id".to_string(), Value::Unknown)].into_iter().collect());
+        let s2 = server.clone();
+        let (t1, t2) = (ty.clone(), ty.clone());
+        let apply = tokio::spawn(async move {
+            s2.apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                type_name: "test_slow".into(),
+                prior_state: dv(&Value::Null, &t1),
+                planned_state: dv(&planned, &t1),
+                config: dv(
+                    &Value::Object([("id".to_string(), Value::Null)].into_iter().collect()),
+                    &t2,
+                ),
+                ..Default::default()
+            }))
+            .await
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!apply.is_finished());
+        server
+            .stop(Request::new(pb::stop::Request {}))
+            .await
+            .unwrap();
+        let resp = tokio::time::timeout(Duration::from_secs(2), apply)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.iter().any(|d| d.summary == "cancelled"));
+    }
+
+    #[tokio::test]
+    async fn unknown_types_are_diagnostics_not_errors() {
+        let server = Server::new(P);
+        let resp = server
+            .read_resource(Request::new(pb::read_resource::Request {
+                type_name: "nope".into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(resp.diagnostics.len(), 1);
+    }
+}
