@@ -85,6 +85,13 @@ pub struct PlanRequest<'a> {
     /// The attributes whose change replaces the object, as the schema's
     /// `requires_replace` flags found them; add or remove paths to decide otherwise.
     pub requires_replace: Vec<AttrPath>,
+    /// The private bytes Terraform handed in: the stored object's on an update, and on
+    /// the create half of a replacement (Terraform plans a replacement twice, the second
+    /// time with no prior) the first half's `planned_private`.
+    pub prior_private: &'a [u8],
+    /// The private bytes to keep with this plan (starts as `prior_private`); Terraform
+    /// passes them back on the replacement's create half and to apply.
+    pub planned_private: Vec<u8>,
 }
 
 /// A managed resource type: objects Terraform creates, reads, updates and deletes.
@@ -106,8 +113,15 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Refines a create or update plan (PlanResourceChange): fill computed values known
     /// in advance, change `requires_replace`, add diagnostics (e.g. live checks against
-    /// the API). Not called for destroy. Errors stop the plan.
+    /// the API). Not called for destroy (see [`Resource::plan_destroy`]). Errors stop the
+    /// plan.
     async fn modify_plan(&self, _plan: &mut PlanRequest<'_>, _ctx: &Ctx) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Sees a planned destroy (PlanResourceChange with a null proposal: the block was
+    /// removed, or `terraform destroy`). Nothing can be changed; errors stop the plan.
+    async fn plan_destroy(&self, _prior: &Value, _ctx: &Ctx) -> Diagnostics {
         Diagnostics::new()
     }
 

@@ -108,10 +108,16 @@ pub(super) async fn plan(
         let proposed = from_proto::value(r.proposed_new_state.as_ref(), &t.ty, "proposed state")?;
         let config = from_proto::value(r.config.as_ref(), &t.ty, "configuration")?;
         if proposed.is_null() {
+            let diags = if prior.is_null() {
+                Diagnostics::new()
+            } else {
+                t.imp.plan_destroy(&prior, &server.ctx()).await
+            };
             return Ok((
                 to_proto::value(&Value::Null, &t.ty, "plan")?,
                 Vec::new(),
-                Diagnostics::new(),
+                r.prior_private.clone(),
+                diags,
             ));
         }
         let prior_opt = (!prior.is_null()).then_some(&prior);
@@ -121,21 +127,24 @@ pub(super) async fn plan(
             config: &config,
             planned,
             requires_replace,
+            prior_private: &r.prior_private,
+            planned_private: r.prior_private.clone(),
         };
         let diags = t.imp.modify_plan(&mut req, &server.ctx()).await;
         let replace = req.requires_replace.iter().map(|p| p.to_proto()).collect();
         Ok::<_, Diagnostics>((
             to_proto::value(&req.planned, &t.ty, "plan")?,
             replace,
+            req.planned_private,
             diags,
         ))
     }
     .await;
     match result {
-        Ok((planned, replace, d)) => pb::plan_resource_change::Response {
+        Ok((planned, replace, private, d)) => pb::plan_resource_change::Response {
             planned_state: Some(planned),
             requires_replace: replace,
-            planned_private: r.prior_private,
+            planned_private: private,
             diagnostics: d.to_proto(),
             ..Default::default()
         },

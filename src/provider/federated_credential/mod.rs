@@ -50,6 +50,11 @@ impl Resource for FederatedCredentialResource {
         plan::modify_plan(plan, ctx).await
     }
 
+    async fn plan_destroy(&self, prior: &Value, ctx: &Ctx) -> Diagnostics {
+        plan::plan_destroy(&FicModel::from_value(prior), ctx).await;
+        Diagnostics::new()
+    }
+
     async fn create(
         &self,
         planned: &Value,

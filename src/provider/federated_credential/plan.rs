@@ -60,6 +60,12 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
     }
     match plan.prior {
         None => {
+            // The create half of a replacement: the credential it replaces goes first.
+            if let (Some(c), Some(old)) = (&client, Replaces::decode(plan.prior_private)) {
+                c.plans
+                    .planned(&old.application, &old.credential_id, true)
+                    .await;
+            }
             if let Some(c) = known_client {
                 // The cloud is known now: check what depends on it.
                 let mut input = planned.rules_input(Some(c.cloud()));
@@ -75,9 +81,19 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
         }
         Some(prior) => {
             let prior = FicModel::from_value(prior);
-            if let (Some(c), Some((app, id))) = (&client, prior.stored_ids()) {
-                let goes = !plan.requires_replace.is_empty();
-                c.plans.planned(app, id, goes).await;
+            if let Some((app, id)) = prior.stored_ids() {
+                if let Some(c) = &client {
+                    c.plans
+                        .planned(app, id, !plan.requires_replace.is_empty())
+                        .await;
+                }
+                // Terraform hands this to the create half if it replaces the object
+                // (`-replace`, taint): then the old credential is known to go.
+                plan.planned_private = Replaces {
+                    application: app.to_string(),
+                    credential_id: id.to_string(),
+                }
+                .encode();
             }
             // A removed principal id hands the subject back to configuration.
             if config.managed_identity_principal_id.is_null() && config.subject.is_null() {
@@ -87,6 +103,31 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
     }
     plan.planned = planned.to_value();
     d
+}
+
+/// A planned destroy frees its credential's name, pair and slot for this run's creates.
+pub(super) async fn plan_destroy(prior: &FicModel, ctx: &Ctx) {
+    if let (Some(c), Some((app, id))) = (ctx.provider::<EntraClient>(), prior.stored_ids()) {
+        c.plans.planned(app, id, true).await;
+    }
+}
+
+/// The credential a plan would replace, carried in the plan's private bytes from the
+/// update half of a replacement to its create half.
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Replaces {
+    application: String,
+    credential_id: String,
+}
+
+impl Replaces {
+    fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    fn decode(private: &[u8]) -> Option<Replaces> {
+        serde_json::from_slice(private).ok()
+    }
 }
 
 /// The provider's defaults for an issuer and audience left out of configuration.
@@ -249,4 +290,20 @@ pub(super) fn preflight(
         d.error_at(AttrPath::attr("application_object_id"), summary, detail);
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_replaced_credential_survives_private_bytes() {
+        let r = Replaces {
+            application: "a".into(),
+            credential_id: "c".into(),
+        };
+        assert_eq!(Replaces::decode(&r.encode()), Some(r));
+        assert_eq!(Replaces::decode(b""), None);
+        assert_eq!(Replaces::decode(b"{\"other\":1}"), None);
+    }
 }

@@ -48,7 +48,10 @@ pub(super) async fn read(state: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagn
             }
         },
     };
-    client.plans.refreshed(app_object_id, credential_id).await;
+    client
+        .plans
+        .refreshed(app_object_id, credential_id, &found.name)
+        .await;
     let mut ids = AppIds {
         object_id: app_object_id.to_string(),
         client_id: state

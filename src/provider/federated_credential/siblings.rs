@@ -7,6 +7,12 @@
 //! credentials already refreshed in this run: that wait cannot deadlock on Terraform's
 //! parallelism limit. Creates are checked against the creates planned before them, so
 //! of two clashing resources the one planned second reports, naming the first.
+//!
+//! A tainted credential is refreshed and then planned as a plain create (Terraform
+//! gives no prior state and no private bytes): a refreshed credential of the create's
+//! own name that no plan has claimed within a short grace is that tainted object, and
+//! goes (another resource's credential of that name is claimed by its plan right after
+//! its refresh, and then the create reports the clash).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -17,6 +23,9 @@ use crate::entra::retry::Deadline;
 
 /// The longest a create's plan waits for refreshed siblings to be planned.
 const PENDING_WAIT: Duration = Duration::from_secs(10);
+/// How long an unclaimed refreshed credential of the create's own name may stay
+/// unclaimed before it is taken for the tainted object this create replaces.
+const TAINT_GRACE: Duration = Duration::from_millis(1500);
 
 /// A credential planned for creation (or as the new half of a replacement).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,12 +37,23 @@ pub struct PlannedCreate {
 
 #[derive(Default)]
 struct AppPlans {
-    /// Credentials refreshed in this run, by id.
-    refreshed: HashSet<String>,
+    /// Credentials refreshed in this run: id -> name.
+    refreshed: HashMap<String, String>,
     /// Credentials whose plan is in: `true` when they go away (destroy or replacement).
     fates: HashMap<String, bool>,
     /// Creates planned so far, in order.
     creates: Vec<PlannedCreate>,
+}
+
+impl AppPlans {
+    /// Refreshed credentials no plan has claimed yet, of the given name or of others.
+    fn unclaimed(&self, name: &str, same_name: bool) -> Vec<String> {
+        self.refreshed
+            .iter()
+            .filter(|(id, n)| !self.fates.contains_key(*id) && (n.as_str() == name) == same_name)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
 }
 
 /// The run's plans, per application object id.
@@ -54,12 +74,12 @@ pub struct Siblings {
 
 impl PlannedSet {
     /// A stored credential was refreshed: its plan follows.
-    pub async fn refreshed(&self, app: &str, credential_id: &str) {
+    pub async fn refreshed(&self, app: &str, credential_id: &str, name: &str) {
         let mut apps = self.apps.lock().await;
         apps.entry(app.to_string())
             .or_default()
             .refreshed
-            .insert(credential_id.to_string());
+            .insert(credential_id.to_string(), name.to_string());
     }
 
     /// A stored credential was planned: kept (`goes == false`), or destroyed/replaced.
@@ -88,22 +108,23 @@ impl PlannedSet {
             PENDING_WAIT.min(deadline.remaining()),
             deadline.cancel.clone(),
         );
+        let grace = Deadline::after(TAINT_GRACE, deadline.cancel.clone());
         loop {
             let notified = self.changed.notified();
             {
                 let mut apps = self.apps.lock().await;
                 let plans = apps.entry(app.to_string()).or_default();
-                let pending = plans
-                    .refreshed
-                    .iter()
-                    .any(|id| !plans.fates.contains_key(id));
+                let pending = !plans.unclaimed(&create.name, false).is_empty()
+                    || (!grace.expired() && !plans.unclaimed(&create.name, true).is_empty());
                 if !pending || wait.expired() || wait.cancel.is_cancelled() {
+                    let tainted = plans.unclaimed(&create.name, true);
                     let siblings = Siblings {
                         going: plans
                             .fates
                             .iter()
                             .filter(|(_, goes)| **goes)
                             .map(|(id, _)| id.clone())
+                            .chain(tainted)
                             .collect(),
                         creates: plans
                             .creates
@@ -120,7 +141,7 @@ impl PlannedSet {
             }
             tokio::select! {
                 _ = notified => {}
-                _ = tokio::time::sleep(wait.remaining()) => {}
+                _ = tokio::time::sleep(wait.remaining().min(grace.remaining().max(Duration::from_millis(50)))) => {}
                 _ = wait.cancel.cancelled() => {}
             }
         }
@@ -161,8 +182,8 @@ mod tests {
     #[tokio::test]
     async fn a_create_waits_for_refreshed_credentials_to_be_planned() {
         let set = Arc::new(PlannedSet::default());
-        set.refreshed("a", "old").await;
-        set.refreshed("a", "kept").await;
+        set.refreshed("a", "old", "old-name").await;
+        set.refreshed("a", "kept", "kept-name").await;
         let planner = {
             let set = set.clone();
             tokio::spawn(async move {
@@ -179,12 +200,23 @@ mod tests {
     #[tokio::test]
     async fn the_wait_ends_on_stop() {
         let set = PlannedSet::default();
-        set.refreshed("a", "never-planned").await;
+        set.refreshed("a", "never-planned", "other").await;
         let cancel = CancellationToken::new();
         cancel.cancel();
         let d = Deadline::after(Duration::from_secs(30), cancel);
         let seen = set.register_create("a", create("new"), &d).await;
         assert!(seen.going.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_tainted_credential_of_the_same_name_goes_after_the_grace() {
+        let set = PlannedSet::default();
+        set.refreshed("a", "tainted", "new").await;
+        let started = std::time::Instant::now();
+        let seen = set.register_create("a", create("new"), &deadline()).await;
+        assert!(seen.going.contains("tainted"));
+        assert!(started.elapsed() >= TAINT_GRACE);
+        assert!(started.elapsed() < PENDING_WAIT);
     }
 
     #[tokio::test]
