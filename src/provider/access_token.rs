@@ -51,7 +51,7 @@ pub fn schema(ephemeral: bool) -> Schema {
 fn validate(config: &Value, ctx: &Ctx) -> Diagnostics {
     let cloud = ctx
         .provider::<EntraClient>()
-        .filter(|c| c.settings.get("environment").is_some())
+        .filter(|c| c.settings.environment.is_some())
         .map(|c| c.cloud());
     let cfg = token::Config {
         client_id: input_str(config, "client_id"),
@@ -77,14 +77,10 @@ struct GraphLookup(Arc<EntraClient>);
 
 #[async_trait]
 impl FicLookup for GraphLookup {
-    async fn credentials(&self, client_id: &str) -> Result<Vec<FicView>, String> {
+    async fn credentials(&self, client_id: &str, d: &Deadline) -> Result<Vec<FicView>, String> {
         let g = self.0.graph().await?;
-        let d = Deadline::after(
-            Duration::from_secs(30),
-            tokio_util::sync::CancellationToken::new(),
-        );
         let list = g
-            .list_credentials(&AppRef::ClientId(client_id.to_string()), &d)
+            .list_credentials(&AppRef::ClientId(client_id.to_string()), d)
             .await
             .map_err(|e| e.meaning())?;
         Ok(list
@@ -115,7 +111,7 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
         )
     })?;
     let identity = match get_str(config, "managed_identity_client_id")
-        .or(client.settings.get("msi_client_id"))
+        .or(client.settings.msi_client_id.as_deref())
     {
         Some(id) => Identity::ClientId(id.to_string()),
         None => Identity::Default,
@@ -124,7 +120,7 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
         .and_then(|s| rules::duration::parse(s).ok())
         .unwrap_or(Duration::from_secs(300));
     let req = ExchangeRequest {
-        authority_host: client.settings.authority_host(),
+        authority_host: client.settings.authority_host.clone(),
         tenant,
         client_id,
         scopes: get_strings(config, "scopes"),
@@ -133,12 +129,11 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
             .map(str::to_string)
             .unwrap_or_else(|| client.cloud().token_exchange_audience().to_string()),
         propagation_timeout,
-        cancel: ctx.cancel.clone(),
     };
     let lookup = GraphLookup(client.clone());
     let token = client
         .exchange
-        .access_token(&req, Some(&lookup))
+        .access_token(&req, Some(&lookup), &req.deadline(ctx.cancel.clone()))
         .await
         .map_err(|e| Diagnostics::from_error("Cannot obtain the access token through the managed identity's federated credential", e))?;
     Ok(with_token(config, &token))

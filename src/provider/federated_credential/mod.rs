@@ -290,7 +290,7 @@ impl Resource for FederatedCredentialResource {
     fn validate(&self, config: &Value, ctx: &Ctx) -> Diagnostics {
         let cloud = ctx
             .provider::<EntraClient>()
-            .filter(|c| c.settings.get("environment").is_some())
+            .filter(|c| c.settings.environment.is_some())
             .map(|c| c.cloud());
         let mut d = Diagnostics::from(fic::check_config(&Self::config_for_rules(config, cloud)));
         if let Some(t) = config.attr("timeouts").filter(|t| !t.is_null()) {
