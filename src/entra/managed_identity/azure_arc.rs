@@ -4,22 +4,19 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{query, Identity};
+use reqwest::{Client, RequestBuilder};
+
+use super::{Wanted, STANDARD_ID_NAMES};
 
 pub(super) fn request(
-    http: &reqwest::Client,
+    http: &Client,
     endpoint: &str,
-    identity: &Identity,
-    resource: &str,
+    want: &Wanted,
     challenge_secret: Option<&str>,
-) -> reqwest::RequestBuilder {
+) -> RequestBuilder {
     let r = http
         .get(endpoint)
-        .query(&query(
-            Some("2020-06-01"),
-            resource,
-            identity.standard_param(),
-        ))
+        .query(&want.query(Some("2020-06-01"), STANDARD_ID_NAMES))
         .header("Metadata", "true");
     match challenge_secret {
         Some(s) => r.header("Authorization", format!("Basic {s}")),

@@ -1,16 +1,10 @@
 //! Cloud Shell: `MSI_ENDPOINT`, a form POST without an API version.
 
-use super::{query, Identity};
+use reqwest::{Client, RequestBuilder};
 
-pub(super) fn request(
-    http: &reqwest::Client,
-    endpoint: &str,
-    identity: &Identity,
-    resource: &str,
-) -> reqwest::RequestBuilder {
-    http.post(endpoint).header("Metadata", "true").form(&query(
-        None,
-        resource,
-        identity.standard_param(),
-    ))
+use super::{Wanted, STANDARD_ID_NAMES};
+
+pub(super) fn request(http: &Client, endpoint: &str, want: &Wanted) -> RequestBuilder {
+    let form = want.query(None, STANDARD_ID_NAMES);
+    http.post(endpoint).header("Metadata", "true").form(&form)
 }

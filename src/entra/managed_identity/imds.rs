@@ -1,12 +1,14 @@
 //! The Azure Instance Metadata Service (VMs, scale sets, AKS nodes; pod identity's NMI
 //! through `AZURE_POD_IDENTITY_AUTHORITY_HOST`): a GET with `Metadata: true`.
 
-use super::{query, Identity};
+use reqwest::{Client, RequestBuilder};
+
+use super::{Wanted, STANDARD_ID_NAMES};
 
 /// IMDS's token URL, on its link-local address.
 pub const IMDS_ENDPOINT: &str = "http://169.254.169.254/metadata/identity/oauth2/token";
 
-/// The token URL when `AZURE_POD_IDENTITY_AUTHORITY_HOST` points elsewhere.
+/// The token URL, on the host `AZURE_POD_IDENTITY_AUTHORITY_HOST` names if set.
 pub(super) fn endpoint(pod_identity_host: Option<String>) -> String {
     match pod_identity_host {
         Some(host) => format!(
@@ -17,17 +19,8 @@ pub(super) fn endpoint(pod_identity_host: Option<String>) -> String {
     }
 }
 
-pub(super) fn request(
-    http: &reqwest::Client,
-    endpoint: &str,
-    identity: &Identity,
-    resource: &str,
-) -> reqwest::RequestBuilder {
+pub(super) fn request(http: &Client, endpoint: &str, want: &Wanted) -> RequestBuilder {
     http.get(endpoint)
-        .query(&query(
-            Some("2018-02-01"),
-            resource,
-            identity.standard_param(),
-        ))
+        .query(&want.query(Some("2018-02-01"), STANDARD_ID_NAMES))
         .header("Metadata", "true")
 }

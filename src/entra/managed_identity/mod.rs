@@ -33,13 +33,9 @@ pub enum Identity {
 }
 
 impl Identity {
-    /// The query parameter naming this identity, given the source's names for object and
-    /// resource ids (`None` for the default identity).
-    fn param(
-        &self,
-        object_id: &'static str,
-        resource_id: &'static str,
-    ) -> Option<(&'static str, &str)> {
+    /// The query parameter naming this identity, given the source's names for object
+    /// and resource ids (`None` for the default identity).
+    fn param(&self, (object_id, resource_id): IdNames) -> Option<(&'static str, &str)> {
         match self {
             Identity::Default => None,
             Identity::ClientId(v) => Some(("client_id", v)),
@@ -47,26 +43,29 @@ impl Identity {
             Identity::ResourceId(v) => Some((resource_id, v)),
         }
     }
-
-    /// The parameter as IMDS, Arc and Cloud Shell name it.
-    fn standard_param(&self) -> Option<(&'static str, &str)> {
-        self.param("object_id", "msi_res_id")
-    }
 }
 
-/// A token request's query: API version (if the source has one), resource, identity.
-fn query<'a>(
-    api_version: Option<&'a str>,
+/// A source's query parameter names for an identity's object id and resource id.
+type IdNames = (&'static str, &'static str);
+
+/// The names IMDS, Azure Arc and Cloud Shell use.
+const STANDARD_ID_NAMES: IdNames = ("object_id", "msi_res_id");
+
+/// What a token request asks for: a token for `resource`, of `identity`.
+struct Wanted<'a> {
+    identity: &'a Identity,
     resource: &'a str,
-    identity: Option<(&'a str, &'a str)>,
-) -> Vec<(&'a str, &'a str)> {
-    let mut q = Vec::with_capacity(3);
-    if let Some(v) = api_version {
-        q.push(("api-version", v));
+}
+
+impl<'a> Wanted<'a> {
+    /// The request's parameters: API version (if the source has one), resource, identity.
+    fn query(&self, api_version: Option<&'a str>, names: IdNames) -> Vec<(&'a str, &'a str)> {
+        let mut q = Vec::with_capacity(3);
+        q.extend(api_version.map(|v| ("api-version", v)));
+        q.push(("resource", self.resource));
+        q.extend(self.identity.param(names));
+        q
     }
-    q.push(("resource", resource));
-    q.extend(identity);
-    q
 }
 
 /// Where managed identity tokens come from on this host.
@@ -312,17 +311,14 @@ impl ManagedIdentityClient {
         arc_secret: Option<&str>,
     ) -> reqwest::RequestBuilder {
         let http = &self.http;
+        let want = &Wanted { identity, resource };
         match &self.source {
             Source::AppService { endpoint, header } => {
-                app_service::request(http, endpoint, header, identity, resource)
+                app_service::request(http, endpoint, header, want)
             }
-            Source::AzureArc { endpoint } => {
-                azure_arc::request(http, endpoint, identity, resource, arc_secret)
-            }
-            Source::CloudShell { endpoint } => {
-                cloud_shell::request(http, endpoint, identity, resource)
-            }
-            Source::Imds { endpoint } => imds::request(http, endpoint, identity, resource),
+            Source::AzureArc { endpoint } => azure_arc::request(http, endpoint, want, arc_secret),
+            Source::CloudShell { endpoint } => cloud_shell::request(http, endpoint, want),
+            Source::Imds { endpoint } => imds::request(http, endpoint, want),
         }
     }
 }

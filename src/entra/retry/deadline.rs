@@ -90,6 +90,18 @@ impl Deadline {
     }
 }
 
+/// A cancellation that fires after `after`, as Terraform's Stop would (for tests).
+#[cfg(test)]
+pub(super) fn stop_after(after: Duration) -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        stop.cancel();
+    });
+    cancel
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

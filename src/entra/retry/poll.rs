@@ -121,13 +121,8 @@ mod tests {
 
     #[tokio::test]
     async fn stop_interrupts_a_hanging_check() {
-        let cancel = CancellationToken::new();
-        let d = Deadline::after(Duration::from_secs(60), cancel.clone());
-        let c2 = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            c2.cancel();
-        });
+        let stop = super::super::deadline::stop_after(Duration::from_millis(20));
+        let d = Deadline::after(Duration::from_secs(60), stop);
         let r: Result<(), NotReady<()>> = poll(fast(), &d, std::future::pending).await;
         assert_eq!(
             r,

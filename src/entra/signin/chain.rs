@@ -319,18 +319,25 @@ mod tests {
     #[test]
     fn none_configured_lists_every_method() {
         let err = build_with(&[("use_cli", "false")], &[]).err().unwrap();
-        for m in [
-            "access token",
-            "client secret",
-            "client certificate",
-            "OIDC",
-            "AKS workload identity",
-            "managed identity as federated credential",
-            "managed identity:",
-            "Azure CLI",
-        ] {
-            assert!(err.contains(m), "{m} missing in {err}");
-        }
+        let tried: Vec<&str> = err.lines().filter_map(|l| l.strip_prefix("  - ")).collect();
+        let methods: Vec<&str> = tried
+            .iter()
+            .filter_map(|l| l.split_once(':').map(|(m, _)| m))
+            .collect();
+        assert_eq!(
+            methods,
+            [
+                "access token",
+                "client secret",
+                "client certificate",
+                "OIDC",
+                "AKS workload identity",
+                "managed identity as federated credential",
+                "managed identity",
+                "Azure CLI"
+            ],
+            "{err}"
+        );
     }
 
     #[test]

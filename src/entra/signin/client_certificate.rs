@@ -163,88 +163,96 @@ mod tests {
     /// `openssl req -x509 -newkey rsa:2048`; rcgen with ring cannot generate RSA keys).
     const RSA_CLIENT: &str = include_str!("testdata/rsa-client.pem");
 
+    const TOKEN_URL: &str = "https://login.example/t/oauth2/v2.0/token";
+
+    /// A PKCS#12 file with one key (PKCS#8 DER) and its certificate (DER).
+    fn pfx(key_der: &[u8], cert_der: &[u8], password: &str) -> Vec<u8> {
+        let mut store = p12_keystore::KeyStore::new();
+        let chain = p12_keystore::PrivateKeyChain::new(
+            vec![1u8, 2, 3],
+            p12_keystore::PrivateKey::from_der(key_der).unwrap(),
+            [p12_keystore::Certificate::from_der(cert_der).unwrap()],
+        );
+        store.add_entry(
+            "client",
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
+        );
+        store.writer(password).write().unwrap()
+    }
+
+    /// A self-signed P-256 certificate and its key.
+    fn ec_certificate() -> (rcgen::KeyPair, rcgen::Certificate) {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["client".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (key, cert)
+    }
+
+    /// The assertion's `x5t#S256` is the certificate's SHA-256 thumbprint.
+    fn assert_thumbprint(cc: &ClientCertificate, cert_der: &[u8]) {
+        let jwt = cc.assertion(TOKEN_URL).unwrap();
+        let header = jsonwebtoken::decode_header(jwt.expose()).unwrap();
+        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(ring::digest::digest(&ring::digest::SHA256, cert_der).as_ref());
+        assert_eq!(header.x5t_s256.as_deref(), Some(expected.as_str()));
+    }
+
     #[test]
     fn rsa_keys_sign_from_pem_and_pkcs12() {
         let blocks = pem::parse_many(RSA_CLIENT).unwrap();
         let der = |tag: &str| blocks.iter().find(|b| b.tag() == tag).unwrap().contents();
         let public = pem::encode(&pem::Pem::new("PUBLIC KEY", der("PUBLIC KEY")));
         let verify = |cc: &ClientCertificate| {
-            let jwt = cc
-                .assertion("https://login.example/t/oauth2/v2.0/token")
-                .unwrap();
+            let jwt = cc.assertion(TOKEN_URL).unwrap();
             let mut v = jsonwebtoken::Validation::new(Algorithm::RS256);
-            v.set_audience(&["https://login.example/t/oauth2/v2.0/token"]);
+            v.set_audience(&[TOKEN_URL]);
             let key = jsonwebtoken::DecodingKey::from_rsa_pem(public.as_bytes()).unwrap();
             jsonwebtoken::decode::<serde_json::Value>(jwt.expose(), &key, &v).unwrap();
+            assert_thumbprint(cc, der("CERTIFICATE"));
         };
         verify(&ClientCertificate::from_pem(app(), RSA_CLIENT).unwrap());
-
-        let mut store = p12_keystore::KeyStore::new();
-        let chain = p12_keystore::PrivateKeyChain::new(
-            vec![1u8],
-            p12_keystore::PrivateKey::from_der(der("PRIVATE KEY")).unwrap(),
-            [p12_keystore::Certificate::from_der(der("CERTIFICATE")).unwrap()],
-        );
-        store.add_entry("rsa", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
-        let pfx = store.writer("pw").write().unwrap();
+        let pfx = pfx(der("PRIVATE KEY"), der("CERTIFICATE"), "pw");
         verify(&ClientCertificate::from_pkcs12(app(), &pfx, "pw").unwrap());
     }
 
     #[test]
     fn pkcs12_files_are_read() {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["client".to_string()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
-        let mut store = p12_keystore::KeyStore::new();
-        let chain = p12_keystore::PrivateKeyChain::new(
-            vec![1u8, 2, 3],
-            p12_keystore::PrivateKey::from_der(&key.serialize_der()).unwrap(),
-            [p12_keystore::Certificate::from_der(cert.der()).unwrap()],
-        );
-        store.add_entry(
-            "client",
-            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
-        );
-        let pfx = store.writer("pfx-password").write().unwrap();
+        let (key, cert) = ec_certificate();
+        let pfx = pfx(&key.serialize_der(), cert.der(), "pfx-password");
         let cc = ClientCertificate::from_pkcs12(app(), &pfx, "pfx-password").unwrap();
-        let jwt = cc
-            .assertion("https://login.example/t/oauth2/v2.0/token")
-            .unwrap();
-        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(ring::digest::digest(&ring::digest::SHA256, cert.der()).as_ref());
-        assert_eq!(
-            jsonwebtoken::decode_header(jwt.expose())
-                .unwrap()
-                .x5t_s256
-                .as_deref(),
-            Some(expected.as_str())
-        );
+        assert_thumbprint(&cc, cert.der());
         assert!(ClientCertificate::from_pkcs12(app(), &pfx, "wrong").is_err());
     }
 
     #[test]
     fn certificate_assertion_carries_thumbprints() {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["client".to_string()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
+        let (key, cert) = ec_certificate();
         let pem = format!("{}\n{}", cert.pem(), key.serialize_pem());
         let cc = ClientCertificate::from_pem(app(), &pem).unwrap();
-        let jwt = cc
-            .assertion("https://login.example/t/oauth2/v2.0/token")
-            .unwrap();
-        let header = jsonwebtoken::decode_header(jwt.expose()).unwrap();
-        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(ring::digest::digest(&ring::digest::SHA256, cert.der()).as_ref());
-        assert_eq!(header.x5t_s256.as_deref(), Some(expected.as_str()));
+        assert_thumbprint(&cc, cert.der());
+        let jwt = cc.assertion(TOKEN_URL).unwrap();
         let claims = crate::entra::jwt::claims(jwt.expose()).unwrap();
-        assert_eq!(
-            claims.get("aud").and_then(|v| v.as_str()),
-            Some("https://login.example/t/oauth2/v2.0/token")
-        );
+        assert_eq!(claims.get("aud").and_then(|v| v.as_str()), Some(TOKEN_URL));
         assert_eq!(claims.get("sub").and_then(|v| v.as_str()), Some("c"));
+    }
+
+    #[test]
+    fn sec1_keys_and_missing_keys_are_explained() {
+        let (key, cert) = ec_certificate();
+        let sec1 = pem::encode(&pem::Pem::new("EC PRIVATE KEY", vec![0u8; 8]));
+        let err = ClientCertificate::from_pem(app(), &format!("{}{sec1}", cert.pem()))
+            .err()
+            .unwrap();
+        assert!(err.contains("openssl pkcs8"), "{err}");
+        let err = ClientCertificate::from_pem(app(), &cert.pem())
+            .err()
+            .unwrap();
+        assert!(err.contains("no PEM private key"), "{err}");
+        let err = ClientCertificate::from_pem(app(), &key.serialize_pem())
+            .err()
+            .unwrap();
+        assert!(err.contains("CERTIFICATE"), "{err}");
     }
 }
