@@ -12,21 +12,21 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Json;
 use serde_json::{json, Value};
-use terraform_provider_entra::entra::credentials::{CredentialError, TokenCredential};
 use terraform_provider_entra::entra::graph::{
     AppRef, CredentialPatch, GraphClient, GraphErrorKind,
 };
 use terraform_provider_entra::entra::retry::{Backoff, Deadline};
+use terraform_provider_entra::entra::signin::{SignInError, SignInMethod};
 use terraform_provider_entra::entra::{AccessToken, Secret};
 
 struct Fixed;
 
 #[async_trait]
-impl TokenCredential for Fixed {
-    fn method(&self) -> &'static str {
+impl SignInMethod for Fixed {
+    fn name(&self) -> &'static str {
         "fixed"
     }
-    async fn get_token(&self, _scope: &str) -> Result<AccessToken, CredentialError> {
+    async fn get_token(&self, _scope: &str, _d: &Deadline) -> Result<AccessToken, SignInError> {
         Ok(AccessToken::new(
             Secret::new("fixed-test-token"),
             time::OffsetDateTime::now_utc() + time::Duration::hours(1),

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Json;
 use serde_json::json;
-use terraform_provider_entra::entra::managed_identity::{Identity, ManagedIdentity, Source};
+use terraform_provider_entra::entra::managed_identity::{Identity, ManagedIdentityClient, Source};
 use terraform_provider_entra::entra::retry::{Backoff, Deadline};
 
 async fn serve(router: axum::Router) -> String {
@@ -30,7 +30,7 @@ fn token_body() -> Json<serde_json::Value> {
     )
 }
 
-fn fast(mi: ManagedIdentity) -> ManagedIdentity {
+fn fast(mi: ManagedIdentityClient) -> ManagedIdentityClient {
     mi.with_backoff(
         Backoff {
             base: Duration::from_millis(5),
@@ -67,7 +67,7 @@ async fn imds_retries_transient_answers() {
         )
         .with_state(calls.clone());
     let base = serve(router).await;
-    let mi = fast(ManagedIdentity::new(
+    let mi = fast(ManagedIdentityClient::new(
         Source::Imds {
             endpoint: format!("{base}/metadata/identity/oauth2/token"),
         },
@@ -99,7 +99,7 @@ async fn one_request_for_many_concurrent_callers() {
         )
         .with_state(calls.clone());
     let base = serve(router).await;
-    let mi = Arc::new(ManagedIdentity::new(
+    let mi = Arc::new(ManagedIdentityClient::new(
         Source::Imds {
             endpoint: format!("{base}/token"),
         },
@@ -152,7 +152,7 @@ async fn azure_arc_challenge() {
         endpoint: format!("{base}/metadata/identity/oauth2/token"),
     };
     let mi = fast(
-        ManagedIdentity::new(source.clone(), reqwest::Client::new())
+        ManagedIdentityClient::new(source.clone(), reqwest::Client::new())
             .with_arc_key_dir(dir.path().to_path_buf()),
     );
     assert!(mi
@@ -166,7 +166,7 @@ async fn azure_arc_challenge() {
     // A key file outside the agent's directory is refused.
     let elsewhere = tempfile::tempdir().unwrap();
     let mi = fast(
-        ManagedIdentity::new(source, reqwest::Client::new())
+        ManagedIdentityClient::new(source, reqwest::Client::new())
             .with_arc_key_dir(elsewhere.path().to_path_buf()),
     );
     let err = mi
@@ -191,7 +191,7 @@ async fn cloud_shell_posts_a_form() {
         }),
     );
     let base = serve(router).await;
-    let mi = ManagedIdentity::new(
+    let mi = ManagedIdentityClient::new(
         Source::CloudShell {
             endpoint: format!("{base}/oauth2/token"),
         },
@@ -209,7 +209,7 @@ async fn cloud_shell_posts_a_form() {
 
 #[tokio::test]
 async fn unreachable_endpoint_says_so_quickly() {
-    let mi = ManagedIdentity::new(
+    let mi = ManagedIdentityClient::new(
         Source::Imds {
             endpoint: "http://127.0.0.1:1/metadata/identity/oauth2/token".into(),
         },

@@ -5,10 +5,15 @@ use serde::Deserialize;
 /// The error body of `/oauth2/v2.0/token`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AadstsError {
+    /// The AADSTS number (`error_codes[0]`, else read from the description).
     pub code: Option<u32>,
+    /// The OAuth error, e.g. `invalid_client`.
     pub error: String,
+    /// The first line of `error_description`.
     pub description: String,
+    /// Entra's trace id, for support requests.
     pub trace_id: Option<String>,
+    /// Entra's correlation id, for support requests.
     pub correlation_id: Option<String>,
 }
 
@@ -45,6 +50,7 @@ impl AadstsError {
         })
     }
 
+    /// Whether this is AADSTS`code`.
     pub fn is(&self, code: u32) -> bool {
         self.code == Some(code)
     }

@@ -9,17 +9,24 @@ use crate::cloud::Cloud;
 /// The claims of the token presented as client assertion.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TokenFacts {
+    /// The issuer.
     pub iss: String,
+    /// The subject (a managed identity's principal id).
     pub sub: String,
+    /// The audience.
     pub aud: String,
 }
 
 /// A federated credential as compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FicView {
+    /// The credential's name.
     pub name: String,
+    /// The trusted issuer.
     pub issuer: String,
+    /// The trusted subject.
     pub subject: String,
+    /// The trusted audiences.
     pub audiences: Vec<String>,
 }
 
@@ -31,9 +38,13 @@ pub fn matches(fic: &FicView, facts: &TokenFacts) -> bool {
 /// One differing field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
+    /// `issuer`, `subject` or `audiences`.
     pub field: &'static str,
+    /// The credential's value.
     pub credential: String,
+    /// The token's value.
     pub token: String,
+    /// Why they differ, in words.
     pub why: String,
 }
 

@@ -1,21 +1,24 @@
 //! Microsoft Graph v1.0 client for applications' federated identity credentials.
 //!
 //! Every call sends a fresh `client-request-id`, records Graph's `request-id`, retries
-//! per SPEC §6 and turns OData errors into [`GraphError`]s that say what they mean.
+//! under [`Policy::GRAPH`] (429, 503, 504 and connection failures, honouring
+//! `Retry-After`, until the operation's deadline) and turns OData errors into
+//! [`GraphError`]s that say what they mean.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::credentials::TokenCredential;
 use super::http::describe;
-use super::retry::{self, Attempt, Backoff, Deadline, Interrupted};
+use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, Policy};
+use super::signin::SignInMethod;
 
 /// An application named by object id or by client id (`appId`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AppRef {
+    /// The application object's id.
     ObjectId(String),
+    /// The application's client id (`appId`).
     ClientId(String),
 }
 
@@ -28,22 +31,33 @@ impl AppRef {
     }
 }
 
+/// An app registration as Graph returns it (`$select=id,appId,displayName`).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-pub struct Application {
+pub struct AppRegistration {
+    /// The application object's id.
     pub id: String,
+    /// The client id.
     pub app_id: String,
+    /// The display name, when Graph returns one.
     #[serde(default)]
     pub display_name: Option<String>,
 }
 
+/// A federated identity credential as Graph returns it.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct FederatedCredential {
+    /// Graph's id of the credential.
     pub id: String,
+    /// Unique per application; immutable.
     pub name: String,
+    /// The trusted token issuer.
     pub issuer: String,
+    /// The `sub` trusted tokens carry.
     pub subject: String,
+    /// The `aud` trusted tokens carry (exactly one).
     pub audiences: Vec<String>,
+    /// Free text.
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -59,6 +73,7 @@ impl FederatedCredential {
     }
 }
 
+/// A POST body creating a credential (fields as in [`FederatedCredential`]).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct NewCredential {
     pub name: String,
@@ -77,6 +92,7 @@ pub struct CredentialPatch {
     pub description: Option<String>,
 }
 
+/// What kind of failure a [`GraphError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphErrorKind {
     NotFound,
@@ -91,13 +107,20 @@ pub enum GraphErrorKind {
     Cancelled,
 }
 
+/// A failed Graph call, with what it means and the ids Microsoft support asks for.
 #[derive(Debug, Clone)]
 pub struct GraphError {
+    /// What kind of failure.
     pub kind: GraphErrorKind,
+    /// The HTTP status, when Graph answered.
     pub status: Option<u16>,
+    /// The OData error code (or the sign-in method, for sign-in failures).
     pub code: String,
+    /// Graph's message, or ours when Graph did not answer.
     pub message: String,
+    /// Graph's `request-id`.
     pub request_id: Option<String>,
+    /// The `client-request-id` we sent.
     pub client_request_id: Option<String>,
 }
 
@@ -113,6 +136,7 @@ impl GraphError {
         }
     }
 
+    /// Whether Graph said 404.
     pub fn is_not_found(&self) -> bool {
         self.kind == GraphErrorKind::NotFound
     }
@@ -142,7 +166,10 @@ impl From<Interrupted> for GraphError {
             Interrupted::Cancelled => {
                 GraphError::new(GraphErrorKind::Cancelled, "cancelled by Terraform")
             }
-            Interrupted::TimedOut => GraphError::new(GraphErrorKind::Transport, "timed out"),
+            Interrupted::TimedOut => GraphError::new(
+                GraphErrorKind::Transport,
+                "no answer before the operation's timeout",
+            ),
         }
     }
 }
@@ -193,46 +220,52 @@ struct Page<T> {
     next_link: Option<String>,
 }
 
+/// Calls Graph for federated identity credentials, signed in with one method.
 pub struct GraphClient {
     http: reqwest::Client,
     base: String,
     scope: String,
-    credential: Arc<dyn TokenCredential>,
-    backoff: Backoff,
+    signin: Arc<dyn SignInMethod>,
+    policy: Policy,
 }
 
 impl GraphClient {
-    /// `graph_endpoint` is the host, e.g. `https://graph.microsoft.com`.
+    /// `graph_endpoint` is where requests go, e.g. `https://graph.microsoft.com`;
+    /// `scope_host` the cloud's Graph host that tokens are requested for (they differ
+    /// when `graph_endpoint` points at an emulator or a proxy).
     pub fn new(
         http: reqwest::Client,
         graph_endpoint: &str,
         scope_host: &str,
-        credential: Arc<dyn TokenCredential>,
+        signin: Arc<dyn SignInMethod>,
     ) -> GraphClient {
         GraphClient {
             http,
             base: format!("{}/v1.0", graph_endpoint.trim_end_matches('/')),
             scope: format!("{}/.default", scope_host.trim_end_matches('/')),
-            credential,
-            backoff: Backoff::default(),
+            signin,
+            policy: Policy::GRAPH,
         }
     }
 
+    /// Short waits for tests.
     pub fn with_backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = backoff;
+        self.policy = self.policy.with_backoff(backoff);
         self
     }
 
+    /// The application's ids and name.
     pub async fn get_application(
         &self,
         app: &AppRef,
         d: &Deadline,
-    ) -> Result<Application, GraphError> {
+    ) -> Result<AppRegistration, GraphError> {
         let url = format!("{}/{}?$select=id,appId,displayName", self.base, app.path());
         let body = self.send(reqwest::Method::GET, &url, None, d).await?;
         parse(&body)
     }
 
+    /// Every federated identity credential of the application, all pages.
     pub async fn list_credentials(
         &self,
         app: &AppRef,
@@ -251,6 +284,7 @@ impl GraphClient {
         }
     }
 
+    /// One credential by id or name.
     pub async fn get_credential(
         &self,
         app: &AppRef,
@@ -267,6 +301,7 @@ impl GraphClient {
         parse(&body)
     }
 
+    /// Creates a credential; Graph answers with it.
     pub async fn create_credential(
         &self,
         app: &AppRef,
@@ -282,6 +317,7 @@ impl GraphClient {
         parse(&resp)
     }
 
+    /// Changes a credential's issuer, subject, audiences and description.
     pub async fn update_credential(
         &self,
         app: &AppRef,
@@ -302,6 +338,7 @@ impl GraphClient {
             .map(|_| ())
     }
 
+    /// Deletes a credential.
     pub async fn delete_credential(
         &self,
         app: &AppRef,
@@ -329,11 +366,11 @@ impl GraphClient {
         body: Option<Vec<u8>>,
         d: &Deadline,
     ) -> Result<Vec<u8>, GraphError> {
-        retry::run(self.backoff, d, |_| {
+        retry::run(&self.policy, d, |_| {
             let method = method.clone();
             let body = body.clone();
             async move {
-                let token = match self.credential.get_token(&self.scope).await {
+                let token = match self.signin.get_token(&self.scope, d).await {
                     Ok(t) => t,
                     Err(e) => {
                         let mut err = GraphError::new(GraphErrorKind::SignIn, e.to_string());
@@ -357,7 +394,7 @@ impl GraphClient {
                         let mut err = GraphError::new(GraphErrorKind::Transport, describe(&e));
                         err.client_request_id = Some(client_request_id);
                         tracing::debug!(%method, error = %err.message, "Graph request failed; retrying");
-                        return Attempt::Retry { error: err, after: None };
+                        return Attempt::NoAnswer(err);
                     }
                 };
                 let status = resp.status();
@@ -368,17 +405,17 @@ impl GraphClient {
                     Err(e) => {
                         let mut err = GraphError::new(GraphErrorKind::Transport, describe(&e));
                         err.request_id = request_id;
-                        return Attempt::Retry { error: err, after: None };
+                        return Attempt::NoAnswer(err);
                     }
                 };
                 tracing::debug!(%method, status = status.as_u16(), request_id = request_id.as_deref().unwrap_or(""), "Graph request");
                 if status.is_success() {
                     return Attempt::Done(bytes);
                 }
-                let err = odata_error(status.as_u16(), &bytes, request_id, client_request_id);
-                match status.as_u16() {
-                    429 | 503 | 504 => Attempt::Retry { error: err, after },
-                    _ => Attempt::Fail(err),
+                Attempt::Answered {
+                    status: status.as_u16(),
+                    error: odata_error(status.as_u16(), &bytes, request_id, client_request_id),
+                    retry_after: after,
                 }
             }
         })
@@ -442,12 +479,4 @@ fn path_segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
-}
-
-/// Default deadline for tests and one-off calls.
-pub fn deadline(secs: u64) -> Deadline {
-    Deadline::after(
-        Duration::from_secs(secs),
-        tokio_util::sync::CancellationToken::new(),
-    )
 }

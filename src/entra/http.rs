@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+/// `terraform-provider-entra/<version>`, sent with every request.
 pub const USER_AGENT: &str = concat!("terraform-provider-entra/", env!("CARGO_PKG_VERSION"));
 
 /// The client for Entra sign-in and Graph.

@@ -1,9 +1,9 @@
-//! The Entra side: clouds and their endpoints, the Microsoft Graph client for federated
-//! identity credentials, credential sources (one type per sign-in method, chained in
-//! SPEC §2's order), managed identity sources and the token exchange.
+//! The Entra side: the provider's resolved settings, signing in (one type per method,
+//! the first configured one chosen), the Microsoft Graph client for federated identity
+//! credentials, managed identity sources, the token exchange, and the retry policies
+//! and deadlines every request runs under.
 
 pub mod aadsts;
-pub mod credentials;
 pub mod diagnose;
 pub mod exchange;
 pub mod graph;
@@ -12,8 +12,11 @@ pub mod jwt;
 pub mod managed_identity;
 pub mod retry;
 pub mod secret;
+pub mod settings;
+pub mod signin;
 pub mod token;
 pub mod token_endpoint;
 
 pub use secret::Secret;
+pub use settings::Settings;
 pub use token::AccessToken;

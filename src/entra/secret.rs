@@ -6,10 +6,12 @@
 
 use std::fmt;
 
+/// A secret value; see the module documentation.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps `value` and registers it for log redaction.
     pub fn new(value: impl Into<String>) -> Self {
         let value = value.into();
         crate::logging::register_secret(&value);
@@ -21,6 +23,7 @@ impl Secret {
         &self.0
     }
 
+    /// Whether the value is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

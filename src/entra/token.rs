@@ -1,4 +1,4 @@
-//! Access tokens as every credential source returns them.
+//! Access tokens as every sign-in method returns them, and their cache.
 
 use time::OffsetDateTime;
 
@@ -7,7 +7,9 @@ use super::secret::Secret;
 /// A bearer token with its lifetime.
 #[derive(Clone, Debug)]
 pub struct AccessToken {
+    /// The bearer token.
     pub token: Secret,
+    /// When it expires.
     pub expires_on: OffsetDateTime,
     /// When the issuer asks to refresh early (managed identity `refresh_in`); `None` means
     /// "refresh when [`AccessToken::REFRESH_MARGIN`] remains".
@@ -18,6 +20,7 @@ impl AccessToken {
     /// Tokens are reused while more than this remains (the Azure SDKs use 5 minutes).
     pub const REFRESH_MARGIN: time::Duration = time::Duration::minutes(5);
 
+    /// A token without an early refresh time.
     pub fn new(token: Secret, expires_on: OffsetDateTime) -> Self {
         AccessToken {
             token,
@@ -36,6 +39,7 @@ impl AccessToken {
         self.expires_on - now > Self::REFRESH_MARGIN
     }
 
+    /// Whether a cached token can still be handed out now.
     pub fn is_fresh(&self) -> bool {
         self.is_fresh_at(OffsetDateTime::now_utc())
     }

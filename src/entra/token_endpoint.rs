@@ -2,31 +2,33 @@
 //! every sign-in method that ends there (secret, certificate, OIDC, managed identity
 //! assertion) and by the token exchange.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::aadsts::AadstsError;
 use super::http::describe;
-use super::retry::{self, Attempt, Backoff, Deadline, Interrupted};
+use super::retry::{self, Attempt, Deadline, Interrupted, Policy};
 use super::{AccessToken, Secret};
 
+/// The `client_assertion_type` of a JWT client assertion.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// How the client proves who it is.
 pub enum ClientAuth<'a> {
+    /// A client secret.
     Secret(&'a Secret),
     /// A JWT: a signed certificate assertion, an OIDC token, or a managed identity token.
     Assertion(&'a Secret),
 }
 
+/// Why a token request failed.
 #[derive(Debug, Clone)]
 pub enum TokenError {
     /// Entra answered with an error.
     Entra(AadstsError),
     /// No answer, or not Entra's.
     Transport(String),
+    /// Terraform stopped the operation, or its deadline passed.
     Interrupted(Interrupted),
 }
 
@@ -41,8 +43,7 @@ impl std::fmt::Display for TokenError {
         match self {
             TokenError::Entra(e) => write!(f, "{e}"),
             TokenError::Transport(t) => f.write_str(t),
-            TokenError::Interrupted(Interrupted::Cancelled) => f.write_str("cancelled"),
-            TokenError::Interrupted(Interrupted::TimedOut) => f.write_str("timed out"),
+            TokenError::Interrupted(i) => write!(f, "{i}"),
         }
     }
 }
@@ -54,26 +55,37 @@ struct Success {
     expires_in: Option<serde_json::Value>,
 }
 
+/// One client credentials request.
 pub struct TokenRequest<'a> {
+    /// The sign-in host, e.g. `https://login.microsoftonline.com`.
     pub authority_host: &'a str,
+    /// The tenant to sign in to (GUID or domain name).
     pub tenant: &'a str,
+    /// The application (client) id signing in.
     pub client_id: &'a str,
     /// Space-separated scopes.
     pub scope: &'a str,
+    /// How the client proves who it is.
     pub auth: ClientAuth<'a>,
 }
 
 impl TokenRequest<'_> {
+    /// `{authority}/{tenant}/oauth2/v2.0/token`.
     pub fn url(&self) -> String {
-        format!(
-            "{}/{}/oauth2/v2.0/token",
-            self.authority_host.trim_end_matches('/'),
-            self.tenant
-        )
+        token_url(self.authority_host, self.tenant)
     }
 }
 
-/// Sends the request, retrying throttling, 5xx and connection failures briefly.
+/// `{authority}/{tenant}/oauth2/v2.0/token`.
+pub fn token_url(authority_host: &str, tenant: &str) -> String {
+    format!(
+        "{}/{tenant}/oauth2/v2.0/token",
+        authority_host.trim_end_matches('/')
+    )
+}
+
+/// Sends the request under [`Policy::TOKEN_ENDPOINT`] (throttling, 5xx and connection
+/// failures, a few times), within `deadline`.
 pub async fn request_token(
     http: &reqwest::Client,
     req: &TokenRequest<'_>,
@@ -92,39 +104,19 @@ pub async fn request_token(
             form.push(("client_assertion", a.expose()));
         }
     }
-    let backoff = Backoff {
-        base: Duration::from_millis(200),
-        max: Duration::from_secs(5),
-    };
-    retry::run(backoff, deadline, |attempt| {
+    retry::run(&Policy::TOKEN_ENDPOINT, deadline, |_| {
         let form = &form;
         let url = &url;
         async move {
-            if attempt >= 4 {
-                // Bounded: a sign-in that keeps failing is reported, not retried forever.
-                return Attempt::Fail(TokenError::Transport(format!(
-                    "{url}: still failing after {attempt} attempts"
-                )));
-            }
             let resp = match http.post(url).form(form).send().await {
                 Ok(r) => r,
-                Err(e) => {
-                    return Attempt::Retry {
-                        error: TokenError::Transport(describe(&e)),
-                        after: None,
-                    }
-                }
+                Err(e) => return Attempt::NoAnswer(TokenError::Transport(describe(&e))),
             };
             let status = resp.status();
             let after = retry::retry_after(resp.headers());
             let body = match resp.bytes().await {
                 Ok(b) => b,
-                Err(e) => {
-                    return Attempt::Retry {
-                        error: TokenError::Transport(describe(&e)),
-                        after: None,
-                    }
-                }
+                Err(e) => return Attempt::NoAnswer(TokenError::Transport(describe(&e))),
             };
             if status.is_success() {
                 return match serde_json::from_slice::<Success>(&body) {
@@ -143,10 +135,10 @@ pub async fn request_token(
                     "{url}: HTTP {status} without an Entra error body"
                 )),
             };
-            if status.as_u16() == 429 || status.is_server_error() {
-                Attempt::Retry { error, after }
-            } else {
-                Attempt::Fail(error)
+            Attempt::Answered {
+                status: status.as_u16(),
+                error,
+                retry_after: after,
             }
         }
     })

@@ -88,7 +88,7 @@ fn validate(config: &Value, ctx: &Ctx) -> Diagnostics {
     let model = TokenRequestModel::from_value(config);
     let cloud = ctx
         .provider::<EntraClient>()
-        .filter(|c| c.settings.get("environment").is_some())
+        .filter(|c| c.settings.environment.is_some())
         .map(|c| c.cloud());
     let mut d = Diagnostics::from(token::check_config(&model.rules_input(cloud)));
     if let Some(Err(e)) = model
@@ -110,14 +110,10 @@ struct GraphLookup(Arc<EntraClient>);
 
 #[async_trait]
 impl FicLookup for GraphLookup {
-    async fn credentials(&self, client_id: &str) -> Result<Vec<FicView>, String> {
+    async fn credentials(&self, client_id: &str, d: &Deadline) -> Result<Vec<FicView>, String> {
         let g = self.0.graph().await?;
-        let d = Deadline::after(
-            Duration::from_secs(30),
-            tokio_util::sync::CancellationToken::new(),
-        );
         let list = g
-            .list_credentials(&AppRef::ClientId(client_id.to_string()), &d)
+            .list_credentials(&AppRef::ClientId(client_id.to_string()), d)
             .await
             .map_err(|e| e.meaning())?;
         Ok(list
@@ -152,7 +148,7 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
         .managed_identity_client_id
         .known()
         .map(String::as_str)
-        .or(client.settings.get("msi_client_id"))
+        .or(client.settings.msi_client_id.as_deref())
     {
         Some(id) => Identity::ClientId(id.to_string()),
         None => Identity::Default,
@@ -163,7 +159,7 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
         .and_then(|s| rules::duration::parse(s).ok())
         .unwrap_or(Duration::from_secs(300));
     let req = ExchangeRequest {
-        authority_host: client.settings.authority_host(),
+        authority_host: client.settings.authority_host.clone(),
         tenant,
         client_id,
         scopes: known_strings(&model.scopes),
@@ -174,12 +170,11 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
             .cloned()
             .unwrap_or_else(|| client.cloud().token_exchange_audience().to_string()),
         propagation_timeout,
-        cancel: ctx.cancel.clone(),
     };
     let lookup = GraphLookup(client.clone());
     let token = client
         .exchange
-        .access_token(&req, Some(&lookup))
+        .access_token(&req, Some(&lookup), &req.deadline(ctx.cancel.clone()))
         .await
         .map_err(|e| Diagnostics::from_error("Cannot obtain the access token through the managed identity's federated credential", e))?;
     Ok(with_token(config, &token))

@@ -9,23 +9,29 @@ use tokio::sync::{Mutex, OnceCell};
 
 use super::config::{attribute_and_env, Settings};
 use crate::cloud::Cloud;
-use crate::entra::credentials::{self, AuthConfig};
-use crate::entra::graph::{AppRef, Application, FederatedCredential, GraphClient, GraphError};
-use crate::entra::managed_identity::{ManagedIdentity, Source};
+use crate::entra::graph::{AppRef, AppRegistration, FederatedCredential, GraphClient, GraphError};
+use crate::entra::managed_identity::{ManagedIdentityClient, Source};
 use crate::entra::retry::Deadline;
+use crate::entra::signin::{self, SignInConfig};
 use crate::entra::{http, jwt};
 
+/// The configured provider, shared by its resources, data sources and ephemeral
+/// resources.
 pub struct EntraClient {
+    /// The resolved provider settings.
     pub settings: Settings,
+    /// The client for sign-in and Graph.
     pub http: reqwest::Client,
-    pub mi: Arc<ManagedIdentity>,
+    /// The host's managed identity endpoint (never through a proxy).
+    pub mi: Arc<ManagedIdentityClient>,
     graph: OnceCell<Result<Arc<GraphClient>, String>>,
     apps: Mutex<HashMap<String, Arc<AppEntry>>>,
     /// What this run plans per application, so plan checks resources against each
     /// other (and a replacement's create half does not collide with what it replaces).
     pub plans: crate::provider::federated_credential::PlannedSet,
     /// Applications resolved so far, by object id and by client id (both lower case).
-    resolved: Mutex<HashMap<String, Arc<Mutex<Option<Application>>>>>,
+    resolved: Mutex<HashMap<String, Arc<Mutex<Option<AppRegistration>>>>>,
+    /// Managed identity token -> app token, for `entra_mi_access_token`.
     pub exchange: crate::entra::exchange::TokenExchange,
 }
 
@@ -65,12 +71,14 @@ impl AppEntry {
 }
 
 impl EntraClient {
+    /// The clients for `settings`; the managed identity source is detected now, sign-in
+    /// waits for the first Graph call.
     pub fn new(settings: Settings) -> Result<EntraClient, String> {
         let http = http::client()?;
         let mi_http = http::managed_identity_client()?;
         let env = |k: &str| std::env::var(k).ok();
-        let source = Source::detect(&env, settings.get("msi_endpoint"));
-        let mi = Arc::new(ManagedIdentity::new(source, mi_http));
+        let source = Source::detect(&env, settings.msi_endpoint.as_deref());
+        let mi = Arc::new(ManagedIdentityClient::new(source, mi_http));
         let exchange = crate::entra::exchange::TokenExchange::new(http.clone(), mi.clone());
         Ok(EntraClient {
             settings,
@@ -84,48 +92,38 @@ impl EntraClient {
         })
     }
 
+    /// The configured cloud.
     pub fn cloud(&self) -> Cloud {
-        self.settings.cloud()
+        self.settings.cloud
     }
 
     /// The home tenant: configured, or read from a configured access token's `tid`.
     pub fn tenant(&self) -> Option<String> {
-        self.settings
-            .get("tenant_id")
-            .map(str::to_string)
-            .or_else(|| {
-                let token = self.settings.get("access_token")?;
-                jwt::claims(token).and_then(|c| jwt::claim_text(&c, "tid"))
-            })
+        self.settings.tenant_id.clone().or_else(|| {
+            let token = self.settings.access_token.as_ref()?;
+            jwt::claims(token.expose()).and_then(|c| jwt::claim_text(&c, "tid"))
+        })
     }
 
-    /// The Graph client, signed in on first use.
+    /// The Graph client, with the sign-in method chosen on first use. Tokens are
+    /// requested by the Graph calls themselves, within each call's deadline.
     pub async fn graph(&self) -> Result<Arc<GraphClient>, String> {
         self.graph
             .get_or_init(|| async {
-                let settings = &self.settings;
-                let get = |k: &str| settings.get(k).map(str::to_string);
                 let env = |k: &str| std::env::var(k).ok();
-                let describe = |a: &str| attribute_and_env(a);
-                let cfg = AuthConfig {
-                    get: &get,
+                let method = signin::choose(&SignInConfig {
+                    settings: &self.settings,
                     env: &env,
-                    describe: &describe,
-                    authority_host: settings.authority_host(),
-                    exchange_audience: self.cloud().token_exchange_audience().to_string(),
+                    describe: attribute_and_env,
                     http: self.http.clone(),
                     managed_identity: self.mi.clone(),
-                };
-                let credential = credentials::build(&cfg)?;
-                tracing::debug!(
-                    method = credential.method(),
-                    "signing in to Microsoft Graph"
-                );
+                })?;
+                tracing::debug!(method = method.name(), "signing in to Microsoft Graph");
                 Ok(Arc::new(GraphClient::new(
                     self.http.clone(),
-                    &settings.graph_endpoint(),
+                    &self.settings.graph_endpoint,
                     self.cloud().graph_endpoint(),
-                    credential,
+                    method,
                 )))
             })
             .await
@@ -139,7 +137,7 @@ impl EntraClient {
         g: &GraphClient,
         app: &AppRef,
         d: &Deadline,
-    ) -> Result<Application, GraphError> {
+    ) -> Result<AppRegistration, GraphError> {
         let key = match app {
             AppRef::ObjectId(id) | AppRef::ClientId(id) => id.to_ascii_lowercase(),
         };
@@ -161,6 +159,7 @@ impl EntraClient {
         Ok(a)
     }
 
+    /// The coordination entry of an application (by object id).
     pub async fn app(&self, object_id: &str) -> Arc<AppEntry> {
         self.apps
             .lock()

@@ -1,14 +1,19 @@
-//! The provider block: its schema (SPEC §2), static validation, and the resolved
-//! settings with environment fallbacks.
+//! The provider block: its schema, static validation, and its resolution into
+//! [`Settings`] with environment fallbacks.
 
 use crate::cloud::Cloud;
 use crate::codec::Value;
+use crate::entra::settings::parse_flag;
+use crate::entra::Secret;
 use crate::framework::{AttrPath, Attribute, Block, Diagnostics, Schema};
 use crate::rules::{endpoint, guid, token};
 
 use super::model::get_str;
 
-/// Each attribute with its environment variables, first set wins (SPEC §2).
+pub use crate::entra::Settings;
+
+/// Each attribute with its environment variables: when the configuration leaves the
+/// attribute null, the first variable set (and not empty) gives its value.
 pub const ENV_FALLBACKS: &[(&str, &[&str])] = &[
     ("tenant_id", &["ARM_TENANT_ID", "AZURE_TENANT_ID"]),
     ("client_id", &["ARM_CLIENT_ID", "AZURE_CLIENT_ID"]),
@@ -57,6 +62,7 @@ pub const ENV_FALLBACKS: &[(&str, &[&str])] = &[
     ("msi_endpoint", &["ARM_MSI_ENDPOINT"]),
 ];
 
+/// The environment variables standing in for `attribute`.
 pub fn env_vars_of(attribute: &str) -> &'static [&'static str] {
     ENV_FALLBACKS
         .iter()
@@ -96,6 +102,7 @@ fn b(name: &'static str, description: &str) -> Attribute {
     Attribute::bool(name).optional().describe(description)
 }
 
+/// The provider block's schema.
 pub fn schema() -> Schema {
     Schema::new(
         0,
@@ -168,65 +175,94 @@ pub fn validate(config: &Value) -> Diagnostics {
     d
 }
 
-/// The provider settings after environment fallbacks: each value known, or absent.
-#[derive(Clone, Debug, Default)]
-pub struct Settings {
-    values: std::collections::BTreeMap<&'static str, String>,
-    /// Attributes whose value was unknown at configure time (plan with unknown config).
-    pub unknown: Vec<&'static str>,
+/// The settings from the provider block, each null attribute falling back to its
+/// environment variables. An unknown attribute (a plan with unknown provider
+/// configuration) is listed in [`Settings::unknown`] and takes no value.
+pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Settings {
+    let mut r = Resolver {
+        config,
+        env,
+        unknown: Vec::new(),
+    };
+    let environment = r.text("environment");
+    let cloud = environment
+        .as_deref()
+        .and_then(Cloud::from_name)
+        .unwrap_or_default();
+    let host = |h: Option<String>, default: &str| {
+        h.map(|h| h.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| default.to_string())
+    };
+    Settings {
+        tenant_id: r.text("tenant_id"),
+        client_id: r.text("client_id"),
+        client_id_file_path: r.text("client_id_file_path"),
+        client_secret: r.secret("client_secret"),
+        client_secret_file_path: r.text("client_secret_file_path"),
+        client_certificate_path: r.text("client_certificate_path"),
+        client_certificate_password: r.secret("client_certificate_password"),
+        use_oidc: r.flag("use_oidc", false),
+        oidc_token: r.secret("oidc_token"),
+        oidc_token_file_path: r.text("oidc_token_file_path"),
+        oidc_request_url: r.text("oidc_request_url"),
+        oidc_request_token: r.secret("oidc_request_token"),
+        use_aks_workload_identity: r.flag("use_aks_workload_identity", false),
+        use_msi: r.flag("use_msi", false),
+        use_msi_fic: r.flag("use_msi_fic", false),
+        msi_client_id: r.text("msi_client_id"),
+        use_cli: r.flag("use_cli", true),
+        access_token: r.secret("access_token"),
+        environment,
+        cloud,
+        authority_host: host(r.text("authority_host"), cloud.authority_host()),
+        graph_endpoint: host(r.text("graph_endpoint"), cloud.graph_endpoint()),
+        msi_endpoint: r.text("msi_endpoint"),
+        unknown: r.unknown,
+    }
 }
 
-impl Settings {
-    pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Settings {
-        let mut out = Settings::default();
-        for (attr, vars) in ENV_FALLBACKS {
-            match config.attr(attr) {
-                Some(Value::String(s)) => {
-                    out.values.insert(attr, s.clone());
-                }
-                Some(Value::Bool(b)) => {
-                    out.values.insert(attr, b.to_string());
-                }
-                Some(Value::Unknown) => out.unknown.push(attr),
-                _ => {
-                    if let Some(v) = vars.iter().find_map(|k| env(k).filter(|v| !v.is_empty())) {
-                        out.values.insert(attr, v);
-                    }
-                }
+/// Reads attributes from the configuration, else from their environment variables,
+/// noting the unknown ones.
+struct Resolver<'a> {
+    config: &'a Value,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    unknown: Vec<&'static str>,
+}
+
+impl Resolver<'_> {
+    fn value(&mut self, attribute: &'static str) -> Option<Value> {
+        match self.config.attr(attribute) {
+            Some(Value::Unknown) => {
+                self.unknown.push(attribute);
+                None
             }
+            Some(v @ (Value::String(_) | Value::Bool(_))) => Some(v.clone()),
+            _ => env_vars_of(attribute)
+                .iter()
+                .find_map(|k| (self.env)(k).filter(|v| !v.is_empty()))
+                .map(Value::String),
         }
-        out
     }
 
-    pub fn get(&self, attribute: &str) -> Option<&str> {
-        self.values.get(attribute).map(String::as_str)
+    fn text(&mut self, attribute: &'static str) -> Option<String> {
+        match self.value(attribute)? {
+            Value::String(s) => Some(s),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
     }
 
-    pub fn flag(&self, attribute: &str) -> Option<bool> {
-        self.get(attribute)
-            .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+    fn secret(&mut self, attribute: &'static str) -> Option<Secret> {
+        self.text(attribute).map(Secret::new)
     }
 
-    pub fn is_known(&self) -> bool {
-        self.unknown.is_empty()
-    }
-
-    pub fn cloud(&self) -> Cloud {
-        self.get("environment")
-            .and_then(Cloud::from_name)
-            .unwrap_or(Cloud::Public)
-    }
-
-    pub fn authority_host(&self) -> String {
-        self.get("authority_host")
-            .map(|h| h.trim_end_matches('/').to_string())
-            .unwrap_or_else(|| self.cloud().authority_host().to_string())
-    }
-
-    pub fn graph_endpoint(&self) -> String {
-        self.get("graph_endpoint")
-            .map(|h| h.trim_end_matches('/').to_string())
-            .unwrap_or_else(|| self.cloud().graph_endpoint().to_string())
+    /// A boolean attribute; from the environment, `true`, `1` or `yes` mean true.
+    fn flag(&mut self, attribute: &'static str, default: bool) -> bool {
+        match self.value(attribute) {
+            Some(Value::Bool(b)) => b,
+            Some(Value::String(s)) => parse_flag(&s),
+            _ => default,
+        }
     }
 }
 
@@ -281,11 +317,39 @@ mod tests {
             "ACTIONS_ID_TOKEN_REQUEST_URL" => Some("https://gh".to_string()),
             _ => None,
         };
-        let s = Settings::resolve(&Value::Object(m), &env);
-        assert_eq!(s.get("tenant_id"), Some("from-config"));
-        assert_eq!(s.get("client_id"), Some("azure"));
-        assert_eq!(s.get("oidc_request_url"), Some("https://gh"));
+        let s = resolve(&Value::Object(m), &env);
+        assert_eq!(s.tenant_id.as_deref(), Some("from-config"));
+        assert_eq!(s.client_id.as_deref(), Some("azure"));
+        assert_eq!(s.oidc_request_url.as_deref(), Some("https://gh"));
         assert_eq!(s.unknown, vec!["graph_endpoint"]);
         assert!(!s.is_known());
+        assert_eq!(s.graph_endpoint, "https://graph.microsoft.com");
+    }
+
+    #[test]
+    fn booleans_hosts_and_cloud_are_typed() {
+        let mut m: BTreeMap<String, Value> = BTreeMap::new();
+        m.insert("use_msi_fic".into(), Value::Bool(true));
+        m.insert("use_cli".into(), Value::Bool(false));
+        m.insert("environment".into(), Value::string("usgovernment"));
+        m.insert(
+            "authority_host".into(),
+            Value::string("http://127.0.0.1:9/"),
+        );
+        let env = |k: &str| match k {
+            "ARM_USE_OIDC" => Some("Yes".to_string()),
+            "ARM_USE_MSI" => Some("false".to_string()),
+            _ => None,
+        };
+        let s = resolve(&Value::Object(m), &env);
+        assert!(s.use_msi_fic && s.use_oidc && !s.use_msi && !s.use_cli);
+        assert_eq!(s.cloud, Cloud::UsGovernment);
+        assert_eq!(s.environment.as_deref(), Some("usgovernment"));
+        assert_eq!(s.authority_host, "http://127.0.0.1:9");
+        assert_eq!(s.graph_endpoint, Cloud::UsGovernment.graph_endpoint());
+        assert!(
+            resolve(&Value::Null, &|_| None).use_cli,
+            "use_cli defaults to true"
+        );
     }
 }

@@ -32,7 +32,7 @@ impl ProviderDef for EntraProvider {
 
     async fn configure(&self, config: &Value, _ctx: &Ctx) -> Result<ProviderData, Diagnostics> {
         let env = |k: &str| std::env::var(k).ok();
-        let settings = config::Settings::resolve(config, &env);
+        let settings = config::resolve(config, &env);
         if !settings.is_known() {
             tracing::debug!(unknown = ?settings.unknown, "provider configuration not fully known yet; Graph calls wait for apply");
         }

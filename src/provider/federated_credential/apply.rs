@@ -9,7 +9,7 @@ use super::plan::preflight;
 use super::read::resolve_app;
 use super::{graph_diag, Call};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError, GraphErrorKind};
-use crate::entra::retry::{Backoff, Deadline};
+use crate::entra::retry::{poll, Backoff, Deadline, Interrupted, NotReady, Poll};
 use crate::framework::{Ctx, Diagnostics};
 
 /// Creates the planned credential after checking the application's list, adopting an
@@ -187,26 +187,28 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
     }
     entry.record(&mut writer, credential_id, None).await;
     drop(writer);
-    let backoff = Backoff {
-        base: Duration::from_millis(250),
-        max: Duration::from_secs(5),
-    };
-    let mut attempt = 0;
-    loop {
+    let gone = poll(Backoff::POLLING, d, || async {
         match g.get_credential(&app, credential_id, d).await {
-            Err(e) if e.is_not_found() => return Diagnostics::new(),
-            Err(e) => return graph_diag("Cannot confirm the credential was deleted", &e),
-            Ok(_) if d.expired() => {
-                return Diagnostics::from_error(
-                    "The credential still exists",
-                    "Graph still returns the credential after DELETE, until the delete timeout.",
-                )
-            }
-            Ok(_) => {
-                tokio::time::sleep(backoff.delay(attempt).max(Duration::from_millis(100))).await;
-                attempt += 1;
-            }
+            Ok(still_there) => Poll::Pending(still_there),
+            Err(e) if e.is_not_found() => Poll::Ready(Ok(())),
+            Err(e) => Poll::Ready(Err(e)),
         }
+    })
+    .await;
+    match gone {
+        Ok(Ok(())) => Diagnostics::new(),
+        Ok(Err(e)) => graph_diag("Cannot confirm the credential was deleted", &e),
+        Err(NotReady {
+            reason: Interrupted::TimedOut,
+            ..
+        }) => Diagnostics::from_error(
+            "The credential still exists",
+            "Graph still returns the credential after DELETE, until the delete timeout.",
+        ),
+        Err(NotReady { reason, .. }) => graph_diag(
+            "Cannot confirm the credential was deleted",
+            &GraphError::from(reason),
+        ),
     }
 }
 
@@ -217,25 +219,12 @@ async fn read_back(
     id: &str,
     d: &Deadline,
 ) -> Result<FederatedCredential, GraphError> {
-    let backoff = Backoff {
-        base: Duration::from_millis(250),
-        max: Duration::from_secs(5),
-    };
-    let mut attempt = 0;
-    loop {
+    poll(Backoff::POLLING, d, || async {
         match g.get_credential(app, id, d).await {
-            Err(e) if e.is_not_found() && !d.expired() => {
-                let wait = backoff
-                    .delay(attempt)
-                    .max(Duration::from_millis(100))
-                    .min(d.remaining());
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = d.cancel.cancelled() => return Err(e),
-                }
-                attempt += 1;
-            }
-            other => return other,
+            Err(e) if e.is_not_found() => Poll::Pending(e),
+            other => Poll::Ready(other),
         }
-    }
+    })
+    .await
+    .map_err(NotReady::into_last)?
 }

@@ -17,7 +17,7 @@ use crate::rules::{self, fic, Input};
 pub(super) fn validate(config: &FicModel, ctx: &Ctx) -> Diagnostics {
     let cloud = ctx
         .provider::<EntraClient>()
-        .filter(|c| c.settings.get("environment").is_some())
+        .filter(|c| c.settings.environment.is_some())
         .map(|c| c.cloud());
     let mut d = Diagnostics::from(fic::check_config(&config.rules_input(cloud)));
     if let Some(t) = &config.timeouts {

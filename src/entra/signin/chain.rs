@@ -1,89 +1,92 @@
-//! Choosing the sign-in method: the first configured one in SPEC §2's order wins, and
-//! when none is configured the error lists every method and why it did not apply.
+//! Choosing the sign-in method: the first configured one wins, in this order: access
+//! token, client secret, client certificate, OIDC / AKS workload identity, managed
+//! identity as federated credential (`use_msi_fic`), managed identity (`use_msi`), Azure
+//! CLI. When none is configured, the error lists every method and why it did not apply.
 
 use std::sync::Arc;
 
-use super::methods::{
-    AzureCli, ClientCertificate, ClientRef, ClientSecret, ManagedIdentityCredential, MsiFic, Oidc,
-    OidcSource, StaticToken,
+use super::{
+    AzureCli, Cached, ClientApp, ClientCertificate, ClientSecret, ManagedIdentity,
+    ManagedIdentityFic, Oidc, OidcSource, SignInMethod, StaticToken,
 };
-use super::{Cached, TokenCredential};
-use crate::entra::managed_identity::{Identity, ManagedIdentity};
+use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
+use crate::entra::settings::Settings;
 use crate::entra::Secret;
 
-/// The provider's sign-in settings after environment fallbacks.
-pub struct AuthConfig<'a> {
-    /// Attribute name -> value (known values only).
-    pub get: &'a dyn Fn(&str) -> Option<String>,
+/// What choosing a sign-in method needs.
+pub struct SignInConfig<'a> {
+    /// The provider's settings.
+    pub settings: &'a Settings,
     /// Process environment, for variables that are not provider attributes
-    /// (`AZURE_FEDERATED_TOKEN_FILE`, `PATH`).
+    /// (`AZURE_FEDERATED_TOKEN_FILE`, `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`, `PATH`).
     pub env: &'a dyn Fn(&str) -> Option<String>,
-    /// "`client_secret` (or ARM_CLIENT_SECRET / AZURE_CLIENT_SECRET)".
-    pub describe: &'a dyn Fn(&str) -> String,
-    pub authority_host: String,
-    pub exchange_audience: String,
+    /// An attribute with its environment variables, for messages: "`client_secret` (or
+    /// ARM_CLIENT_SECRET / AZURE_CLIENT_SECRET)".
+    pub describe: fn(&str) -> String,
+    /// The client for sign-in requests.
     pub http: reqwest::Client,
-    pub managed_identity: Arc<ManagedIdentity>,
+    /// The host's managed identity endpoint.
+    pub managed_identity: Arc<ManagedIdentityClient>,
 }
 
-fn flag(v: Option<String>) -> bool {
-    v.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
-}
-
-/// The credential to sign in with, or the reasons no method applies.
-pub fn build(c: &AuthConfig<'_>) -> Result<Arc<dyn TokenCredential>, String> {
-    let get = c.get;
+/// The method to sign in with, or the reasons no method applies. Reads files (client id,
+/// secret, certificate) but sends nothing: the first token request does.
+pub fn choose(c: &SignInConfig<'_>) -> Result<Arc<dyn SignInMethod>, String> {
+    let s = c.settings;
     let d = c.describe;
     let mut tried: Vec<String> = Vec::new();
 
-    if let Some(token) = get("access_token") {
+    if let Some(token) = &s.access_token {
         return Ok(Arc::new(StaticToken {
-            token: Secret::new(token),
+            token: token.clone(),
         }));
     }
     tried.push(format!("access token: {} is not set", d("access_token")));
 
-    let read_file = |attr: &str| -> Result<Option<String>, String> {
-        match get(attr) {
+    let read_file = |attr: &str, path: Option<&str>| -> Result<Option<String>, String> {
+        match path {
             None => Ok(None),
-            Some(path) => std::fs::read_to_string(&path)
+            Some(path) => std::fs::read_to_string(path)
                 .map(|s| Some(s.trim().to_string()))
                 .map_err(|e| format!("cannot read {} ({path}): {e}", d(attr))),
         }
     };
-    let client_id = match get("client_id") {
-        Some(id) => Some(id),
-        None => read_file("client_id_file_path")?,
+    let client_id = match &s.client_id {
+        Some(id) => Some(id.clone()),
+        None => read_file("client_id_file_path", s.client_id_file_path.as_deref())?,
     };
-    let tenant = get("tenant_id");
-    let client_ref = |method: &str| -> Result<ClientRef, String> {
+    let tenant = s.tenant_id.clone();
+    let app = |method: &str| -> Result<ClientApp, String> {
         let client_id = client_id
             .clone()
             .ok_or_else(|| format!("{method} sign-in needs {}", d("client_id")))?;
         let tenant = tenant
             .clone()
             .ok_or_else(|| format!("{method} sign-in needs {}", d("tenant_id")))?;
-        Ok(ClientRef {
-            authority_host: c.authority_host.clone(),
+        Ok(ClientApp {
+            http: c.http.clone(),
+            authority_host: s.authority_host.clone(),
             tenant,
             client_id,
         })
     };
 
     // Client secret.
-    let (secret, hint) = match get("client_secret") {
-        Some(s) => (Some(s), d("client_secret")),
+    let (secret, hint) = match &s.client_secret {
+        Some(secret) => (Some(secret.clone()), d("client_secret")),
         None => (
-            read_file("client_secret_file_path")?,
+            read_file(
+                "client_secret_file_path",
+                s.client_secret_file_path.as_deref(),
+            )?
+            .map(Secret::new),
             d("client_secret_file_path"),
         ),
     };
     if let Some(secret) = secret {
-        let client = client_ref("client secret")?;
         return Ok(Arc::new(Cached::new(ClientSecret {
-            http: c.http.clone(),
-            client,
-            secret: Secret::new(secret),
+            app: app("client secret")?,
+            secret,
             hint,
         })));
     }
@@ -94,21 +97,17 @@ pub fn build(c: &AuthConfig<'_>) -> Result<Arc<dyn TokenCredential>, String> {
     ));
 
     // Client certificate.
-    if let Some(path) = get("client_certificate_path") {
-        let client = client_ref("client certificate")?;
-        let bytes = std::fs::read(&path)
+    if let Some(path) = &s.client_certificate_path {
+        let app = app("client certificate")?;
+        let bytes = std::fs::read(path)
             .map_err(|e| format!("cannot read {} ({path}): {e}", d("client_certificate_path")))?;
         let cert = match std::str::from_utf8(&bytes) {
-            Ok(pem) if pem.contains("-----BEGIN") => {
-                ClientCertificate::from_pem(c.http.clone(), client, pem)
-            }
+            Ok(pem) if pem.contains("-----BEGIN") => ClientCertificate::from_pem(app, pem),
             // Anything else is taken as PKCS#12 (.pfx / .p12).
-            _ => ClientCertificate::from_pkcs12(
-                c.http.clone(),
-                client,
-                &bytes,
-                &get("client_certificate_password").unwrap_or_default(),
-            ),
+            _ => {
+                let password = s.client_certificate_password.as_ref();
+                ClientCertificate::from_pkcs12(app, &bytes, password.map_or("", Secret::expose))
+            }
         }
         .map_err(|e| format!("{}: {e}", d("client_certificate_path")))?;
         return Ok(Arc::new(Cached::new(cert)));
@@ -119,9 +118,7 @@ pub fn build(c: &AuthConfig<'_>) -> Result<Arc<dyn TokenCredential>, String> {
     ));
 
     // OIDC and AKS workload identity.
-    let use_oidc = flag(get("use_oidc"));
-    let aks = flag(get("use_aks_workload_identity"));
-    if aks {
+    if s.use_aks_workload_identity {
         let file = (c.env)("AZURE_FEDERATED_TOKEN_FILE").ok_or("AKS workload identity needs AZURE_FEDERATED_TOKEN_FILE (set by the workload identity webhook)")?;
         let client_id = client_id
             .clone()
@@ -132,9 +129,9 @@ pub fn build(c: &AuthConfig<'_>) -> Result<Arc<dyn TokenCredential>, String> {
             .or_else(|| (c.env)("AZURE_TENANT_ID"))
             .ok_or("AKS workload identity needs AZURE_TENANT_ID")?;
         return Ok(Arc::new(Cached::new(Oidc {
-            http: c.http.clone(),
-            client: ClientRef {
-                authority_host: c.authority_host.clone(),
+            app: ClientApp {
+                http: c.http.clone(),
+                authority_host: s.authority_host.clone(),
                 tenant,
                 client_id,
             },
@@ -142,25 +139,23 @@ pub fn build(c: &AuthConfig<'_>) -> Result<Arc<dyn TokenCredential>, String> {
             method: "AKS workload identity",
         })));
     }
-    let oidc_source = if let Some(t) = get("oidc_token") {
-        Some(OidcSource::Token(Secret::new(t)))
-    } else if let Some(f) = get("oidc_token_file_path") {
+    let oidc_source = if let Some(t) = &s.oidc_token {
+        Some(OidcSource::Token(t.clone()))
+    } else if let Some(f) = &s.oidc_token_file_path {
         Some(OidcSource::File(f.into()))
-    } else if let (Some(url), Some(token)) = (get("oidc_request_url"), get("oidc_request_token")) {
+    } else if let (Some(url), Some(token)) = (&s.oidc_request_url, &s.oidc_request_token) {
         Some(OidcSource::Request {
-            url,
-            token: Secret::new(token),
-            audience: c.exchange_audience.clone(),
+            url: url.clone(),
+            token: token.clone(),
+            audience: s.exchange_audience().to_string(),
         })
     } else {
         None
     };
-    match (use_oidc, oidc_source) {
+    match (s.use_oidc, oidc_source) {
         (true, Some(source)) => {
-            let client = client_ref("OIDC")?;
             return Ok(Arc::new(Cached::new(Oidc {
-                http: c.http.clone(),
-                client,
+                app: app("OIDC")?,
                 source,
                 method: "OIDC",
             })));
@@ -182,18 +177,16 @@ pub fn build(c: &AuthConfig<'_>) -> Result<Arc<dyn TokenCredential>, String> {
         d("use_aks_workload_identity")
     ));
 
-    let identity = match get("msi_client_id") {
-        Some(id) => Identity::ClientId(id),
+    let identity = match &s.msi_client_id {
+        Some(id) => Identity::ClientId(id.clone()),
         None => Identity::Default,
     };
-    if flag(get("use_msi_fic")) {
-        let client = client_ref("use_msi_fic")?;
-        return Ok(Arc::new(Cached::new(MsiFic {
-            http: c.http.clone(),
-            client,
-            mi: c.managed_identity.clone(),
+    if s.use_msi_fic {
+        return Ok(Arc::new(Cached::new(ManagedIdentityFic {
+            app: app("use_msi_fic")?,
+            client: c.managed_identity.clone(),
             identity,
-            exchange_audience: c.exchange_audience.clone(),
+            exchange_audience: s.exchange_audience().to_string(),
         })));
     }
     tried.push(format!(
@@ -201,21 +194,20 @@ pub fn build(c: &AuthConfig<'_>) -> Result<Arc<dyn TokenCredential>, String> {
         d("use_msi_fic")
     ));
 
-    if flag(get("use_msi")) {
+    if s.use_msi {
         // azuread's convention: with use_msi alone, client_id names the identity.
         let identity = match (&identity, &client_id) {
             (Identity::Default, Some(id)) => Identity::ClientId(id.clone()),
             _ => identity,
         };
-        return Ok(Arc::new(Cached::new(ManagedIdentityCredential {
-            mi: c.managed_identity.clone(),
+        return Ok(Arc::new(Cached::new(ManagedIdentity {
+            client: c.managed_identity.clone(),
             identity,
         })));
     }
     tried.push(format!("managed identity: {} is not true", d("use_msi")));
 
-    let use_cli = get("use_cli").map(|v| flag(Some(v))).unwrap_or(true);
-    if use_cli {
+    if s.use_cli {
         match find_program("az", c.env) {
             Some(program) => return Ok(Arc::new(Cached::new(AzureCli { program, tenant }))),
             None => tried.push("Azure CLI: `az` is not on PATH".to_string()),
@@ -242,46 +234,61 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// Settings from attribute/value pairs, as the provider resolves them.
+    fn settings(attrs: &[(&str, &str)]) -> Settings {
+        let mut s = Settings::default();
+        for (attr, v) in attrs {
+            let text = Some(v.to_string());
+            let secret = Some(Secret::new(*v));
+            let flag = crate::entra::settings::parse_flag(v);
+            match *attr {
+                "tenant_id" => s.tenant_id = text,
+                "client_id" => s.client_id = text,
+                "client_secret" => s.client_secret = secret,
+                "access_token" => s.access_token = secret,
+                "oidc_token" => s.oidc_token = secret,
+                "use_oidc" => s.use_oidc = flag,
+                "use_msi" => s.use_msi = flag,
+                "use_msi_fic" => s.use_msi_fic = flag,
+                "use_cli" => s.use_cli = flag,
+                other => panic!("no test setting for {other}"),
+            }
+        }
+        s
+    }
+
     fn build_with(
         attrs: &[(&str, &str)],
         env: &[(&str, &str)],
-    ) -> Result<Arc<dyn TokenCredential>, String> {
-        let attrs: HashMap<String, String> = attrs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+    ) -> Result<Arc<dyn SignInMethod>, String> {
         let env: HashMap<String, String> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let get = move |k: &str| attrs.get(k).cloned();
         let env = move |k: &str| env.get(k).cloned();
-        let describe = |a: &str| format!("`{a}`");
         let http = reqwest::Client::new();
-        let mi = Arc::new(ManagedIdentity::new(
+        let mi = Arc::new(ManagedIdentityClient::new(
             crate::entra::managed_identity::Source::Imds {
                 endpoint: "http://127.0.0.1:9".into(),
             },
             http.clone(),
         ));
-        build(&AuthConfig {
-            get: &get,
+        choose(&SignInConfig {
+            settings: &settings(attrs),
             env: &env,
-            describe: &describe,
-            authority_host: "https://login.microsoftonline.com".into(),
-            exchange_audience: "api://AzureADTokenExchange".into(),
+            describe: |a| format!("`{a}`"),
             http,
             managed_identity: mi,
         })
     }
 
     #[test]
-    fn order_of_spec_section_2() {
+    fn first_configured_method_in_order_wins() {
         let base = [("tenant_id", "t"), ("client_id", "c")];
         let method = |extra: &[(&str, &str)]| {
             let mut attrs = base.to_vec();
             attrs.extend_from_slice(extra);
-            build_with(&attrs, &[]).map(|c| c.method())
+            build_with(&attrs, &[]).map(|c| c.name())
         };
         assert_eq!(
             method(&[("access_token", "x"), ("client_secret", "s")]),
@@ -312,18 +319,25 @@ mod tests {
     #[test]
     fn none_configured_lists_every_method() {
         let err = build_with(&[("use_cli", "false")], &[]).err().unwrap();
-        for m in [
-            "access token",
-            "client secret",
-            "client certificate",
-            "OIDC",
-            "AKS workload identity",
-            "managed identity as federated credential",
-            "managed identity:",
-            "Azure CLI",
-        ] {
-            assert!(err.contains(m), "{m} missing in {err}");
-        }
+        let tried: Vec<&str> = err.lines().filter_map(|l| l.strip_prefix("  - ")).collect();
+        let methods: Vec<&str> = tried
+            .iter()
+            .filter_map(|l| l.split_once(':').map(|(m, _)| m))
+            .collect();
+        assert_eq!(
+            methods,
+            [
+                "access token",
+                "client secret",
+                "client certificate",
+                "OIDC",
+                "AKS workload identity",
+                "managed identity as federated credential",
+                "managed identity",
+                "Azure CLI"
+            ],
+            "{err}"
+        );
     }
 
     #[test]
@@ -345,6 +359,6 @@ mod tests {
         std::fs::write(dir.path().join("az"), "#!/bin/sh\n").unwrap();
         let path = dir.path().to_string_lossy().to_string();
         let c = build_with(&[], &[("PATH", &path)]).unwrap();
-        assert_eq!(c.method(), "Azure CLI");
+        assert_eq!(c.name(), "Azure CLI");
     }
 }

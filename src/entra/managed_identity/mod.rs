@@ -1,0 +1,387 @@
+//! Managed identity tokens, from whichever source the host offers. One file per source
+//! (App Service / Functions / Container Apps, Azure Arc, Cloud Shell, IMDS); this file
+//! detects the source in the Azure SDKs' order, an explicit endpoint (the provider's
+//! `msi_endpoint`) winning over detection, and fetches and caches tokens from it.
+
+mod app_service;
+mod azure_arc;
+mod cloud_shell;
+mod imds;
+mod response;
+
+use std::time::Duration;
+
+pub use imds::IMDS_ENDPOINT;
+pub use response::parse_expires_on;
+
+use super::http::describe;
+use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, Policy};
+use super::token::TokenCache;
+use super::{AccessToken, Secret};
+
+/// Which managed identity: the host's only one, or a user-assigned one by some id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Identity {
+    /// The host's only (or system-assigned) identity.
+    Default,
+    /// A user-assigned identity by client id.
+    ClientId(String),
+    /// A user-assigned identity by object (principal) id.
+    ObjectId(String),
+    /// A user-assigned identity by Azure resource id.
+    ResourceId(String),
+}
+
+impl Identity {
+    /// The query parameter naming this identity, given the source's names for object
+    /// and resource ids (`None` for the default identity).
+    fn param(&self, (object_id, resource_id): IdNames) -> Option<(&'static str, &str)> {
+        match self {
+            Identity::Default => None,
+            Identity::ClientId(v) => Some(("client_id", v)),
+            Identity::ObjectId(v) => Some((object_id, v)),
+            Identity::ResourceId(v) => Some((resource_id, v)),
+        }
+    }
+}
+
+/// A source's query parameter names for an identity's object id and resource id.
+type IdNames = (&'static str, &'static str);
+
+/// The names IMDS, Azure Arc and Cloud Shell use.
+const STANDARD_ID_NAMES: IdNames = ("object_id", "msi_res_id");
+
+/// What a token request asks for: a token for `resource`, of `identity`.
+struct Wanted<'a> {
+    identity: &'a Identity,
+    resource: &'a str,
+}
+
+impl<'a> Wanted<'a> {
+    /// The request's parameters: API version (if the source has one), resource, identity.
+    fn query(&self, api_version: Option<&'a str>, names: IdNames) -> Vec<(&'a str, &'a str)> {
+        let mut q = Vec::with_capacity(3);
+        q.extend(api_version.map(|v| ("api-version", v)));
+        q.push(("resource", self.resource));
+        q.extend(self.identity.param(names));
+        q
+    }
+}
+
+/// Where managed identity tokens come from on this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// App Service, Functions, Container Apps: `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`.
+    AppService {
+        /// The token URL.
+        endpoint: String,
+        /// The secret the platform expects back in `X-IDENTITY-HEADER`.
+        header: Secret,
+    },
+    /// Azure Arc: `IDENTITY_ENDPOINT` with `IMDS_ENDPOINT`.
+    AzureArc {
+        /// The token URL.
+        endpoint: String,
+    },
+    /// Cloud Shell: `MSI_ENDPOINT`.
+    CloudShell {
+        /// The token URL.
+        endpoint: String,
+    },
+    /// IMDS, or the provider's explicit `msi_endpoint`.
+    Imds {
+        /// The token URL.
+        endpoint: String,
+    },
+}
+
+impl Source {
+    /// The source in words, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Source::AppService { .. } => "App Service managed identity (IDENTITY_ENDPOINT)",
+            Source::AzureArc { .. } => "Azure Arc managed identity",
+            Source::CloudShell { .. } => "Cloud Shell managed identity (MSI_ENDPOINT)",
+            Source::Imds { .. } => "IMDS managed identity",
+        }
+    }
+
+    fn endpoint(&self) -> &str {
+        match self {
+            Source::AppService { endpoint, .. }
+            | Source::AzureArc { endpoint }
+            | Source::CloudShell { endpoint }
+            | Source::Imds { endpoint } => endpoint,
+        }
+    }
+
+    /// Picks the source like the Azure SDKs; `explicit` is the provider's `msi_endpoint`.
+    pub fn detect(env: &dyn Fn(&str) -> Option<String>, explicit: Option<&str>) -> Source {
+        let get = |k: &str| env(k).filter(|v| !v.is_empty());
+        if let Some(endpoint) = explicit {
+            return Source::Imds {
+                endpoint: endpoint.to_string(),
+            };
+        }
+        if let (Some(endpoint), Some(header)) = (get("IDENTITY_ENDPOINT"), get("IDENTITY_HEADER")) {
+            return Source::AppService {
+                endpoint,
+                header: Secret::new(header),
+            };
+        }
+        if let (Some(endpoint), Some(_)) = (get("IDENTITY_ENDPOINT"), get("IMDS_ENDPOINT")) {
+            return Source::AzureArc { endpoint };
+        }
+        if let Some(endpoint) = get("MSI_ENDPOINT") {
+            return Source::CloudShell { endpoint };
+        }
+        Source::Imds {
+            endpoint: imds::endpoint(get("AZURE_POD_IDENTITY_AUTHORITY_HOST")),
+        }
+    }
+}
+
+/// Why no managed identity token was obtained: the source, its endpoint, the cause.
+#[derive(Debug, Clone)]
+pub struct ManagedIdentityError {
+    /// The source in words ([`Source::name`]).
+    pub source: &'static str,
+    /// The endpoint without its query.
+    pub endpoint: String,
+    /// What went wrong, in words a user can act on.
+    pub cause: String,
+}
+
+impl std::fmt::Display for ManagedIdentityError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.endpoint.is_empty() {
+            write!(f, "{}: {}", self.source, self.cause)
+        } else {
+            write!(f, "{} at {}: {}", self.source, self.endpoint, self.cause)
+        }
+    }
+}
+
+impl From<Interrupted> for ManagedIdentityError {
+    fn from(i: Interrupted) -> Self {
+        ManagedIdentityError {
+            source: "managed identity",
+            endpoint: String::new(),
+            cause: i.to_string(),
+        }
+    }
+}
+
+/// Fetches managed identity tokens from one source under
+/// [`Policy::MANAGED_IDENTITY`], caching per (identity, resource) and letting concurrent
+/// callers share one request.
+pub struct ManagedIdentityClient {
+    source: Source,
+    http: reqwest::Client,
+    cache: TokenCache<(Identity, String)>,
+    policy: Policy,
+    arc_key_dir: std::path::PathBuf,
+    requests: std::sync::atomic::AtomicU64,
+}
+
+impl ManagedIdentityClient {
+    /// A client for `source`; `http` must not use a proxy (see
+    /// [`crate::entra::http::managed_identity_client`]).
+    pub fn new(source: Source, http: reqwest::Client) -> ManagedIdentityClient {
+        ManagedIdentityClient {
+            source,
+            http,
+            cache: TokenCache::default(),
+            policy: Policy::MANAGED_IDENTITY,
+            arc_key_dir: azure_arc::default_key_dir(),
+            requests: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Short waits for tests: the backoff, and how long 410 Gone is retried.
+    pub fn with_backoff(mut self, backoff: Backoff, gone_for: Duration) -> Self {
+        self.policy = Policy {
+            gone_for,
+            ..self.policy.with_backoff(backoff)
+        };
+        self
+    }
+
+    /// Where Azure Arc's challenge key files must be (tests use a temporary directory).
+    pub fn with_arc_key_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.arc_key_dir = dir;
+        self
+    }
+
+    /// The source tokens come from.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// How many token requests reached the endpoint (cache hits excluded).
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A token for `resource` (an audience like `api://AzureADTokenExchange`, or a
+    /// resource URI), from cache while more than 5 minutes remain; a fetch ends at
+    /// `deadline` or when Terraform stops.
+    pub async fn get_token(
+        &self,
+        identity: &Identity,
+        resource: &str,
+        deadline: &Deadline,
+    ) -> Result<AccessToken, ManagedIdentityError> {
+        self.cache
+            .get_or_fetch(&(identity.clone(), resource.to_string()), || {
+                self.fetch(identity, resource, deadline)
+            })
+            .await
+    }
+
+    /// Drops a cached token (e.g. Entra said the assertion expired).
+    pub async fn forget(&self, identity: &Identity, resource: &str) {
+        self.cache
+            .forget(&(identity.clone(), resource.to_string()))
+            .await;
+    }
+
+    fn err(&self, cause: impl Into<String>) -> ManagedIdentityError {
+        let endpoint = self.source.endpoint();
+        ManagedIdentityError {
+            source: self.source.name(),
+            endpoint: endpoint.split('?').next().unwrap_or(endpoint).to_string(),
+            cause: cause.into(),
+        }
+    }
+
+    async fn fetch(
+        &self,
+        identity: &Identity,
+        resource: &str,
+        deadline: &Deadline,
+    ) -> Result<AccessToken, ManagedIdentityError> {
+        retry::run(&self.policy, deadline, |_| async move {
+            self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let resp = match self.request(identity, resource, None).send().await {
+                Ok(r) => r,
+                Err(e) if e.is_connect() || e.is_timeout() => {
+                    return Attempt::Fail(self.err(format!(
+                        "{}: no managed identity endpoint reachable — not running on Azure compute with a managed identity, or `msi_endpoint` is wrong",
+                        describe(&e)
+                    )))
+                }
+                Err(e) => return Attempt::NoAnswer(self.err(describe(&e))),
+            };
+            let resp = match (&self.source, resp.status().as_u16()) {
+                (Source::AzureArc { .. }, 401) => {
+                    let secret = match azure_arc::challenge_secret(&resp, &self.arc_key_dir) {
+                        Ok(s) => s,
+                        Err(e) => return Attempt::Fail(self.err(e)),
+                    };
+                    match self.request(identity, resource, Some(&secret)).send().await {
+                        Ok(r) => r,
+                        Err(e) => return Attempt::NoAnswer(self.err(describe(&e))),
+                    }
+                }
+                _ => resp,
+            };
+            let status = resp.status().as_u16();
+            let retry_after = retry::retry_after(resp.headers());
+            let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            if (200..300).contains(&status) {
+                return match response::parse_token(&body) {
+                    Ok(t) => Attempt::Done(t),
+                    Err(e) => Attempt::Fail(self.err(e)),
+                };
+            }
+            Attempt::Answered {
+                status,
+                error: self.err(response::explain(status, &body, identity)),
+                retry_after,
+            }
+        })
+        .await
+    }
+
+    fn request(
+        &self,
+        identity: &Identity,
+        resource: &str,
+        arc_secret: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let http = &self.http;
+        let want = &Wanted { identity, resource };
+        match &self.source {
+            Source::AppService { endpoint, header } => {
+                app_service::request(http, endpoint, header, want)
+            }
+            Source::AzureArc { endpoint } => azure_arc::request(http, endpoint, want, arc_secret),
+            Source::CloudShell { endpoint } => cloud_shell::request(http, endpoint, want),
+            Source::Imds { endpoint } => imds::request(http, endpoint, want),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn detection_order() {
+        assert!(matches!(
+            Source::detect(
+                &env(&[("IDENTITY_ENDPOINT", "http://a"), ("IDENTITY_HEADER", "h")]),
+                None
+            ),
+            Source::AppService { .. }
+        ));
+        assert!(matches!(
+            Source::detect(
+                &env(&[
+                    ("IDENTITY_ENDPOINT", "http://a"),
+                    ("IMDS_ENDPOINT", "http://b")
+                ]),
+                None
+            ),
+            Source::AzureArc { .. }
+        ));
+        assert!(matches!(
+            Source::detect(&env(&[("MSI_ENDPOINT", "http://c")]), None),
+            Source::CloudShell { .. }
+        ));
+        assert_eq!(
+            Source::detect(&env(&[]), None),
+            Source::Imds {
+                endpoint: IMDS_ENDPOINT.into()
+            }
+        );
+        assert_eq!(
+            Source::detect(
+                &env(&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://10.0.0.1:2579/")]),
+                None
+            ),
+            Source::Imds {
+                endpoint: "http://10.0.0.1:2579/metadata/identity/oauth2/token".into()
+            }
+        );
+        assert_eq!(
+            Source::detect(
+                &env(&[("IDENTITY_ENDPOINT", "http://a"), ("IDENTITY_HEADER", "h")]),
+                Some("http://127.0.0.1:9/x")
+            ),
+            Source::Imds {
+                endpoint: "http://127.0.0.1:9/x".into()
+            }
+        );
+    }
+}

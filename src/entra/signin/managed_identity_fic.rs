@@ -1,0 +1,48 @@
+//! `use_msi_fic`: managed identity as federated identity credential. A managed identity
+//! token for the exchange audience is the client assertion of `client_id`, which trusts
+//! the identity: no secret anywhere.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{ClientApp, SignInError, SignInMethod};
+use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
+use crate::entra::retry::Deadline;
+use crate::entra::token_endpoint::ClientAuth;
+use crate::entra::AccessToken;
+
+/// An app registration signing in with its managed identity's token as the assertion.
+pub struct ManagedIdentityFic {
+    /// The app that trusts the identity.
+    pub app: ClientApp,
+    /// The host's managed identity endpoint.
+    pub client: Arc<ManagedIdentityClient>,
+    /// Which identity.
+    pub identity: Identity,
+    /// The audience of the identity's token (the cloud's exchange audience).
+    pub exchange_audience: String,
+}
+
+#[async_trait]
+impl SignInMethod for ManagedIdentityFic {
+    fn name(&self) -> &'static str {
+        "managed identity as federated credential (use_msi_fic)"
+    }
+
+    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
+        let sign_in = async {
+            let assertion = self
+                .client
+                .get_token(&self.identity, &self.exchange_audience, d)
+                .await
+                .map_err(|e| e.to_string())?;
+            let hint = "the app's federated identity credential for this managed identity";
+            let auth = ClientAuth::Assertion(&assertion.token);
+            self.app.sign_in(scope, auth, hint, d).await
+        };
+        sign_in
+            .await
+            .map_err(|message| SignInError::new(self.name(), message))
+    }
+}

@@ -1,0 +1,111 @@
+//! Signing in to Microsoft Graph: one type per sign-in method, each in a file named after
+//! it, and [`choose`] on top, which picks the first configured method.
+//!
+//! | method | type | file |
+//! |---|---|---|
+//! | `access_token` | [`StaticToken`] | `static_token.rs` |
+//! | client secret | [`ClientSecret`] | `client_secret.rs` |
+//! | client certificate | [`ClientCertificate`] | `client_certificate.rs` |
+//! | OIDC, AKS workload identity | [`Oidc`] | `oidc.rs` |
+//! | `use_msi_fic` | [`ManagedIdentityFic`] | `managed_identity_fic.rs` |
+//! | `use_msi` | [`ManagedIdentity`] | `managed_identity.rs` |
+//! | Azure CLI | [`AzureCli`] | `azure_cli.rs` |
+//!
+//! The methods that end at Entra's token endpoint share [`ClientApp`]. Every token
+//! request takes the operation's [`Deadline`], so Terraform's Stop ends a hanging
+//! sign-in.
+
+mod azure_cli;
+mod chain;
+mod client_app;
+mod client_certificate;
+mod client_secret;
+mod managed_identity;
+mod managed_identity_fic;
+mod oidc;
+mod static_token;
+
+use async_trait::async_trait;
+
+pub use azure_cli::AzureCli;
+pub use chain::{choose, SignInConfig};
+pub use client_app::ClientApp;
+pub use client_certificate::ClientCertificate;
+pub use client_secret::ClientSecret;
+pub use managed_identity::ManagedIdentity;
+pub use managed_identity_fic::ManagedIdentityFic;
+pub use oidc::{Oidc, OidcSource};
+pub use static_token::StaticToken;
+
+use super::retry::Deadline;
+use super::AccessToken;
+
+/// Why a sign-in failed, naming the method. Never contains a secret.
+#[derive(Debug, Clone)]
+pub struct SignInError {
+    /// The method's name ([`SignInMethod::name`]).
+    pub method: &'static str,
+    /// What went wrong and what to check.
+    pub message: String,
+}
+
+impl SignInError {
+    /// A failure of `method`.
+    pub fn new(method: &'static str, message: impl Into<String>) -> SignInError {
+        SignInError {
+            method,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for SignInError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.method, self.message)
+    }
+}
+
+/// A way to obtain access tokens.
+#[async_trait]
+pub trait SignInMethod: Send + Sync {
+    /// The method in words, e.g. `client secret`.
+    fn name(&self) -> &'static str;
+
+    /// A token for one scope, e.g. `https://graph.microsoft.com/.default`, obtained before
+    /// `deadline` unless Terraform stops first.
+    async fn get_token(&self, scope: &str, deadline: &Deadline)
+        -> Result<AccessToken, SignInError>;
+}
+
+/// Caches a method's tokens per scope; concurrent callers share one refresh.
+pub struct Cached<M> {
+    inner: M,
+    cache: super::token::TokenCache<String>,
+}
+
+impl<M: SignInMethod> Cached<M> {
+    /// `inner` behind a cache.
+    pub fn new(inner: M) -> Self {
+        Cached {
+            inner,
+            cache: super::token::TokenCache::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl<M: SignInMethod> SignInMethod for Cached<M> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    async fn get_token(
+        &self,
+        scope: &str,
+        deadline: &Deadline,
+    ) -> Result<AccessToken, SignInError> {
+        self.cache
+            .get_or_fetch(&scope.to_string(), || self.inner.get_token(scope, deadline))
+            .await
+    }
+}
