@@ -12,9 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Json;
 use serde_json::{json, Value};
-use terraform_provider_entra::entra::graph::{
-    AppRef, CredentialPatch, GraphClient, GraphErrorKind,
-};
+use terraform_provider_entra::entra::graph::{AppRef, GraphClient, GraphErrorKind, NewCredential};
 use terraform_provider_entra::entra::retry::{Backoff, Deadline};
 use terraform_provider_entra::entra::signin::{SignInError, SignInMethod};
 use terraform_provider_entra::entra::{AccessToken, Secret};
@@ -171,7 +169,8 @@ async fn errors_say_what_they_mean() {
 #[tokio::test]
 async fn patch_never_sends_the_name() {
     let (g, seen) = client().await;
-    let p = CredentialPatch {
+    let p = NewCredential {
+        name: "immutable".into(),
         issuer: "https://i".into(),
         subject: "s".into(),
         audiences: vec!["a".into()],

@@ -4,6 +4,7 @@
 //! identity token's `iss`, `sub` and `aud` with each credential of the app turns that
 //! into "the issuer has a trailing slash" or "the subject is the identity's client id".
 
+use super::graph::FederatedCredential;
 use crate::cloud::Cloud;
 
 /// The claims of the token presented as client assertion.
@@ -17,21 +18,8 @@ pub struct TokenFacts {
     pub aud: String,
 }
 
-/// A federated credential as compared.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FicView {
-    /// The credential's name.
-    pub name: String,
-    /// The trusted issuer.
-    pub issuer: String,
-    /// The trusted subject.
-    pub subject: String,
-    /// The trusted audiences.
-    pub audiences: Vec<String>,
-}
-
 /// Whether Entra would accept `facts` through `fic` (exact, case-sensitive).
-pub fn matches(fic: &FicView, facts: &TokenFacts) -> bool {
+pub fn matches(fic: &FederatedCredential, facts: &TokenFacts) -> bool {
     fic.issuer == facts.iss && fic.subject == facts.sub && fic.audiences.contains(&facts.aud)
 }
 
@@ -50,7 +38,7 @@ pub struct Difference {
 
 /// The differences between one credential and the token.
 pub fn differences(
-    fic: &FicView,
+    fic: &FederatedCredential,
     facts: &TokenFacts,
     identity_client_id: Option<&str>,
 ) -> Vec<Difference> {
@@ -130,7 +118,7 @@ fn issuer_why(cred: &str, token: &str) -> String {
 /// closest first.
 pub fn explain(
     facts: &TokenFacts,
-    credentials: &[FicView],
+    credentials: &[FederatedCredential],
     identity_client_id: Option<&str>,
 ) -> String {
     let mut text = format!(
@@ -141,7 +129,7 @@ pub fn explain(
         text.push_str("\nThe application has no federated identity credentials: create one with entra_mi_federated_credential.");
         return text;
     }
-    let mut ranked: Vec<(&FicView, Vec<Difference>)> = credentials
+    let mut ranked: Vec<(&FederatedCredential, Vec<Difference>)> = credentials
         .iter()
         .map(|c| (c, differences(c, facts, identity_client_id)))
         .collect();
@@ -183,19 +171,21 @@ mod tests {
         }
     }
 
-    fn fic() -> FicView {
+    fn fic() -> FederatedCredential {
         let f = facts();
-        FicView {
+        FederatedCredential {
+            id: "id-1".into(),
             name: "deploy".into(),
             issuer: f.iss,
             subject: f.sub,
             audiences: vec![f.aud],
+            description: None,
         }
     }
 
     #[test]
     fn table() {
-        type Edit = Box<dyn Fn(&mut FicView)>;
+        type Edit = Box<dyn Fn(&mut FederatedCredential)>;
         let cases: Vec<(Edit, &str, &str)> = vec![
             (Box::new(|c| c.issuer.push('/')), "issuer", "trailing slash"),
             (

@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use super::aadsts::AadstsError;
-use super::diagnose::{self, FicView, TokenFacts};
+use super::diagnose::{self, TokenFacts};
+use super::graph::FederatedCredential;
 use super::managed_identity::{Identity, ManagedIdentityClient};
 use super::retry::{self, Backoff, Deadline, Interrupted, NotReady, Poll};
 use super::token::TokenCache;
@@ -32,7 +33,7 @@ pub trait FicLookup: Send + Sync {
         &self,
         client_id: &str,
         deadline: &Deadline,
-    ) -> Result<Vec<FicView>, String>;
+    ) -> Result<Vec<FederatedCredential>, String>;
 }
 
 /// One exchange: which app's token, for which scopes, through which identity.

@@ -73,23 +73,43 @@ impl FederatedCredential {
     }
 }
 
-/// A POST body creating a credential (fields as in [`FederatedCredential`]).
+/// A credential as written to Graph: the POST body, and (without `name`) the PATCH body.
+/// [`FederatedCredential`] is the same with Graph's `id`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct NewCredential {
+    /// 3-120 characters, unique per application, immutable.
     pub name: String,
+    /// The issuer tokens must carry (`iss`).
     pub issuer: String,
+    /// The subject tokens must carry (`sub`).
     pub subject: String,
+    /// Exactly one audience tokens must carry (`aud`).
     pub audiences: Vec<String>,
+    /// Free text, at most 600 characters.
     pub description: Option<String>,
 }
 
-/// A PATCH body. `name` is immutable in Graph and is deliberately absent.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct CredentialPatch {
-    pub issuer: String,
-    pub subject: String,
-    pub audiences: Vec<String>,
-    pub description: Option<String>,
+impl NewCredential {
+    /// The credential Graph holds once this was written under `id`.
+    pub fn stored_as(self, id: &str) -> FederatedCredential {
+        FederatedCredential {
+            id: id.to_string(),
+            name: self.name,
+            issuer: self.issuer,
+            subject: self.subject,
+            audiences: self.audiences,
+            description: self.description,
+        }
+    }
+}
+
+/// The PATCH body: `name` is immutable in Graph and so is never sent.
+#[derive(Serialize)]
+struct PatchBody<'a> {
+    issuer: &'a str,
+    subject: &'a str,
+    audiences: &'a [String],
+    description: Option<&'a str>,
 }
 
 /// What kind of failure a [`GraphError`] is.
@@ -317,12 +337,13 @@ impl GraphClient {
         parse(&resp)
     }
 
-    /// Changes a credential's issuer, subject, audiences and description.
+    /// Changes a credential's issuer, subject, audiences and description to `c`'s (its
+    /// name cannot change).
     pub async fn update_credential(
         &self,
         app: &AppRef,
         id: &str,
-        p: &CredentialPatch,
+        c: &NewCredential,
         d: &Deadline,
     ) -> Result<(), GraphError> {
         let url = format!(
@@ -331,7 +352,13 @@ impl GraphClient {
             app.path(),
             path_segment(id)
         );
-        let body = serde_json::to_vec(p)
+        let patch = PatchBody {
+            issuer: &c.issuer,
+            subject: &c.subject,
+            audiences: &c.audiences,
+            description: c.description.as_deref(),
+        };
+        let body = serde_json::to_vec(&patch)
             .map_err(|e| GraphError::new(GraphErrorKind::BadRequest, e.to_string()))?;
         self.send(reqwest::Method::PATCH, &url, Some(body), d)
             .await

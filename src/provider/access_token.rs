@@ -11,9 +11,8 @@ use async_trait::async_trait;
 use super::client::EntraClient;
 use super::model::{as_str, as_str_list, known_strings, string_attr, string_list_attr};
 use crate::codec::{Type, Value};
-use crate::entra::diagnose::FicView;
 use crate::entra::exchange::{ExchangeRequest, FicLookup};
-use crate::entra::graph::AppRef;
+use crate::entra::graph::{AppRef, FederatedCredential};
 use crate::entra::managed_identity::Identity;
 use crate::entra::retry::Deadline;
 use crate::entra::{jwt, AccessToken};
@@ -110,21 +109,15 @@ struct GraphLookup(Arc<EntraClient>);
 
 #[async_trait]
 impl FicLookup for GraphLookup {
-    async fn credentials(&self, client_id: &str, d: &Deadline) -> Result<Vec<FicView>, String> {
+    async fn credentials(
+        &self,
+        client_id: &str,
+        d: &Deadline,
+    ) -> Result<Vec<FederatedCredential>, String> {
         let g = self.0.graph().await?;
-        let list = g
-            .list_credentials(&AppRef::ClientId(client_id.to_string()), d)
+        g.list_credentials(&AppRef::ClientId(client_id.to_string()), d)
             .await
-            .map_err(|e| e.meaning())?;
-        Ok(list
-            .into_iter()
-            .map(|c| FicView {
-                name: c.name,
-                issuer: c.issuer,
-                subject: c.subject,
-                audiences: c.audiences,
-            })
-            .collect())
+            .map_err(|e| e.meaning())
     }
 }
 

@@ -127,23 +127,16 @@ pub(super) async fn update(
     let app = AppRef::ObjectId(app_object_id.to_string());
     let entry = call.client.app(app_object_id).await;
     let mut writer = entry.writer.lock().await;
+    let want = planned.desired();
     if let Err(e) = call
         .graph
-        .update_credential(&app, credential_id, &planned.patch(), &call.deadline)
+        .update_credential(&app, credential_id, &want, &call.deadline)
         .await
     {
         let diag = graph_diag("Cannot update the federated identity credential", &e);
         return (None, diag);
     }
-    let want = planned.desired();
-    let updated = FederatedCredential {
-        id: credential_id.to_string(),
-        name: want.name,
-        issuer: want.issuer,
-        subject: want.subject,
-        audiences: want.audiences,
-        description: want.description,
-    };
+    let updated = want.stored_as(credential_id);
     entry.record(&mut writer, &updated.id, Some(&updated)).await;
     let ids = AppIds {
         object_id: app_object_id.to_string(),

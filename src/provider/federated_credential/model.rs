@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::id::resource_id;
 use crate::cloud::Cloud;
 use crate::codec::Value;
-use crate::entra::graph::{CredentialPatch, FederatedCredential, NewCredential};
+use crate::entra::graph::{FederatedCredential, NewCredential};
 use crate::provider::model::{
     as_str, as_str_list, known_strings, object, string_attr, string_list_attr, string_list_value,
     string_value,
@@ -228,17 +228,6 @@ impl FicModel {
             subject: text(&self.subject),
             audiences: known_strings(&self.audiences),
             description: self.description.known().cloned(),
-        }
-    }
-
-    /// The PATCH body taking Graph to this model (the name cannot change in place).
-    pub fn patch(&self) -> CredentialPatch {
-        let want = self.desired();
-        CredentialPatch {
-            issuer: want.issuer,
-            subject: want.subject,
-            audiences: want.audiences,
-            description: want.description,
         }
     }
 
