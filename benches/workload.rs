@@ -10,8 +10,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Emu, Harness};
-use terraform_provider_entra::emulator::seed::{Application, Seed};
-use terraform_provider_entra::emulator::{EmulatorConfig, Faults};
+use entra_emulator::seed::{Seed, SeedApplication};
+use entra_emulator::{EmulatorConfig, Faults};
 
 fn app_object_id(i: usize) -> String {
     format!("a0000000-0000-4000-8000-{i:012}")
@@ -20,7 +20,7 @@ fn app_object_id(i: usize) -> String {
 fn seed(apps: usize) -> Seed {
     let mut seed = Seed::default_seed();
     for i in 0..apps {
-        seed.tenants[0].applications.push(Application {
+        seed.tenants[0].applications.push(SeedApplication {
             object_id: app_object_id(i),
             client_id: format!("c0000000-0000-4000-8000-{i:012}"),
             display_name: format!("bench-{i}"),

@@ -6,13 +6,13 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use terraform_provider_entra::emulator::seed::{Application, Seed};
-use terraform_provider_entra::emulator::{EmulatorConfig, Faults};
+use entra_emulator::seed::{Seed, SeedApplication};
+use entra_emulator::{EmulatorConfig, Faults};
 
 fn seed_with_five_apps() -> Seed {
     let mut seed = Seed::default_seed();
     for i in 1..=5 {
-        seed.tenants[0].applications.push(Application {
+        seed.tenants[0].applications.push(SeedApplication {
             object_id: format!("a0000000-0000-4000-8000-00000000000{i}"),
             client_id: format!("c0000000-0000-4000-8000-00000000000{i}"),
             display_name: format!("app-{i}"),

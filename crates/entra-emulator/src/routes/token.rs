@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::super::errors::aadsts;
-use super::super::tokens::{now, peek, Signer};
-use super::super::Shared;
 use super::Req;
-use crate::cloud::Cloud;
+use crate::errors::aadsts;
+use crate::tokens::{now, peek, Signer};
+use crate::Shared;
+use terraform_provider_entra::cloud::Cloud;
 
 pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
@@ -144,7 +144,7 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> Response {
 #[allow(clippy::result_large_err)] // the error is the answer, built once per request
 fn check_assertion(
     shared: &Shared,
-    state: &super::super::state::State,
+    state: &crate::state::State,
     app_object_id: &str,
     assertion: &str,
 ) -> Result<(), Response> {
@@ -194,9 +194,8 @@ fn check_assertion(
         .filter(|c| c.created.elapsed() >= shared.fic_propagation_delay)
         .map(|c| &c.fic)
         .collect();
-    let exact = |f: &&super::super::state::Fic| {
-        f.issuer == iss && f.subject == sub && f.audiences.contains(&aud)
-    };
+    let exact =
+        |f: &&crate::state::Fic| f.issuer == iss && f.subject == sub && f.audiences.contains(&aud);
     if propagated.iter().any(exact) {
         return Ok(());
     }
@@ -218,7 +217,7 @@ fn check_assertion(
 /// be registered on the app, sign the assertion, and claim iss = sub = the client id.
 #[allow(clippy::result_large_err)] // the error is the answer, built once per request
 fn check_certificate_assertion(
-    app: &super::super::seed::Application,
+    app: &crate::seed::SeedApplication,
     tenant: &str,
     thumbprint: &str,
     assertion: &str,
@@ -313,7 +312,7 @@ fn pem_der(pem: &str) -> Option<Vec<u8>> {
 pub fn identity_token(
     shared: &Shared,
     tenant: &str,
-    mi: &super::super::seed::ManagedIdentity,
+    mi: &crate::seed::SeedIdentity,
     resource: &str,
 ) -> Result<(String, i64), String> {
     let now = now();

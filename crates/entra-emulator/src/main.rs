@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use terraform_provider_entra::emulator::{cli, seed, Emulator};
+use entra_emulator::{cli, seed, Emulator};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {

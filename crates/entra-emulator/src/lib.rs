@@ -1,6 +1,6 @@
 //! `entra-emulator`: a local stand-in for Entra sign-in, Microsoft Graph's federated
 //! identity credential API and the managed identity endpoints, faithful to the real
-//! services' rules (shared with the provider through [`crate::rules`]) and errors, with
+//! services' rules (shared with the provider through [`terraform_provider_entra::rules`]) and errors, with
 //! fault injection for testing resilience.
 
 pub mod cli;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{EmulatorConfig, Faults, Seed};
+use crate::{EmulatorConfig, Faults, Seed};
 
 pub const USAGE: &str = "entra-emulator: a local Entra ID sign-in, Microsoft Graph and managed identity endpoint
 

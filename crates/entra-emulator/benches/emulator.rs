@@ -3,31 +3,13 @@
 //!
 //! Run: `cargo bench --bench emulator`.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
-use terraform_provider_entra::emulator::{Emulator, EmulatorConfig, Faults};
-
-const WORKLOAD_OBJECT: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
-
-async fn admin_token(url: &str) -> String {
-    let v: serde_json::Value = reqwest::Client::new()
-        .post(format!(
-            "{url}/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/oauth2/v2.0/token"
-        ))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "c11e0001-5a6b-4c7d-8e9f-0a1b2c3d4e01"),
-            ("client_secret", "quickstart-admin-secret"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    v["access_token"].as_str().unwrap_or_default().to_string()
-}
+use common::{Client, WORKLOAD_OBJECT};
+use entra_emulator::{Emulator, EmulatorConfig, Faults};
 
 async fn run(latency: Duration) -> (Duration, usize) {
     let e = Emulator::start(EmulatorConfig {
@@ -39,7 +21,7 @@ async fn run(latency: Duration) -> (Duration, usize) {
     })
     .await
     .expect("emulator");
-    let token = admin_token(&e.url).await;
+    let token = Client::new(&e).admin_token().await;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..50 {

@@ -11,9 +11,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::faults::Fault;
-use super::routes::{self, Kind, Req};
-use super::Shared;
+use crate::faults::Fault;
+use crate::routes::{self, Kind, Req};
+use crate::Shared;
 
 /// Why a connection is closed without an answer (an injected drop).
 #[derive(Debug)]
@@ -111,7 +111,7 @@ async fn handle(
             return Err(Dropped);
         }
         Fault::Throttle => {
-            let mut r = super::errors::odata(
+            let mut r = crate::errors::odata(
                 StatusCode::TOO_MANY_REQUESTS,
                 "TooManyRequests",
                 "Too many requests. Please retry after the time specified in the Retry-After header.",
@@ -122,7 +122,7 @@ async fn handle(
                 .insert("Retry-After", HeaderValue::from_static("1"));
             r
         }
-        Fault::Error => super::errors::odata(
+        Fault::Error => crate::errors::odata(
             StatusCode::SERVICE_UNAVAILABLE,
             "serviceNotAvailable",
             "The service is temporarily unavailable. Please retry.",

@@ -1,5 +1,5 @@
 //! Microsoft Graph v1.0/beta: applications and their federated identity credentials,
-//! with Graph's rules (shared with the provider through `crate::rules`), its errors and
+//! with Graph's rules (shared with the provider through `terraform_provider_entra::rules`), its errors and
 //! its permissions.
 
 use axum::http::{Method, StatusCode};
@@ -8,14 +8,14 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::super::errors::odata;
-use super::super::seed::Application;
-use super::super::state::{Fic, StoredFic};
-use super::super::tokens::now;
-use super::super::Shared;
 use super::token::{GRAPH_APP_ID, GRAPH_RESOURCE};
 use super::Req;
-use crate::rules::{fic, Severity};
+use crate::errors::odata;
+use crate::seed::SeedApplication;
+use crate::state::{Fic, StoredFic};
+use crate::tokens::now;
+use crate::Shared;
+use terraform_provider_entra::rules::{fic, Severity};
 
 const WRITE: &str = "Application.ReadWrite.All";
 const READS: [&str; 3] = [
@@ -36,7 +36,7 @@ fn err(req: &Req, status: StatusCode, code: &str, message: &str) -> Response {
 
 /// Graph words a missing credential differently when it was asked for by name.
 fn credential_not_found(req: &Req, id_or_name: &str) -> Response {
-    if crate::rules::guid::is_guid(id_or_name) {
+    if terraform_provider_entra::rules::guid::is_guid(id_or_name) {
         not_found(req, id_or_name)
     } else {
         err(
@@ -316,8 +316,8 @@ fn duplicate_issuer_subject(req: &Req, others: &[StoredFic], f: &Fic) -> Option<
 
 fn create(
     req: &Req,
-    state: &mut super::super::state::State,
-    app: &Application,
+    state: &mut crate::state::State,
+    app: &SeedApplication,
     ctx_base: &str,
 ) -> Response {
     let body: Body = match serde_json::from_slice(&req.body) {
@@ -374,8 +374,8 @@ fn create(
 
 fn patch(
     req: &Req,
-    state: &mut super::super::state::State,
-    app: &Application,
+    state: &mut crate::state::State,
+    app: &SeedApplication,
     pos: usize,
 ) -> Response {
     let body: Body = match serde_json::from_slice(&req.body) {
@@ -427,7 +427,7 @@ fn patch(
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn app_json(a: &Application) -> Value {
+fn app_json(a: &SeedApplication) -> Value {
     json!({"id": a.object_id, "appId": a.client_id, "displayName": a.display_name})
 }
 

@@ -4,7 +4,7 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Map, Value};
 
-use super::keys;
+use crate::keys;
 
 pub struct Signer {
     encoding: EncodingKey,
