@@ -35,28 +35,41 @@ pub mod quickstart {
     }
 }
 
+/// The directory the emulator starts with (the `--seed` file), and returns to on reset.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Seed {
+    /// At least one.
     pub tenants: Vec<SeedTenant>,
 }
 
+/// A tenant: its applications and the managed identities it issues tokens for.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SeedTenant {
+    /// The tenant id (a GUID), as in `/{tenant}/oauth2/v2.0/token`.
     pub id: String,
+    /// Applications that can sign in and own federated identity credentials.
     #[serde(default)]
     pub applications: Vec<SeedApplication>,
+    /// User-assigned identities the managed identity endpoints serve.
     #[serde(default)]
     pub managed_identities: Vec<SeedIdentity>,
 }
 
+/// An application registration (Graph's `application`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SeedApplication {
+    /// Graph's `id`: the object id in `/applications/{id}`.
     pub object_id: String,
+    /// Graph's `appId`: the client id it signs in with.
     pub client_id: String,
+    /// Graph's `displayName`.
     #[serde(default)]
     pub display_name: String,
+    /// The secret accepted at the token endpoint; `None` for no secret sign-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
+    /// Graph application permissions granted (the `roles` of its Graph tokens), e.g.
+    /// `Application.ReadWrite.All`.
     #[serde(default)]
     pub graph_permissions: Vec<String>,
     /// PEM certificates registered for certificate sign-in.
@@ -64,16 +77,22 @@ pub struct SeedApplication {
     pub client_certificates: Vec<String>,
 }
 
+/// A user-assigned managed identity.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SeedIdentity {
+    /// Its name (the last segment of its resource id).
     pub name: String,
+    /// The client id (`client_id` selector of the endpoints).
     pub client_id: String,
+    /// The principal (object) id: the `sub` and `oid` of its tokens.
     pub principal_id: String,
+    /// The Azure resource id (`msi_res_id` selector, `xms_mirid` claim).
     #[serde(default)]
     pub resource_id: String,
 }
 
 impl Seed {
+    /// Reads a seed file's JSON; at least one tenant is required.
     pub fn parse(text: &str) -> Result<Seed, String> {
         let seed: Seed = serde_json::from_str(text).map_err(|e| format!("invalid seed: {e}"))?;
         if seed.tenants.is_empty() {
@@ -82,6 +101,7 @@ impl Seed {
         Ok(seed)
     }
 
+    /// The built-in seed, [`DEFAULT_SEED`].
     pub fn default_seed() -> Seed {
         // The built-in seed is part of the source; the parse is checked by a test.
         Seed::parse(DEFAULT_SEED).unwrap_or(Seed {

@@ -27,6 +27,7 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// Serves `listener` until `shutdown` is cancelled, each connection on its own task.
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>, shutdown: CancellationToken) {
     loop {
         let (stream, _) = tokio::select! {
@@ -36,6 +37,9 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>, shutdown: Cancell
             },
             _ = shutdown.cancelled() => return,
         };
+        // Answers are small: without NODELAY each one waits for the client's delayed ACK
+        // (about 40 ms a call). Best effort: a socket that refuses it is still served.
+        let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
