@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Client, WORKLOAD_OBJECT};
+use common::{list_credentials_concurrently, Client};
 use entra_emulator::{Emulator, EmulatorConfig, Faults};
 
 async fn run(latency: Duration) -> (Duration, usize) {
@@ -23,35 +23,7 @@ async fn run(latency: Duration) -> (Duration, usize) {
     .expect("emulator");
     let token = Client::new(&e).admin_token().await;
     let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..50 {
-        let url = format!(
-            "{}/v1.0/applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials",
-            e.url
-        );
-        let token = token.clone();
-        tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
-            let mut ok = 0;
-            for _ in 0..20 {
-                if http
-                    .get(&url)
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
-                {
-                    ok += 1;
-                }
-            }
-            ok
-        }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        ok += t.await.unwrap_or(0);
-    }
+    let ok = list_credentials_concurrently(&e, &token, 50, 20).await;
     (started.elapsed(), ok)
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use common::*;
 use entra_emulator::{Emulator, EmulatorConfig, Faults};
-use serde_json::{json, Value};
+use serde_json::json;
 
 async fn statuses(e: &Emulator, token: &str, n: usize) -> Vec<String> {
     let c = Client::new(e);
@@ -47,12 +47,7 @@ async fn faults_are_deterministic_under_a_seed() {
         .unwrap();
         let token = Client::new(&e).admin_token().await;
         let s = statuses(&e, &token, 60).await;
-        let counts: Value = reqwest::get(format!("{}/_emulator/requests", e.url))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let counts = Client::new(&e).inspect("requests").await;
         (s, counts)
     };
     let (a, counts) = run().await;
@@ -103,15 +98,9 @@ async fn replication_lag_hides_new_credentials() {
         "applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials/{}",
         v["id"].as_str().unwrap()
     );
-    assert_eq!(
-        c.graph(reqwest::Method::GET, &path, &admin, None).await.0,
-        404
-    );
+    assert_eq!(c.graph_get(&path, &admin).await.0, 404);
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(
-        c.graph(reqwest::Method::GET, &path, &admin, None).await.0,
-        200
-    );
+    assert_eq!(c.graph_get(&path, &admin).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,42 +108,9 @@ async fn a_thousand_concurrent_requests_from_fifty_clients() {
     let e = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let token = Client::new(&e).admin_token().await;
     let started = std::time::Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..50 {
-        let url = format!(
-            "{}/v1.0/applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials",
-            e.url
-        );
-        let token = token.clone();
-        tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
-            let mut ok = 0;
-            for _ in 0..20 {
-                if http
-                    .get(&url)
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .map(|r| r.status() == 200)
-                    .unwrap_or(false)
-                {
-                    ok += 1;
-                }
-            }
-            ok
-        }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        ok += t.await.unwrap();
-    }
+    let ok = list_credentials_concurrently(&e, &token, 50, 20).await;
     assert_eq!(ok, 1000);
-    let counts: Value = reqwest::get(format!("{}/_emulator/requests", e.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let counts = Client::new(&e).inspect("requests").await;
     assert_eq!(
         counts["routes"]["GET /v1.0/applications/{id}/federatedIdentityCredentials"],
         json!(1000)

@@ -62,39 +62,28 @@ async fn graph_credentials_follow_graph_rules() {
         h.get("client-request-id").unwrap(),
         "11111111-2222-3333-4444-555555555555"
     );
-    let (s, _, v) = c
-        .graph(
-            reqwest::Method::GET,
+    let (s, v) = c
+        .graph_get(
             &format!("applications(appId='{WORKLOAD_CLIENT}')/federatedIdentityCredentials/deploy"),
             &admin,
-            None,
         )
         .await;
     assert_eq!((s, v["id"].as_str().unwrap()), (200, id.as_str()));
-    let (_, _, v) = c
-        .graph(
-            reqwest::Method::GET,
-            &format!("{base}?$filter=name eq 'slash'"),
-            &admin,
-            None,
-        )
+    let (_, v) = c
+        .graph_get(&format!("{base}?$filter=name eq 'slash'"), &admin)
         .await;
     assert_eq!(v["value"].as_array().unwrap().len(), 1);
-    let (_, _, v) = c
-        .graph(
-            reqwest::Method::GET,
+    let (_, v) = c
+        .graph_get(
             &format!("{base}?$filter=subject eq '{DEPLOY_PRINCIPAL}'"),
             &admin,
-            None,
         )
         .await;
     assert_eq!(v["value"].as_array().unwrap().len(), 1);
-    let (_, _, v) = c
-        .graph(
-            reqwest::Method::GET,
+    let (_, v) = c
+        .graph_get(
             &format!("applications?$filter=appId eq '{WORKLOAD_CLIENT}'"),
             &admin,
-            None,
         )
         .await;
     assert_eq!(v["value"][0]["id"], json!(WORKLOAD_OBJECT));
@@ -107,12 +96,8 @@ async fn graph_credentials_follow_graph_rules() {
             e.url
         ))
         .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(beta["value"].as_array().unwrap().len(), 2);
 
     // PATCH: name immutable; description updates.
@@ -134,9 +119,7 @@ async fn graph_credentials_follow_graph_rules() {
         )
         .await;
     assert_eq!(s, 204);
-    let (_, _, v) = c
-        .graph(reqwest::Method::GET, &format!("{base}/{id}"), &admin, None)
-        .await;
+    let (_, v) = c.graph_get(&format!("{base}/{id}"), &admin).await;
     assert_eq!(v["description"], json!("hello"));
 
     // DELETE then 404 with OData shape.
@@ -149,9 +132,7 @@ async fn graph_credentials_follow_graph_rules() {
         )
         .await;
     assert_eq!(s, 204);
-    let (s, _, v) = c
-        .graph(reqwest::Method::GET, &format!("{base}/{id}"), &admin, None)
-        .await;
+    let (s, v) = c.graph_get(&format!("{base}/{id}"), &admin).await;
     assert_eq!(
         (s, v["error"]["code"].as_str().unwrap()),
         (404, "Request_ResourceNotFound")
@@ -170,15 +151,7 @@ async fn graph_credentials_follow_graph_rules() {
             )
             .await;
         if s != 201 {
-            let st: Value = c
-                .http
-                .get(format!("{}/_emulator/state", e.url))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let st = c.inspect("state").await;
             let n = st["tenants"][0]["applications"][1]["federated_identity_credentials"]
                 .as_array()
                 .unwrap()
@@ -196,9 +169,7 @@ async fn graph_authorization() {
     let e = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let c = Client::new(&e);
     let base = format!("applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials");
-    let (s, _, v) = c
-        .graph(reqwest::Method::GET, &base, "not-a-token", None)
-        .await;
+    let (s, v) = c.graph_get(&base, "not-a-token").await;
     assert_eq!(
         (s, v["error"]["code"].as_str().unwrap()),
         (401, "InvalidAuthenticationToken")
@@ -221,8 +192,5 @@ async fn graph_authorization() {
     );
     // A token for another audience.
     let other = c.mi_token(DEPLOY_CLIENT, EXCHANGE).await;
-    assert_eq!(
-        c.graph(reqwest::Method::GET, &base, &other, None).await.0,
-        401
-    );
+    assert_eq!(c.graph_get(&base, &other).await.0, 401);
 }

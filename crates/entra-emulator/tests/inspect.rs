@@ -21,14 +21,7 @@ async fn out_of_band_changes_and_reset() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let st: Value = http
-        .get(format!("{}/_emulator/state", e.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let st = Client::new(&e).inspect("state").await;
     assert_eq!(st["credential_count"], json!(1));
     assert_eq!(
         http.post(format!("{}/_emulator/reset", e.url))
@@ -38,14 +31,7 @@ async fn out_of_band_changes_and_reset() {
             .status(),
         204
     );
-    let st: Value = http
-        .get(format!("{}/_emulator/state", e.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let st = Client::new(&e).inspect("state").await;
     assert_eq!(st["credential_count"], json!(0));
 }
 

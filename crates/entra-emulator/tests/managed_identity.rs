@@ -74,12 +74,8 @@ async fn imds_and_app_service_endpoints() {
         .get(&app)
         .query(&q)
         .header("X-IDENTITY-HEADER", "emulator-identity-header")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert!(r["expires_on"].is_string());
     assert_eq!(
         claims(r["access_token"].as_str().unwrap())["oid"],
@@ -94,11 +90,7 @@ async fn imds_and_app_service_endpoints() {
             ("principal_id", DEPLOY_PRINCIPAL),
         ])
         .header("X-IDENTITY-HEADER", "emulator-identity-header")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(by_principal["client_id"], json!(DEPLOY_CLIENT));
 }

@@ -246,22 +246,14 @@ async fn discovery_and_external_oidc_issuer() {
             "{}/{TENANT}/v2.0/.well-known/openid-configuration",
             e.url
         ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(r["issuer"], json!(issuer()));
     let keys: Value = c
         .http
         .get(r["jwks_uri"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(keys["keys"][0]["kty"], json!("RSA"));
     let gh: Value = c
         .http
@@ -270,12 +262,8 @@ async fn discovery_and_external_oidc_issuer() {
             e.url
         ))
         .bearer_auth("emulator-request-token")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let gh = gh["value"].as_str().unwrap();
     assert_eq!(
         claims(gh)["iss"],

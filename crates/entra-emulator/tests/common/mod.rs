@@ -25,6 +25,18 @@ pub fn claims(token: &str) -> Value {
     .unwrap()
 }
 
+/// Sends a request and reads its JSON answer (tests only: any failure panics).
+pub trait FetchJson {
+    /// The answer's body as JSON.
+    async fn fetch_json(self) -> Value;
+}
+
+impl FetchJson for reqwest::RequestBuilder {
+    async fn fetch_json(self) -> Value {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+}
+
 /// A client of one emulator.
 pub struct Client {
     pub http: reqwest::Client,
@@ -37,6 +49,14 @@ impl Client {
             http: reqwest::Client::new(),
             base: e.url.clone(),
         }
+    }
+
+    /// An inspection endpoint's JSON: `state`, `requests`, `issued`.
+    pub async fn inspect(&self, what: &str) -> Value {
+        self.http
+            .get(format!("{}/_emulator/{what}", self.base))
+            .fetch_json()
+            .await
     }
 
     pub async fn token_form(&self, tenant: &str, form: &[(&str, &str)]) -> (u16, Value) {
@@ -133,6 +153,12 @@ impl Client {
         )
     }
 
+    /// A Graph GET: status and JSON body.
+    pub async fn graph_get(&self, path: &str, token: &str) -> (u16, Value) {
+        let (status, _, body) = self.graph(reqwest::Method::GET, path, token, None).await;
+        (status, body)
+    }
+
     pub async fn add_fic(
         &self,
         token: &str,
@@ -158,4 +184,39 @@ impl Client {
 /// The first AADSTS code of a token endpoint error.
 pub fn code_of(v: &Value) -> u64 {
     v["error_codes"][0].as_u64().unwrap_or(0)
+}
+
+/// `clients` concurrent clients each list the workload app's credentials `requests` times;
+/// returns how many answers were 200.
+pub async fn list_credentials_concurrently(
+    e: &Emulator,
+    token: &str,
+    clients: usize,
+    requests: usize,
+) -> usize {
+    let url = format!(
+        "{}/v1.0/applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials",
+        e.url
+    );
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (url, token) = (url.clone(), token.to_string());
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let mut ok = 0;
+                for _ in 0..requests {
+                    let answer = http.get(&url).bearer_auth(&token).send().await;
+                    if answer.is_ok_and(|r| r.status() == 200) {
+                        ok += 1;
+                    }
+                }
+                ok
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        ok += t.await.unwrap_or(0);
+    }
+    ok
 }
