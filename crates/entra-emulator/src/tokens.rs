@@ -60,6 +60,15 @@ pub fn peek(token: &str) -> Option<Map<String, Value>> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// A string claim, or "" when absent or not a string (it then matches nothing).
+pub fn claim_text(claims: &Map<String, Value>, name: &str) -> String {
+    claims
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
 /// Seconds since the Unix epoch, as in `iat`, `nbf` and `exp`.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()

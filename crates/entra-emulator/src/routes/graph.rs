@@ -13,7 +13,7 @@ use super::Req;
 use crate::errors::odata;
 use crate::seed::SeedApplication;
 use crate::state::{Fic, StoredFic};
-use crate::tokens::now;
+use crate::tokens::{claim_text, now};
 use crate::Shared;
 use terraform_provider_entra::rules::{fic, Severity};
 
@@ -225,19 +225,12 @@ fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response
         .signer
         .verify_signature(token)
         .map_err(|_| unauthorized("Access token validation failure. Invalid signature."))?;
-    let text = |k: &str| {
-        claims
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
     if claims.get("exp").and_then(Value::as_i64).unwrap_or(0) < now() {
         return Err(unauthorized(
             "Lifetime validation failed, the token is expired.",
         ));
     }
-    let aud = text("aud");
+    let aud = claim_text(&claims, "aud");
     if aud != GRAPH_RESOURCE && aud != GRAPH_APP_ID && aud != format!("{GRAPH_RESOURCE}/") {
         return Err(unauthorized(
             "Access token validation failure. Invalid audience.",
@@ -265,7 +258,7 @@ fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response
             "Insufficient privileges to complete the operation.",
         ));
     }
-    Ok(text("tid"))
+    Ok(claim_text(&claims, "tid"))
 }
 
 #[derive(Deserialize)]
@@ -314,22 +307,28 @@ fn duplicate_issuer_subject(req: &Req, others: &[StoredFic], f: &Fic) -> Option<
     })
 }
 
+/// The request's credential JSON, or Graph's 400 for a payload it cannot read.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+fn read_body(req: &Req) -> Result<Body, Response> {
+    serde_json::from_slice(&req.body).map_err(|e| {
+        err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!("Unable to read JSON request payload: {e}"),
+        )
+    })
+}
+
 fn create(
     req: &Req,
     state: &mut crate::state::State,
     app: &SeedApplication,
     ctx_base: &str,
 ) -> Response {
-    let body: Body = match serde_json::from_slice(&req.body) {
+    let body = match read_body(req) {
         Ok(b) => b,
-        Err(e) => {
-            return err(
-                req,
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                &format!("Unable to read JSON request payload: {e}"),
-            )
-        }
+        Err(answer) => return answer,
     };
     let f = Fic {
         id: uuid::Uuid::new_v4().to_string(),
@@ -378,16 +377,9 @@ fn patch(
     app: &SeedApplication,
     pos: usize,
 ) -> Response {
-    let body: Body = match serde_json::from_slice(&req.body) {
+    let body = match read_body(req) {
         Ok(b) => b,
-        Err(e) => {
-            return err(
-                req,
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                &format!("Unable to read JSON request payload: {e}"),
-            )
-        }
+        Err(answer) => return answer,
     };
     let Some(current) = state
         .creds_of(&app.object_id)

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::Req;
 use crate::errors::aadsts;
-use crate::tokens::{now, peek, Signer};
+use crate::tokens::{claim_text, now, peek, Signer};
 use crate::Shared;
 use terraform_provider_entra::cloud::Cloud;
 
@@ -162,9 +162,6 @@ fn check_assertion(
             "Client assertion failed signature validation.",
         )
     })?;
-    let text = |c: &Map<String, Value>, k: &str| {
-        c.get(k).and_then(Value::as_str).unwrap_or("").to_string()
-    };
     let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
     let nbf = claims.get("nbf").and_then(Value::as_i64).unwrap_or(0);
     let now = now();
@@ -172,9 +169,9 @@ fn check_assertion(
         return Err(bad(700024, "invalid_client", &format!("Client assertion is not within its valid time range. Current time: {now}, expiry time of assertion {exp}.")));
     }
     let (iss, sub, aud) = (
-        text(&claims, "iss"),
-        text(&claims, "sub"),
-        text(&claims, "aud"),
+        claim_text(&claims, "iss"),
+        claim_text(&claims, "sub"),
+        claim_text(&claims, "aud"),
     );
     let entra_issued = iss.starts_with("https://login.microsoftonline.com/")
         || iss.starts_with("https://sts.windows.net/");
@@ -263,13 +260,6 @@ fn check_certificate_assertion(
             )
         })?
         .claims;
-    let text = |k: &str| {
-        claims
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
     let now = now();
     if claims.get("exp").and_then(Value::as_i64).unwrap_or(0) < now {
         return Err(bad(
@@ -278,14 +268,14 @@ fn check_certificate_assertion(
             "Client assertion is not within its valid time range.",
         ));
     }
-    if !text("aud").ends_with(&format!("/{tenant}/oauth2/v2.0/token")) {
+    if !claim_text(&claims, "aud").ends_with(&format!("/{tenant}/oauth2/v2.0/token")) {
         return Err(bad(
             700027,
             "invalid_client",
             "Client assertion audience must be the token endpoint.",
         ));
     }
-    if text("iss") != app.client_id || text("sub") != app.client_id {
+    if claim_text(&claims, "iss") != app.client_id || claim_text(&claims, "sub") != app.client_id {
         return Err(bad(
             700027,
             "invalid_client",
