@@ -398,6 +398,30 @@ impl Emu {
     }
 }
 
+/// The object id of application `i` of [`seed_with_apps`].
+pub fn extra_app_object_id(i: usize) -> String {
+    format!("a0000000-0000-4000-8000-{i:012}")
+}
+
+/// The built-in seed plus one application (no secret, no permissions) per number in `ids`:
+/// object id [`extra_app_object_id`], client id `c0000000-0000-4000-8000-{i:012}`.
+pub fn seed_with_apps(ids: impl IntoIterator<Item = usize>) -> entra_emulator::Seed {
+    let mut seed = entra_emulator::Seed::default_seed();
+    for i in ids {
+        seed.tenants[0]
+            .applications
+            .push(entra_emulator::seed::SeedApplication {
+                object_id: extra_app_object_id(i),
+                client_id: format!("c0000000-0000-4000-8000-{i:012}"),
+                display_name: format!("app-{i}"),
+                client_secret: None,
+                graph_permissions: vec![],
+                client_certificates: vec![],
+            });
+    }
+    seed
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
