@@ -9,28 +9,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Emu, Harness};
-use terraform_provider_entra::emulator::seed::{Application, Seed};
-use terraform_provider_entra::emulator::{EmulatorConfig, Faults};
-
-fn app_object_id(i: usize) -> String {
-    format!("a0000000-0000-4000-8000-{i:012}")
-}
-
-fn seed(apps: usize) -> Seed {
-    let mut seed = Seed::default_seed();
-    for i in 0..apps {
-        seed.tenants[0].applications.push(Application {
-            object_id: app_object_id(i),
-            client_id: format!("c0000000-0000-4000-8000-{i:012}"),
-            display_name: format!("bench-{i}"),
-            client_secret: None,
-            graph_permissions: vec![],
-            client_certificates: vec![],
-        });
-    }
-    seed
-}
+use common::{seed_with_apps, Emu, Harness};
+use entra_emulator::{EmulatorConfig, Faults};
 
 /// Graph requests in an emulator request report.
 fn graph_calls_in(report: &serde_json::Value) -> u64 {
@@ -63,7 +43,7 @@ fn main() {
     for n in sizes {
         let apps = n.div_ceil(20);
         let emu = Emu::start(EmulatorConfig {
-            seed: seed(apps),
+            seed: seed_with_apps(0..apps),
             faults: Faults {
                 latency: Duration::from_millis(50),
                 ..Faults::default()

@@ -1,6 +1,5 @@
 //! terraform-provider-entra: a Terraform/OpenTofu provider (tfplugin5) for Microsoft Entra ID
-//! "managed identity as federated identity credential", plus `entra-emulator`, a local
-//! stand-in for Entra sign-in, Microsoft Graph and the managed identity endpoints.
+//! "managed identity as federated identity credential".
 //!
 //! The modules follow the layers a request crosses:
 //!
@@ -19,11 +18,12 @@
 //!   sign-in method, a chain on top), managed identity sources and the token exchange.
 //! - [`provider`]: the `entra` provider itself: its configuration, the resource
 //!   `entra_mi_federated_credential` and `entra_mi_access_token` (data source + ephemeral).
-//! - [`emulator`]: `entra-emulator`, the local Entra ID + Graph + managed identity endpoint.
+//!
+//! `entra-emulator`, the local Entra ID + Graph + managed identity endpoint, is a crate of
+//! its own (`crates/entra-emulator`) that uses [`rules`] and [`cloud`] from this one.
 
 pub mod cloud;
 pub mod codec;
-pub mod emulator;
 pub mod entra;
 pub mod framework;
 pub mod logging;

@@ -6,28 +6,12 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use terraform_provider_entra::emulator::seed::{Application, Seed};
-use terraform_provider_entra::emulator::{EmulatorConfig, Faults};
-
-fn seed_with_five_apps() -> Seed {
-    let mut seed = Seed::default_seed();
-    for i in 1..=5 {
-        seed.tenants[0].applications.push(Application {
-            object_id: format!("a0000000-0000-4000-8000-00000000000{i}"),
-            client_id: format!("c0000000-0000-4000-8000-00000000000{i}"),
-            display_name: format!("app-{i}"),
-            client_secret: None,
-            graph_permissions: vec![],
-            client_certificates: vec![],
-        });
-    }
-    seed
-}
+use entra_emulator::{EmulatorConfig, Faults};
 
 #[test]
 fn hundred_credentials_under_faults() {
     let emu = Emu::start(EmulatorConfig {
-        seed: seed_with_five_apps(),
+        seed: seed_with_apps(1..=5),
         faults: Faults {
             throttle_rate: 0.3,
             error_rate: 0.1,
@@ -49,7 +33,7 @@ fn hundred_credentials_under_faults() {
 
     let mut names = Vec::new();
     for i in 1..=5 {
-        let creds = emu.credentials(&format!("a0000000-0000-4000-8000-00000000000{i}"));
+        let creds = emu.credentials(&extra_app_object_id(i));
         assert_eq!(creds.len(), 20, "app {i} holds {} credentials", creds.len());
         names.extend(
             creds

@@ -186,7 +186,7 @@ fn aks_workload_identity_rereads_the_token_file() {
 
 /// The admin app with a registered certificate; the certificate and key as PEM.
 fn seed_with_certificate() -> (
-    terraform_provider_entra::emulator::Seed,
+    entra_emulator::Seed,
     String,
     rcgen::KeyPair,
     rcgen::Certificate,
@@ -196,7 +196,7 @@ fn seed_with_certificate() -> (
         .unwrap()
         .self_signed(&key)
         .unwrap();
-    let mut seed = terraform_provider_entra::emulator::Seed::default_seed();
+    let mut seed = entra_emulator::Seed::default_seed();
     seed.tenants[0].applications[0].client_certificates = vec![cert.pem()];
     let pem = format!("{}{}", cert.pem(), key.serialize_pem());
     (seed, pem, key, cert)
@@ -205,7 +205,7 @@ fn seed_with_certificate() -> (
 #[test]
 fn client_certificate_pem_and_pkcs12() {
     let (seed, pem, key, cert) = seed_with_certificate();
-    let emu = Emu::start(terraform_provider_entra::emulator::EmulatorConfig {
+    let emu = Emu::start(entra_emulator::EmulatorConfig {
         seed,
         ..Default::default()
     });

@@ -6,8 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use entra_emulator::EmulatorConfig;
 use serde_json::{json, Value};
-use terraform_provider_entra::emulator::EmulatorConfig;
 
 fn deploy_fic() -> String {
     format!(

@@ -27,7 +27,14 @@ trap cleanup EXIT
 step "Building terraform-provider-entra and entra-emulator (release)"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" \
   --bin terraform-provider-entra --bin entra-emulator
-bin="$root/target/release"
+# Where cargo put them: target/ unless CARGO_TARGET_DIR or a cargo config says otherwise.
+target_dir="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" |
+  sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+[ -n "$target_dir" ] || fail "cargo metadata did not report the target directory"
+bin="$target_dir/release"
+for b in terraform-provider-entra entra-emulator; do
+  [ -x "$bin/$b" ] || fail "$bin/$b is missing after the build"
+done
 version="$("$bin/terraform-provider-entra" --version | awk '{print $NF}')"
 echo "provider version $version"
 

@@ -6,6 +6,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub use entra_emulator::seed::quickstart::*;
 
 pub const SOURCE: &str = "registry.terraform.io/entra-mi/entra";
 
@@ -14,8 +17,85 @@ pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-entra"))
 }
 
+/// The `entra-emulator` binary next to the provider binary. `cargo build`/`cargo test` at the
+/// workspace root put it there; when it is missing (only this package was built, e.g.
+/// `cargo test -p terraform-provider-entra`) it is built once, with the same profile and
+/// target directory. Cargo only gives a test the binaries of its own package, hence the search.
 pub fn emulator_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_entra-emulator"))
+    static EMULATOR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match EMULATOR.get_or_init(find_or_build_emulator) {
+        Ok(path) => path.clone(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn find_or_build_emulator() -> Result<PathBuf, String> {
+    let provider = provider_binary();
+    let profile_dir = provider
+        .parent()
+        .ok_or_else(|| format!("{} has no parent directory", provider.display()))?;
+    let emulator = profile_dir.join(format!("entra-emulator{}", std::env::consts::EXE_SUFFIX));
+    if emulator.is_file() {
+        return Ok(emulator);
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(&cargo);
+    build.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "build",
+        "--quiet",
+        "-p",
+        "entra-emulator",
+        "--bin",
+        "entra-emulator",
+    ]);
+    // The directory is named after the profile, except the dev profile's "debug".
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => {}
+        Some(profile) => {
+            build.args(["--profile", profile]);
+        }
+    }
+    // `<target-dir>/<profile>`, or `<target-dir>/<triple>/<profile>` when cross-building;
+    // cargo marks its target directory with CACHEDIR.TAG.
+    let above = profile_dir.parent().unwrap_or(profile_dir);
+    match above.parent() {
+        Some(target_dir)
+            if !above.join("CACHEDIR.TAG").exists() && target_dir.join("CACHEDIR.TAG").exists() =>
+        {
+            build.arg("--target-dir").arg(target_dir);
+            if let Some(triple) = above.file_name() {
+                build.arg("--target").arg(triple);
+            }
+        }
+        _ => {
+            build.arg("--target-dir").arg(above);
+        }
+    }
+    eprintln!(
+        "entra-emulator is not in {}: building it ({build:?})",
+        profile_dir.display()
+    );
+    let out = build
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", Path::new(&cargo).display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the end-to-end tests need entra-emulator next to the provider in {}; building it failed \
+             ({build:?}, {}):\n{}\nBuild it with `cargo build -p entra-emulator` (same profile), or run \
+             `cargo test` at the workspace root.",
+            profile_dir.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    if emulator.is_file() {
+        Ok(emulator)
+    } else {
+        Err(format!(
+            "`cargo build -p entra-emulator` succeeded but {} does not exist",
+            emulator.display()
+        ))
+    }
 }
 
 /// Fails loudly when terraform is missing: these tests never skip silently.
@@ -173,34 +253,19 @@ pub fn text(out: &Output) -> String {
 /// An in-process entra-emulator for a test, on its own runtime.
 pub struct Emu {
     pub url: String,
-    _emulator: terraform_provider_entra::emulator::Emulator,
+    _emulator: entra_emulator::Emulator,
     rt: tokio::runtime::Runtime,
 }
 
-pub const TENANT: &str = "6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01";
-pub const ADMIN_OBJECT: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d01";
-pub const ADMIN_CLIENT: &str = "c11e0001-5a6b-4c7d-8e9f-0a1b2c3d4e01";
-pub const ADMIN_SECRET: &str = "quickstart-admin-secret";
-pub const WORKLOAD_OBJECT: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
-pub const WORKLOAD_CLIENT: &str = "c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02";
-pub const DEPLOY_CLIENT: &str = "d0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1";
-pub const DEPLOY_PRINCIPAL: &str = "b0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1";
-pub const BUILD_PRINCIPAL: &str = "b0000002-2b3c-4d5e-8f90-a1b2c3d4e5f2";
-pub const EXCHANGE: &str = "api://AzureADTokenExchange";
-
-pub fn entra_issuer() -> String {
-    format!("https://login.microsoftonline.com/{TENANT}/v2.0")
-}
-
 impl Emu {
-    pub fn start(config: terraform_provider_entra::emulator::EmulatorConfig) -> Emu {
+    pub fn start(config: entra_emulator::EmulatorConfig) -> Emu {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
         let emulator = rt
-            .block_on(terraform_provider_entra::emulator::Emulator::start(config))
+            .block_on(entra_emulator::Emulator::start(config))
             .expect("emulator");
         Emu {
             url: emulator.url.clone(),
@@ -331,6 +396,30 @@ impl Emu {
             u = self.url
         )
     }
+}
+
+/// The object id of application `i` of [`seed_with_apps`].
+pub fn extra_app_object_id(i: usize) -> String {
+    format!("a0000000-0000-4000-8000-{i:012}")
+}
+
+/// The built-in seed plus one application (no secret, no permissions) per number in `ids`:
+/// object id [`extra_app_object_id`], client id `c0000000-0000-4000-8000-{i:012}`.
+pub fn seed_with_apps(ids: impl IntoIterator<Item = usize>) -> entra_emulator::Seed {
+    let mut seed = entra_emulator::Seed::default_seed();
+    for i in ids {
+        seed.tenants[0]
+            .applications
+            .push(entra_emulator::seed::SeedApplication {
+                object_id: extra_app_object_id(i),
+                client_id: format!("c0000000-0000-4000-8000-{i:012}"),
+                display_name: format!("app-{i}"),
+                client_secret: None,
+                graph_permissions: vec![],
+                client_certificates: vec![],
+            });
+    }
+    seed
 }
 
 pub fn stdout(out: &Output) -> String {

@@ -1,9 +1,11 @@
-//! The emulator binary: `entra-emulator --port N [--seed FILE]` (SPEC §5).
+//! The emulator binary: `entra-emulator --port N [--seed FILE]` prints
+//! `ENTRA_EMULATOR_URL=http://127.0.0.1:PORT` on stdout once it listens, serves until
+//! SIGTERM or Ctrl-C, and exits 2 on a bad command line.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use terraform_provider_entra::emulator::{cli, seed, Emulator};
+use entra_emulator::{cli, seed, Emulator};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {

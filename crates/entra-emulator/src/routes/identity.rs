@@ -6,9 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::super::Shared;
 use super::token::identity_token;
 use super::Req;
+use crate::Shared;
 
 pub fn handle(shared: &Shared, req: &Req) -> Response {
     if req.path.trim_end_matches('/') == "/msi/token" {
@@ -76,10 +76,10 @@ fn imds(shared: &Shared, req: &Req) -> Response {
             "access_token": token,
             "refresh_token": "",
             "client_id": mi.client_id,
-            "expires_in": (exp - super::super::tokens::now()).to_string(),
+            "expires_in": (exp - crate::tokens::now()).to_string(),
             "expires_on": exp.to_string(),
             "ext_expires_in": "86399",
-            "not_before": super::super::tokens::now().to_string(),
+            "not_before": crate::tokens::now().to_string(),
             "resource": resource,
             "token_type": "Bearer",
         }))

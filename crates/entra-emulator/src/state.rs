@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::seed::{Application, ManagedIdentity, Seed, Tenant};
+use crate::seed::{Seed, SeedApplication, SeedIdentity, SeedTenant};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Fic {
@@ -51,14 +51,14 @@ impl State {
         }
     }
 
-    pub fn tenant(&self, id: &str) -> Option<&Tenant> {
+    pub fn tenant(&self, id: &str) -> Option<&SeedTenant> {
         self.seed
             .tenants
             .iter()
             .find(|t| t.id.eq_ignore_ascii_case(id))
     }
 
-    pub fn app_by_object_id(&self, id: &str) -> Option<(&Tenant, &Application)> {
+    pub fn app_by_object_id(&self, id: &str) -> Option<(&SeedTenant, &SeedApplication)> {
         self.seed.tenants.iter().find_map(|t| {
             t.applications
                 .iter()
@@ -67,7 +67,7 @@ impl State {
         })
     }
 
-    pub fn app_by_client_id(&self, id: &str) -> Option<(&Tenant, &Application)> {
+    pub fn app_by_client_id(&self, id: &str) -> Option<(&SeedTenant, &SeedApplication)> {
         self.seed.tenants.iter().find_map(|t| {
             t.applications
                 .iter()
@@ -77,7 +77,7 @@ impl State {
     }
 
     /// Every identity of every tenant: the emulator stands for a host with all assigned.
-    pub fn identities(&self) -> Vec<(&Tenant, &ManagedIdentity)> {
+    pub fn identities(&self) -> Vec<(&SeedTenant, &SeedIdentity)> {
         self.seed
             .tenants
             .iter()

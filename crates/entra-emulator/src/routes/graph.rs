@@ -1,5 +1,5 @@
 //! Microsoft Graph v1.0/beta: applications and their federated identity credentials,
-//! with Graph's rules (shared with the provider through `crate::rules`), its errors and
+//! with Graph's rules (shared with the provider through `terraform_provider_entra::rules`), its errors and
 //! its permissions.
 
 use axum::http::{Method, StatusCode};
@@ -8,14 +8,14 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::super::errors::odata;
-use super::super::seed::Application;
-use super::super::state::{Fic, StoredFic};
-use super::super::tokens::now;
-use super::super::Shared;
 use super::token::{GRAPH_APP_ID, GRAPH_RESOURCE};
 use super::Req;
-use crate::rules::{fic, Severity};
+use crate::errors::odata;
+use crate::seed::SeedApplication;
+use crate::state::{Fic, StoredFic};
+use crate::tokens::{claim_text, now};
+use crate::Shared;
+use terraform_provider_entra::rules::{fic, Severity};
 
 const WRITE: &str = "Application.ReadWrite.All";
 const READS: [&str; 3] = [
@@ -36,7 +36,7 @@ fn err(req: &Req, status: StatusCode, code: &str, message: &str) -> Response {
 
 /// Graph words a missing credential differently when it was asked for by name.
 fn credential_not_found(req: &Req, id_or_name: &str) -> Response {
-    if crate::rules::guid::is_guid(id_or_name) {
+    if terraform_provider_entra::rules::guid::is_guid(id_or_name) {
         not_found(req, id_or_name)
     } else {
         err(
@@ -225,19 +225,12 @@ fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response
         .signer
         .verify_signature(token)
         .map_err(|_| unauthorized("Access token validation failure. Invalid signature."))?;
-    let text = |k: &str| {
-        claims
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
     if claims.get("exp").and_then(Value::as_i64).unwrap_or(0) < now() {
         return Err(unauthorized(
             "Lifetime validation failed, the token is expired.",
         ));
     }
-    let aud = text("aud");
+    let aud = claim_text(&claims, "aud");
     if aud != GRAPH_RESOURCE && aud != GRAPH_APP_ID && aud != format!("{GRAPH_RESOURCE}/") {
         return Err(unauthorized(
             "Access token validation failure. Invalid audience.",
@@ -265,7 +258,7 @@ fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response
             "Insufficient privileges to complete the operation.",
         ));
     }
-    Ok(text("tid"))
+    Ok(claim_text(&claims, "tid"))
 }
 
 #[derive(Deserialize)]
@@ -314,22 +307,28 @@ fn duplicate_issuer_subject(req: &Req, others: &[StoredFic], f: &Fic) -> Option<
     })
 }
 
+/// The request's credential JSON, or Graph's 400 for a payload it cannot read.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+fn read_body(req: &Req) -> Result<Body, Response> {
+    serde_json::from_slice(&req.body).map_err(|e| {
+        err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!("Unable to read JSON request payload: {e}"),
+        )
+    })
+}
+
 fn create(
     req: &Req,
-    state: &mut super::super::state::State,
-    app: &Application,
+    state: &mut crate::state::State,
+    app: &SeedApplication,
     ctx_base: &str,
 ) -> Response {
-    let body: Body = match serde_json::from_slice(&req.body) {
+    let body = match read_body(req) {
         Ok(b) => b,
-        Err(e) => {
-            return err(
-                req,
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                &format!("Unable to read JSON request payload: {e}"),
-            )
-        }
+        Err(answer) => return answer,
     };
     let f = Fic {
         id: uuid::Uuid::new_v4().to_string(),
@@ -374,20 +373,13 @@ fn create(
 
 fn patch(
     req: &Req,
-    state: &mut super::super::state::State,
-    app: &Application,
+    state: &mut crate::state::State,
+    app: &SeedApplication,
     pos: usize,
 ) -> Response {
-    let body: Body = match serde_json::from_slice(&req.body) {
+    let body = match read_body(req) {
         Ok(b) => b,
-        Err(e) => {
-            return err(
-                req,
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                &format!("Unable to read JSON request payload: {e}"),
-            )
-        }
+        Err(answer) => return answer,
     };
     let Some(current) = state
         .creds_of(&app.object_id)
@@ -427,7 +419,7 @@ fn patch(
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn app_json(a: &Application) -> Value {
+fn app_json(a: &SeedApplication) -> Value {
     json!({"id": a.object_id, "appId": a.client_id, "displayName": a.display_name})
 }
 

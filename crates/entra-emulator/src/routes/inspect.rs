@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::super::state::{Fic, StoredFic};
-use super::super::tokens::{now, Signer};
-use super::super::Shared;
 use super::graph::fic_json;
 use super::Req;
+use crate::state::{Fic, StoredFic};
+use crate::tokens::{now, Signer};
+use crate::Shared;
 
 /// Subject of the GitHub-like token: a workflow on main.
 pub const GITHUB_SUBJECT: &str = "repo:entra-mi/demo:ref:refs/heads/main";

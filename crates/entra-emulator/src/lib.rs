@@ -1,16 +1,21 @@
 //! `entra-emulator`: a local stand-in for Entra sign-in, Microsoft Graph's federated
 //! identity credential API and the managed identity endpoints, faithful to the real
-//! services' rules (shared with the provider through [`crate::rules`]) and errors, with
-//! fault injection for testing resilience.
+//! services' rules (shared with the provider through [`terraform_provider_entra::rules`])
+//! and errors, with fault injection for testing resilience.
+//!
+//! [`Emulator::start`] serves it in the current tokio runtime (tests, benchmarks); the
+//! `entra-emulator` binary serves it from the command line ([`cli`]).
+
+#![warn(missing_docs)]
 
 pub mod cli;
-pub mod errors;
-pub mod faults;
-pub mod keys;
-pub mod routes;
+mod errors;
+mod faults;
+mod keys;
+mod routes;
 pub mod seed;
-pub mod server;
-pub mod state;
+mod server;
+mod state;
 pub mod tokens;
 
 use std::sync::{Mutex, MutexGuard};
@@ -25,7 +30,9 @@ pub use seed::Seed;
 /// Everything the emulator can be told at start.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
+    /// The tenants, applications and managed identities to start with.
     pub seed: Seed,
+    /// Faults to inject into Graph requests.
     pub faults: Faults,
     /// A new credential answers AADSTS70021 at exchange for this long.
     pub fic_propagation_delay: Duration,
@@ -33,6 +40,7 @@ pub struct EmulatorConfig {
     pub identity_header: String,
     /// The bearer token the GitHub-like OIDC request endpoint expects.
     pub github_request_token: String,
+    /// The loopback port to listen on; 0 picks a free one.
     pub port: u16,
     /// Log one line per request to stderr.
     pub log_requests: bool,
@@ -53,7 +61,7 @@ impl Default for EmulatorConfig {
 }
 
 /// State shared by every request.
-pub struct Shared {
+pub(crate) struct Shared {
     state: Mutex<state::State>,
     pub signer: tokens::Signer,
     pub faults: Faults,
@@ -85,6 +93,7 @@ impl Shared {
 
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
+    /// `http://127.0.0.1:PORT`: the base of every endpoint (authority host, Graph, IMDS).
     pub url: String,
     shutdown: CancellationToken,
     task: Option<JoinHandle<()>>,
@@ -118,6 +127,7 @@ impl Emulator {
         })
     }
 
+    /// Stops accepting, closes open connections and waits for the server task to end.
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
         if let Some(t) = self.task.take() {

@@ -4,14 +4,17 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Map, Value};
 
-use super::keys;
+use crate::keys;
 
+/// Signs and verifies tokens with the emulator's fixed RSA key (published at the JWKS
+/// endpoint), like Entra's signing keys.
 pub struct Signer {
     encoding: EncodingKey,
     decoding: DecodingKey,
 }
 
 impl Signer {
+    /// Loads the key; fails only if the built-in key is unreadable.
     pub fn new() -> Result<Signer, String> {
         let encoding = EncodingKey::from_rsa_pem(keys::PRIVATE_KEY_PEM.as_bytes())
             .map_err(|e| format!("emulator key: {e}"))?;
@@ -21,6 +24,7 @@ impl Signer {
         Ok(Signer { encoding, decoding })
     }
 
+    /// An RS256 JWT of `claims`, with the key's `kid`.
     pub fn sign(&self, claims: &Value) -> Result<String, String> {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(keys::KEY_ID.to_string());
@@ -41,6 +45,7 @@ impl Signer {
             .map_err(|e| e.to_string())
     }
 
+    /// The JSON Web Key Set that verifies the emulator's tokens.
     pub fn jwks() -> Value {
         json!({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": keys::KEY_ID, "n": keys::MODULUS_B64URL, "e": keys::EXPONENT_B64URL}]})
     }
@@ -55,6 +60,16 @@ pub fn peek(token: &str) -> Option<Map<String, Value>> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// A string claim, or "" when absent or not a string (it then matches nothing).
+pub fn claim_text(claims: &Map<String, Value>, name: &str) -> String {
+    claims
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Seconds since the Unix epoch, as in `iat`, `nbf` and `exp`.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }

@@ -1,9 +1,11 @@
-//! The `entra-emulator` command line (SPEC §5 plus the fault flags).
+//! The `entra-emulator` command line: `--port N`, `--seed FILE`, `--print-default-seed`, and
+//! flags for faults, latency and the values the managed identity endpoints expect.
 
 use std::time::Duration;
 
-use super::{EmulatorConfig, Faults, Seed};
+use crate::{EmulatorConfig, Faults, Seed};
 
+/// The text `--help` prints.
 pub const USAGE: &str = "entra-emulator: a local Entra ID sign-in, Microsoft Graph and managed identity endpoint
 
 Usage: entra-emulator [--port N] [--seed FILE] [options]
@@ -24,12 +26,17 @@ Usage: entra-emulator [--port N] [--seed FILE] [options]
   --quiet                      do not log requests to stderr
 ";
 
+/// What the command line asks for.
 pub enum Command {
+    /// Serve with this configuration until SIGTERM or Ctrl-C.
     Serve(EmulatorConfig),
+    /// Print the built-in seed (JSON) and exit.
     PrintDefaultSeed,
+    /// Print [`USAGE`] and exit.
     Help,
 }
 
+/// Reads the arguments (without the program name); the error names the flag at fault.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut c = EmulatorConfig {
         log_requests: true,

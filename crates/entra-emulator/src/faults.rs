@@ -7,20 +7,32 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+/// The faults to inject. Rates are fractions (0.0 to 1.0) of Graph requests; the default
+/// injects nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Faults {
+    /// Answered 429 with `Retry-After`.
     pub throttle_rate: f64,
+    /// Answered 503.
     pub error_rate: f64,
+    /// Closed without an answer (a write may be applied first).
     pub drop_rate: f64,
+    /// How long a new credential stays invisible to Graph reads (directory replication).
     pub replication_lag: Duration,
+    /// Added to every answer except the `/_emulator` endpoints'.
     pub latency: Duration,
+    /// Seeds the fault decisions, making a run repeatable; `None` draws from the OS.
     pub rng_seed: Option<u64>,
 }
 
+/// The fault drawn for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
+    /// Answer normally.
     None,
+    /// 429 with `Retry-After`.
     Throttle,
+    /// 503.
     Error,
     /// Close the connection without an answer, before handling the request.
     DropBefore,
@@ -29,6 +41,7 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// The name counted in `/_emulator/requests` and logged.
     pub fn name(self) -> &'static str {
         match self {
             Fault::None => "none",
@@ -40,11 +53,13 @@ impl Fault {
     }
 }
 
+/// The seeded random source of fault decisions.
 pub struct Dice {
     rng: StdRng,
 }
 
 impl Dice {
+    /// Seeded with `seed`, or from the OS when `None`.
     pub fn new(seed: Option<u64>) -> Dice {
         Dice {
             rng: match seed {

@@ -9,7 +9,7 @@ pub mod token;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::Shared;
+use crate::Shared;
 
 /// A request, read whole (bodies here are small).
 pub struct Req {
@@ -80,7 +80,7 @@ pub fn classify(method: &Method, path: &str) -> (String, Kind) {
         .map(|(i, s)| {
             if s.starts_with("applications(") {
                 "applications(appId={id})".to_string()
-            } else if crate::rules::guid::is_guid(s)
+            } else if terraform_provider_entra::rules::guid::is_guid(s)
                 || (kind == Kind::SignIn && i == 0)
                 || (kind == Kind::Graph
                     && i > 0

@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::super::errors::aadsts;
-use super::super::tokens::{now, peek, Signer};
-use super::super::Shared;
 use super::Req;
-use crate::cloud::Cloud;
+use crate::errors::aadsts;
+use crate::tokens::{claim_text, now, peek, Signer};
+use crate::Shared;
+use terraform_provider_entra::cloud::Cloud;
 
 pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
@@ -144,7 +144,7 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> Response {
 #[allow(clippy::result_large_err)] // the error is the answer, built once per request
 fn check_assertion(
     shared: &Shared,
-    state: &super::super::state::State,
+    state: &crate::state::State,
     app_object_id: &str,
     assertion: &str,
 ) -> Result<(), Response> {
@@ -162,9 +162,6 @@ fn check_assertion(
             "Client assertion failed signature validation.",
         )
     })?;
-    let text = |c: &Map<String, Value>, k: &str| {
-        c.get(k).and_then(Value::as_str).unwrap_or("").to_string()
-    };
     let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
     let nbf = claims.get("nbf").and_then(Value::as_i64).unwrap_or(0);
     let now = now();
@@ -172,9 +169,9 @@ fn check_assertion(
         return Err(bad(700024, "invalid_client", &format!("Client assertion is not within its valid time range. Current time: {now}, expiry time of assertion {exp}.")));
     }
     let (iss, sub, aud) = (
-        text(&claims, "iss"),
-        text(&claims, "sub"),
-        text(&claims, "aud"),
+        claim_text(&claims, "iss"),
+        claim_text(&claims, "sub"),
+        claim_text(&claims, "aud"),
     );
     let entra_issued = iss.starts_with("https://login.microsoftonline.com/")
         || iss.starts_with("https://sts.windows.net/");
@@ -194,9 +191,8 @@ fn check_assertion(
         .filter(|c| c.created.elapsed() >= shared.fic_propagation_delay)
         .map(|c| &c.fic)
         .collect();
-    let exact = |f: &&super::super::state::Fic| {
-        f.issuer == iss && f.subject == sub && f.audiences.contains(&aud)
-    };
+    let exact =
+        |f: &&crate::state::Fic| f.issuer == iss && f.subject == sub && f.audiences.contains(&aud);
     if propagated.iter().any(exact) {
         return Ok(());
     }
@@ -218,7 +214,7 @@ fn check_assertion(
 /// be registered on the app, sign the assertion, and claim iss = sub = the client id.
 #[allow(clippy::result_large_err)] // the error is the answer, built once per request
 fn check_certificate_assertion(
-    app: &super::super::seed::Application,
+    app: &crate::seed::SeedApplication,
     tenant: &str,
     thumbprint: &str,
     assertion: &str,
@@ -264,13 +260,6 @@ fn check_certificate_assertion(
             )
         })?
         .claims;
-    let text = |k: &str| {
-        claims
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
     let now = now();
     if claims.get("exp").and_then(Value::as_i64).unwrap_or(0) < now {
         return Err(bad(
@@ -279,14 +268,14 @@ fn check_certificate_assertion(
             "Client assertion is not within its valid time range.",
         ));
     }
-    if !text("aud").ends_with(&format!("/{tenant}/oauth2/v2.0/token")) {
+    if !claim_text(&claims, "aud").ends_with(&format!("/{tenant}/oauth2/v2.0/token")) {
         return Err(bad(
             700027,
             "invalid_client",
             "Client assertion audience must be the token endpoint.",
         ));
     }
-    if text("iss") != app.client_id || text("sub") != app.client_id {
+    if claim_text(&claims, "iss") != app.client_id || claim_text(&claims, "sub") != app.client_id {
         return Err(bad(
             700027,
             "invalid_client",
@@ -313,7 +302,7 @@ fn pem_der(pem: &str) -> Option<Vec<u8>> {
 pub fn identity_token(
     shared: &Shared,
     tenant: &str,
-    mi: &super::super::seed::ManagedIdentity,
+    mi: &crate::seed::SeedIdentity,
     resource: &str,
 ) -> Result<(String, i64), String> {
     let now = now();

@@ -1,0 +1,151 @@
+//! The seed: tenants, applications and managed identities the emulator starts with.
+
+use serde::{Deserialize, Serialize};
+
+/// The built-in seed: the quickstart's tenant (one admin app with a secret and Graph's
+/// Application.ReadWrite.All, one workload app, two user-assigned identities).
+pub const DEFAULT_SEED: &str = include_str!("../../../examples/quickstart/seed.json");
+
+/// The ids and secret of the built-in seed, for tests, benchmarks and examples that drive it.
+pub mod quickstart {
+    /// The tenant.
+    pub const TENANT: &str = "6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01";
+    /// The admin application (client secret, `Application.ReadWrite.All`): its object id.
+    pub const ADMIN_OBJECT: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d01";
+    /// The admin application's client id.
+    pub const ADMIN_CLIENT: &str = "c11e0001-5a6b-4c7d-8e9f-0a1b2c3d4e01";
+    /// The admin application's client secret.
+    pub const ADMIN_SECRET: &str = "quickstart-admin-secret";
+    /// The workload application (no secret): its object id.
+    pub const WORKLOAD_OBJECT: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
+    /// The workload application's client id.
+    pub const WORKLOAD_CLIENT: &str = "c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02";
+    /// The `deploy` user-assigned identity's client id.
+    pub const DEPLOY_CLIENT: &str = "d0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1";
+    /// The `deploy` identity's principal (object) id.
+    pub const DEPLOY_PRINCIPAL: &str = "b0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1";
+    /// The `build` identity's principal (object) id.
+    pub const BUILD_PRINCIPAL: &str = "b0000002-2b3c-4d5e-8f90-a1b2c3d4e5f2";
+    /// The audience of a managed identity token used as a federated credential (public cloud).
+    pub const EXCHANGE: &str = "api://AzureADTokenExchange";
+
+    /// The tenant's v2.0 issuer in the public cloud, as in the tokens the emulator signs.
+    pub fn entra_issuer() -> String {
+        format!("https://login.microsoftonline.com/{TENANT}/v2.0")
+    }
+}
+
+/// The directory the emulator starts with (the `--seed` file), and returns to on reset.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Seed {
+    /// At least one.
+    pub tenants: Vec<SeedTenant>,
+}
+
+/// A tenant: its applications and the managed identities it issues tokens for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SeedTenant {
+    /// The tenant id (a GUID), as in `/{tenant}/oauth2/v2.0/token`.
+    pub id: String,
+    /// Applications that can sign in and own federated identity credentials.
+    #[serde(default)]
+    pub applications: Vec<SeedApplication>,
+    /// User-assigned identities the managed identity endpoints serve.
+    #[serde(default)]
+    pub managed_identities: Vec<SeedIdentity>,
+}
+
+/// An application registration (Graph's `application`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SeedApplication {
+    /// Graph's `id`: the object id in `/applications/{id}`.
+    pub object_id: String,
+    /// Graph's `appId`: the client id it signs in with.
+    pub client_id: String,
+    /// Graph's `displayName`.
+    #[serde(default)]
+    pub display_name: String,
+    /// The secret accepted at the token endpoint; `None` for no secret sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Graph application permissions granted (the `roles` of its Graph tokens), e.g.
+    /// `Application.ReadWrite.All`.
+    #[serde(default)]
+    pub graph_permissions: Vec<String>,
+    /// PEM certificates registered for certificate sign-in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_certificates: Vec<String>,
+}
+
+/// A user-assigned managed identity.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SeedIdentity {
+    /// Its name (the last segment of its resource id).
+    pub name: String,
+    /// The client id (`client_id` selector of the endpoints).
+    pub client_id: String,
+    /// The principal (object) id: the `sub` and `oid` of its tokens.
+    pub principal_id: String,
+    /// The Azure resource id (`msi_res_id` selector, `xms_mirid` claim).
+    #[serde(default)]
+    pub resource_id: String,
+}
+
+impl Seed {
+    /// Reads a seed file's JSON; at least one tenant is required.
+    pub fn parse(text: &str) -> Result<Seed, String> {
+        let seed: Seed = serde_json::from_str(text).map_err(|e| format!("invalid seed: {e}"))?;
+        if seed.tenants.is_empty() {
+            return Err("invalid seed: no tenants".into());
+        }
+        Ok(seed)
+    }
+
+    /// The built-in seed, [`DEFAULT_SEED`].
+    pub fn default_seed() -> Seed {
+        // The built-in seed is part of the source; the parse is checked by a test.
+        Seed::parse(DEFAULT_SEED).unwrap_or(Seed {
+            tenants: Vec::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_seed_parses_and_round_trips() {
+        let s = Seed::parse(DEFAULT_SEED).unwrap();
+        assert_eq!(s.tenants.len(), 1);
+        assert_eq!(s.tenants[0].applications.len(), 2);
+        assert_eq!(s.tenants[0].managed_identities.len(), 2);
+        let again = Seed::parse(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(again, s);
+    }
+
+    #[test]
+    fn quickstart_ids_are_the_default_seeds() {
+        use quickstart::*;
+        let s = Seed::default_seed();
+        let t = &s.tenants[0];
+        assert_eq!(t.id, TENANT);
+        let admin = &t.applications[0];
+        assert_eq!(
+            (admin.object_id.as_str(), admin.client_id.as_str()),
+            (ADMIN_OBJECT, ADMIN_CLIENT)
+        );
+        assert_eq!(admin.client_secret.as_deref(), Some(ADMIN_SECRET));
+        let workload = &t.applications[1];
+        assert_eq!(
+            (workload.object_id.as_str(), workload.client_id.as_str()),
+            (WORKLOAD_OBJECT, WORKLOAD_CLIENT)
+        );
+        let deploy = &t.managed_identities[0];
+        assert_eq!(
+            (deploy.client_id.as_str(), deploy.principal_id.as_str()),
+            (DEPLOY_CLIENT, DEPLOY_PRINCIPAL)
+        );
+        assert_eq!(t.managed_identities[1].principal_id, BUILD_PRINCIPAL);
+    }
+}
