@@ -68,3 +68,32 @@ fn init_verifies_signature_and_checksums_and_locks_the_zip_hash() {
     );
     eprintln!("done after {:?}", started.elapsed());
 }
+
+#[test]
+#[cfg_attr(target_os = "macos", ignore = "Terraform on macOS ignores SSL_CERT_FILE")]
+fn init_refuses_a_zip_changed_after_signing() {
+    let gnupg = GnuPgHome::new();
+    let key = gnupg.generate_signing_key();
+    let release = ReleaseDir::build(&gnupg, &key);
+    // One byte changed in the middle of the archive, as a compromised download host could.
+    let zip = release.host_zip();
+    let mut bytes = std::fs::read(&zip).expect("read zip");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&zip, &bytes).expect("write tampered zip");
+
+    let registry = Registry::serve(release.path(), VERSION, &key);
+    let tf = Workdir::new(&registry);
+    let init = tf.init();
+    assert!(
+        !init.status.success(),
+        "terraform init accepted a tampered zip: {}",
+        describe(&init)
+    );
+    let stderr = String::from_utf8_lossy(&init.stderr);
+    assert!(
+        stderr.contains("checksum") && stderr.contains(&sha256_hex(&bytes)),
+        "init failed, but not on the tampered zip's checksum: {}",
+        describe(&init)
+    );
+}

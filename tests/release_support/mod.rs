@@ -164,7 +164,8 @@ impl ReleaseDir {
             .env("GPG_FINGERPRINT", &key.fingerprint)
             .env_remove("RELEASE_TARGETS");
         // The variables cargo sets for this test describe this test, not the build the
-        // script asks for; build scripts watching them would make the build look stale.
+        // script asks for; build scripts watch some (ring: OUT_DIR, CARGO_PKG_NAME), and
+        // passing them on would make cargo rebuild the whole release for nothing.
         for (name, _) in std::env::vars_os() {
             let name = name.to_string_lossy();
             let per_test = [
@@ -176,7 +177,8 @@ impl ReleaseDir {
             .iter()
             .any(|p| name.starts_with(p))
                 || name == "CARGO_PRIMARY_PACKAGE"
-                || name == "CARGO_TARGET_TMPDIR";
+                || name == "CARGO_TARGET_TMPDIR"
+                || name == "OUT_DIR";
             if per_test {
                 cmd.env_remove(name.as_ref());
             }
