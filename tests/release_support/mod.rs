@@ -2,8 +2,6 @@
 //! directory `scripts/release.sh` writes, and a Terraform working directory that installs
 //! the provider from a registry on loopback.
 
-#![allow(dead_code)]
-
 pub mod registry;
 
 use std::path::{Path, PathBuf};
@@ -189,13 +187,6 @@ impl ReleaseDir {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
-    }
-
-    /// `terraform-provider-entra_V_` + `rest`.
-    pub fn file(&self, rest: &str) -> PathBuf {
-        self.path().join(format!(
-            "terraform-provider-{PROVIDER_TYPE}_{VERSION}_{rest}"
-        ))
     }
 
     /// The zips in the directory, by name.
