@@ -40,6 +40,9 @@ fn fast(mi: ManagedIdentityClient) -> ManagedIdentityClient {
     )
 }
 
+/// The managed identity token every test asks for.
+const EXCHANGE: &str = "api://AzureADTokenExchange";
+
 fn deadline() -> Deadline {
     Deadline::after(
         Duration::from_secs(10),
@@ -109,13 +112,9 @@ async fn one_request_for_many_concurrent_callers() {
     for _ in 0..50 {
         let mi = mi.clone();
         tasks.push(tokio::spawn(async move {
-            mi.get_token(
-                &Identity::Default,
-                "api://AzureADTokenExchange",
-                &deadline(),
-            )
-            .await
-            .is_ok()
+            mi.get_token(&Identity::Default, EXCHANGE, &deadline())
+                .await
+                .is_ok()
         }));
     }
     for t in tasks {
@@ -156,11 +155,7 @@ async fn azure_arc_challenge() {
             .with_arc_key_dir(dir.path().to_path_buf()),
     );
     assert!(mi
-        .get_token(
-            &Identity::Default,
-            "api://AzureADTokenExchange",
-            &deadline()
-        )
+        .get_token(&Identity::Default, EXCHANGE, &deadline())
         .await
         .is_ok());
     // A key file outside the agent's directory is refused.
@@ -170,11 +165,7 @@ async fn azure_arc_challenge() {
             .with_arc_key_dir(elsewhere.path().to_path_buf()),
     );
     let err = mi
-        .get_token(
-            &Identity::Default,
-            "api://AzureADTokenExchange",
-            &deadline(),
-        )
+        .get_token(&Identity::Default, EXCHANGE, &deadline())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("token directory"), "{err}");
@@ -198,11 +189,7 @@ async fn cloud_shell_posts_a_form() {
         reqwest::Client::new(),
     );
     assert!(mi
-        .get_token(
-            &Identity::Default,
-            "api://AzureADTokenExchange",
-            &deadline()
-        )
+        .get_token(&Identity::Default, EXCHANGE, &deadline())
         .await
         .is_ok());
 }
@@ -217,11 +204,7 @@ async fn unreachable_endpoint_says_so_quickly() {
     );
     let started = std::time::Instant::now();
     let err = mi
-        .get_token(
-            &Identity::Default,
-            "api://AzureADTokenExchange",
-            &deadline(),
-        )
+        .get_token(&Identity::Default, EXCHANGE, &deadline())
         .await
         .unwrap_err();
     assert!(

@@ -53,13 +53,7 @@ fn find<'a>(creds: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value
 #[test]
 fn drift_in_defaulted_issuer_and_audience_is_planned_and_repaired() {
     let emu = Emu::default();
-    let h = Harness::new();
-    h.main_tf(&format!(
-        "{}{}",
-        emu.provider_block(),
-        mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL)
-    ));
-    h.init();
+    let h = Harness::ready(&emu, &mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL));
     apply(&h);
     let id = find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"]
         .as_str()
@@ -201,13 +195,7 @@ fn destroying_one_and_creating_another_on_a_full_application_plans() {
 #[test]
 fn replace_and_taint_keep_the_name_and_leave_one_credential() {
     let emu = Emu::default();
-    let h = Harness::new();
-    h.main_tf(&format!(
-        "{}{}",
-        emu.provider_block(),
-        mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL)
-    ));
-    h.init();
+    let h = Harness::ready(&emu, &mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL));
     apply(&h);
     let first = find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"].clone();
 

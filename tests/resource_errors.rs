@@ -77,13 +77,7 @@ fn duplicates_and_the_limit_are_caught_at_plan() {
 #[test]
 fn collisions_after_plan_are_refused_at_apply_with_the_import_id() {
     let emu = Emu::default();
-    let h = Harness::new();
-    h.main_tf(&format!(
-        "{}{}",
-        emu.provider_block(),
-        resource("racy", DEPLOY_PRINCIPAL)
-    ));
-    h.init();
+    let h = Harness::ready(&emu, &resource("racy", DEPLOY_PRINCIPAL));
     h.ok(&["plan", "-out=tfplan", "-no-color", "-input=false"]);
     let racer = emu.oob_create(
         WORKLOAD_OBJECT,

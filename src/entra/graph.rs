@@ -311,12 +311,7 @@ impl GraphClient {
         id_or_name: &str,
         d: &Deadline,
     ) -> Result<FederatedCredential, GraphError> {
-        let url = format!(
-            "{}/{}/federatedIdentityCredentials/{}",
-            self.base,
-            app.path(),
-            path_segment(id_or_name)
-        );
+        let url = self.credential_url(app, id_or_name);
         let body = self.send(reqwest::Method::GET, &url, None, d).await?;
         parse(&body)
     }
@@ -346,12 +341,7 @@ impl GraphClient {
         c: &NewCredential,
         d: &Deadline,
     ) -> Result<(), GraphError> {
-        let url = format!(
-            "{}/{}/federatedIdentityCredentials/{}",
-            self.base,
-            app.path(),
-            path_segment(id)
-        );
+        let url = self.credential_url(app, id);
         let patch = PatchBody {
             issuer: &c.issuer,
             subject: &c.subject,
@@ -365,6 +355,16 @@ impl GraphClient {
             .map(|_| ())
     }
 
+    /// The URL of one credential of `app`, by id (or by name: Graph accepts both).
+    fn credential_url(&self, app: &AppRef, id: &str) -> String {
+        format!(
+            "{}/{}/federatedIdentityCredentials/{}",
+            self.base,
+            app.path(),
+            path_segment(id)
+        )
+    }
+
     /// Deletes a credential.
     pub async fn delete_credential(
         &self,
@@ -372,12 +372,7 @@ impl GraphClient {
         id: &str,
         d: &Deadline,
     ) -> Result<(), GraphError> {
-        let url = format!(
-            "{}/{}/federatedIdentityCredentials/{}",
-            self.base,
-            app.path(),
-            path_segment(id)
-        );
+        let url = self.credential_url(app, id);
         self.send(reqwest::Method::DELETE, &url, None, d)
             .await
             .map(|_| ())

@@ -41,14 +41,15 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub(crate) fn error(
+    fn new(
+        severity: Severity,
         attribute: &'static str,
         rule: &'static str,
         summary: impl Into<String>,
         detail: impl Into<String>,
     ) -> Finding {
         Finding {
-            severity: Severity::Error,
+            severity,
             attribute,
             index: None,
             rule,
@@ -58,16 +59,24 @@ impl Finding {
         }
     }
 
+    /// A broken rule that fails plan.
+    pub(crate) fn error(
+        attribute: &'static str,
+        rule: &'static str,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Finding {
+        Finding::new(Severity::Error, attribute, rule, summary, detail)
+    }
+
+    /// A likely mistake that Graph and Entra accept: plan goes on.
     pub(crate) fn warning(
         attribute: &'static str,
         rule: &'static str,
         summary: impl Into<String>,
         detail: impl Into<String>,
     ) -> Finding {
-        Finding {
-            severity: Severity::Warning,
-            ..Finding::error(attribute, rule, summary, detail)
-        }
+        Finding::new(Severity::Warning, attribute, rule, summary, detail)
     }
 
     pub(crate) fn by_graph(mut self) -> Finding {

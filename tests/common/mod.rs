@@ -226,6 +226,14 @@ impl Harness {
         String::from_utf8_lossy(&out.stdout).to_string()
     }
 
+    /// A working directory holding `emu`'s provider block and `resources`, initialised.
+    pub fn ready(emu: &Emu, resources: &str) -> Harness {
+        let h = Harness::new();
+        h.main_tf(&format!("{}{resources}", emu.provider_block()));
+        h.init();
+        h
+    }
+
     pub fn init(&self) {
         self.ok(&["init", "-input=false", "-no-color"]);
     }
