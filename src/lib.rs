@@ -1,7 +1,7 @@
 //! terraform-provider-entra: a Terraform/OpenTofu provider (tfplugin5) for Microsoft Entra ID
 //! "managed identity as federated identity credential".
 //!
-//! The modules follow the layers a request crosses:
+//! The modules follow the layers a request crosses (ARCHITECTURE.md has the picture):
 //!
 //! - [`transport`]: go-plugin handshake, AutoMTLS, the gRPC side services (controller,
 //!   stdio, broker, health) and the server loop. Knows nothing about Terraform values.
@@ -14,8 +14,9 @@
 //! - [`logging`]: hclog-style JSON lines on stderr with a redaction layer for secrets.
 //! - [`rules`]: Entra's rules for federated identity credentials and token requests as
 //!   plain functions. The provider's plan-time checks and the emulator both call them.
-//! - [`entra`]: the Entra side: the Graph client, credential sources (one type per
-//!   sign-in method, a chain on top), managed identity sources and the token exchange.
+//! - [`entra`]: the Entra side: the Graph client, sign-in (`entra::signin`, one type per
+//!   sign-in method, a chain on top), managed identity sources, retry and polling
+//!   (`entra::retry`) and the token exchange.
 //! - [`provider`]: the `entra` provider itself: its configuration, the resource
 //!   `entra_mi_federated_credential` and `entra_mi_access_token` (data source + ephemeral).
 //!
