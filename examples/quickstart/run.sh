@@ -25,8 +25,12 @@ cleanup() {
 trap cleanup EXIT
 
 step "Building terraform-provider-entra and entra-emulator (release)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" \
-  --bin terraform-provider-entra --bin entra-emulator
+# One package per build, the provider exactly as scripts/release.sh builds it: a build of
+# both at once unifies their dependencies' features, and the release would be rebuilt.
+cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" \
+  -p terraform-provider-entra --bin terraform-provider-entra
+cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" \
+  -p entra-emulator --bin entra-emulator
 # Where cargo put them: target/ unless CARGO_TARGET_DIR or a cargo config says otherwise.
 target_dir="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" |
   sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
