@@ -2,8 +2,6 @@
 //! through its writer lock, which also holds the credential list kept current with this
 //! run's own writes (so the preflight of the next create needs no Graph call).
 
-use std::time::Duration;
-
 use super::model::{AppIds, FicModel, Operation};
 use super::plan::preflight;
 use super::read::resolve_app;
@@ -55,23 +53,17 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     }
     let created = match g.create_credential(&app, &new, d).await {
         Ok(c) => c,
-        Err(e)
-            if matches!(
-                e.kind,
-                GraphErrorKind::Conflict | GraphErrorKind::BadRequest
-            ) =>
-        {
-            // The POST may have been applied with its answer lost: adopt an identical
-            // credential, refuse a different one. Read until visible: the lost POST's
-            // credential may still be replicating. A 409 says the name exists; a 400 may
-            // not be ours at all, so wait less.
-            let patience = if e.kind == GraphErrorKind::Conflict {
-                d.remaining()
+        Err(e) if adoptable(&e) => {
+            // The POST may have been applied with its answer lost, and its retry refused:
+            // adopt an identical credential, refuse a different one. A 409 says the name
+            // exists: read until visible, since the lost POST's credential may still be
+            // replicating. A 400 for the issuer+subject pair gets one look by name.
+            let found = if e.kind == GraphErrorKind::Conflict {
+                read_back(g, &app, &new.name, d).await
             } else {
-                d.remaining().min(Duration::from_secs(20))
+                g.get_credential(&app, &new.name, d).await
             };
-            let adopt_deadline = Deadline::after(patience, ctx.cancel.clone());
-            match read_back(g, &app, &new.name, &adopt_deadline).await {
+            match found {
                 Ok(c) if c.same_content(&new) => c,
                 Ok(c) => {
                     let mut diag = preflight(&ids.object_id, &[c], &[], &new);
@@ -108,6 +100,19 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
                 &e,
             ),
         ),
+    }
+}
+
+/// Whether a refused POST may be our own earlier POST whose answer was lost: a 409 on
+/// the name, or Graph's 400 for an issuer+subject pair that already exists. Any other 400
+/// says why at once (a value Graph refuses, the 20-credential limit).
+fn adoptable(e: &GraphError) -> bool {
+    match e.kind {
+        GraphErrorKind::Conflict => true,
+        GraphErrorKind::BadRequest => e
+            .message
+            .contains("combination of issuer and subject must be unique"),
+        _ => false,
     }
 }
 
@@ -220,4 +225,34 @@ async fn read_back(
     })
     .await
     .map_err(NotReady::into_last)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(kind: GraphErrorKind, message: &str) -> GraphError {
+        GraphError {
+            kind,
+            status: None,
+            code: String::new(),
+            message: message.into(),
+            request_id: None,
+            client_request_id: None,
+        }
+    }
+
+    #[test]
+    fn only_refusals_a_lost_post_can_cause_are_adopted() {
+        let cases = [
+            (GraphErrorKind::Conflict, "FederatedIdentityCredential with name x already exists.", true),
+            (GraphErrorKind::BadRequest, "The combination of issuer and subject must be unique for the application. Issuer i and Subject: s already exist.", true),
+            (GraphErrorKind::BadRequest, "The application already has the maximum number of federated identity credentials (20).", false),
+            (GraphErrorKind::BadRequest, "Invalid value specified for property 'name'.", false),
+            (GraphErrorKind::Forbidden, "Insufficient privileges", false),
+        ];
+        for (kind, message, adopt) in cases {
+            assert_eq!(adoptable(&refused(kind, message)), adopt, "{message}");
+        }
+    }
 }
