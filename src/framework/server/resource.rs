@@ -333,6 +333,73 @@ mod tests {
         assert!(resp.diagnostics.iter().any(|d| d.summary == "cancelled"));
     }
 
+    fn move_request(target: &str) -> pb::move_resource_state::Request {
+        pb::move_resource_state::Request {
+            source_provider_address: "registry.terraform.io/example/other".into(),
+            source_type_name: "other_thing".into(),
+            source_schema_version: 2,
+            source_state: Some(pb::RawState {
+                json: br#"{"id":"x"}"#.to_vec(),
+                ..Default::default()
+            }),
+            target_type_name: target.into(),
+            source_private: b"private".to_vec(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn moves_are_refused_unless_the_resource_accepts_them() {
+        let server = Server::new(P);
+        let caps = server.schema_response().server_capabilities.unwrap();
+        assert!(caps.move_resource_state, "Terraform needs the capability");
+        for (target, summary) in [
+            ("test_slow", "Moving resource state is not supported"),
+            ("nope", "Unknown resource type"),
+        ] {
+            let resp = server
+                .move_resource_state(Request::new(move_request(target)))
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(resp.target_state.is_none(), "{target}");
+            assert_eq!(resp.diagnostics.len(), 1, "{target}");
+            assert_eq!(resp.diagnostics[0].summary, summary, "{target}");
+        }
+        let resp = server
+            .move_resource_state(Request::new(move_request("test_slow")))
+            .await
+            .unwrap()
+            .into_inner();
+        let detail = &resp.diagnostics[0].detail;
+        assert!(
+            detail.contains("other_thing")
+                && detail.contains("registry.terraform.io/example/other"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn move_sources_decode_leniently() {
+        let json = br#"{"id":"x","gone":true}"#;
+        let source = MoveSource {
+            provider_address: "p",
+            type_name: "t",
+            schema_version: 0,
+            private: b"",
+            state_json: json,
+        };
+        let ty = Type::object([("id", Type::String), ("added", Type::String)]);
+        let v = source.decode_state(&ty).unwrap();
+        assert_eq!(v.attr("id"), Some(&Value::string("x")));
+        assert_eq!(v.attr("added"), Some(&Value::Null));
+        let bad = MoveSource {
+            state_json: b"[1]",
+            ..source
+        };
+        assert!(bad.decode_state(&ty).is_err());
+    }
+
     #[tokio::test]
     async fn unknown_types_are_diagnostics_not_errors() {
         let server = Server::new(P);
