@@ -79,6 +79,17 @@ struct AzureadCredential {
 }
 
 impl AzureadCredential {
+    /// The `deploy` identity's credential, as azuread's docs write it (no description).
+    fn deploy() -> AzureadCredential {
+        AzureadCredential {
+            name: "deploy",
+            issuer: entra_issuer(),
+            subject: DEPLOY_PRINCIPAL,
+            description: "",
+            timeouts: Value::Null,
+        }
+    }
+
     fn attributes(&self, major: char, credential_id: &str) -> Value {
         let mut a = json!({
             "audiences": [EXCHANGE],
@@ -151,6 +162,13 @@ fn azuread_state(
     ids
 }
 
+/// An `entra_mi_federated_credential` for the `deploy` identity, by principal id.
+fn resource(name: &str) -> String {
+    format!(
+        "resource \"entra_mi_federated_credential\" \"{name}\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"{name}\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n}}\n"
+    )
+}
+
 /// Graph writes (POST, PATCH, DELETE on `/v1.0` or `/beta`) the emulator has served.
 fn graph_writes(emu: &Emu) -> u64 {
     let routes = emu.requests()["routes"].clone();
@@ -200,13 +218,7 @@ fn move_both_forms(azuread_version: &str) {
         azuread_version,
         0,
         &[
-            AzureadCredential {
-                name: "deploy",
-                issuer: entra_issuer(),
-                subject: DEPLOY_PRINCIPAL,
-                description: "",
-                timeouts: Value::Null,
-            },
+            AzureadCredential::deploy(),
             AzureadCredential {
                 name: "build",
                 issuer: entra_issuer(),
@@ -330,24 +342,7 @@ fn unknown_sources_are_refused_with_what_is_accepted() {
     let emu = Emu::default();
     let h = harness(AZUREAD_3);
     // A state from a schema version azuread never wrote.
-    azuread_state(
-        &h,
-        &emu,
-        AZUREAD_3,
-        1,
-        &[AzureadCredential {
-            name: "deploy",
-            issuer: entra_issuer(),
-            subject: DEPLOY_PRINCIPAL,
-            description: "",
-            timeouts: Value::Null,
-        }],
-    );
-    let resource = |name: &str| {
-        format!(
-            "resource \"entra_mi_federated_credential\" \"{name}\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"{name}\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n}}\n"
-        )
-    };
+    azuread_state(&h, &emu, AZUREAD_3, 1, &[AzureadCredential::deploy()]);
     h.write(
         "main.tf",
         &format!(
@@ -401,4 +396,40 @@ fn unknown_sources_are_refused_with_what_is_accepted() {
     );
     assert_eq!(graph_writes(&emu), writes_before);
     assert_eq!(emu.credential_count(), 1, "nothing created or deleted");
+}
+
+/// The guide's path for Terraform before 1.8: a `removed` block forgets azuread's object
+/// and an `import` block (with azuread's own id) adopts the credential.
+#[test]
+fn removed_and_import_blocks_switch_without_moved() {
+    let emu = Emu::default();
+    let h = harness(AZUREAD_2);
+    let ids = azuread_state(&h, &emu, AZUREAD_2, 0, &[AzureadCredential::deploy()]);
+    let credential_id = &ids[0].1;
+    h.write(
+        "main.tf",
+        &format!(
+            "{}{}removed {{\n  from = azuread_application_federated_identity_credential.deploy\n  lifecycle {{\n    destroy = false\n  }}\n}}\n\
+             import {{\n  to = entra_mi_federated_credential.deploy\n  id = \"{WORKLOAD_OBJECT}/federatedIdentityCredential/{credential_id}\"\n}}\n{}",
+            terraform_block(AZUREAD_2),
+            emu.provider_block(),
+            resource("deploy")
+        ),
+    );
+    h.init();
+    let writes_before = graph_writes(&emu);
+    let out = apply(&h);
+    assert!(
+        out.contains("1 imported, 0 added, 0 changed, 0 destroyed"),
+        "{out}"
+    );
+    assert_eq!(graph_writes(&emu), writes_before);
+    let (code, out) = plan(&h);
+    assert_eq!(code, 0, "{out}");
+    let state = h.ok(&["state", "list"]);
+    assert_eq!(state.trim(), "entra_mi_federated_credential.deploy");
+    assert_eq!(
+        emu.credentials(WORKLOAD_OBJECT)[0]["id"],
+        json!(credential_id)
+    );
 }
