@@ -63,6 +63,25 @@ fn terraform_block(azuread_version: &str) -> String {
     )
 }
 
+/// Writes `main.tf`: both providers, `emu`'s provider block, then `body`.
+fn main_tf(h: &Harness, emu: &Emu, azuread_version: &str, body: &str) {
+    h.write(
+        "main.tf",
+        &format!(
+            "{}{}{body}",
+            terraform_block(azuread_version),
+            emu.provider_block()
+        ),
+    );
+}
+
+/// A plan Terraform fails, with its output on one line.
+fn failed_plan(h: &Harness) -> String {
+    let (code, out) = plan(h);
+    assert_eq!(code, 1, "{out}");
+    unwrapped(&out)
+}
+
 fn moved_block(name: &str) -> String {
     format!(
         "moved {{\n  from = azuread_application_federated_identity_credential.{name}\n  to   = entra_mi_federated_credential.{name}\n}}\n"
@@ -199,6 +218,17 @@ fn apply(h: &Harness) -> String {
     h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"])
 }
 
+/// Applies a plan of one in-place update; the emulator must have served `writes` Graph
+/// writes in all afterwards.
+fn apply_one_update(h: &Harness, emu: &Emu, writes: u64, label: &str) {
+    let out = apply(h);
+    assert!(
+        out.contains("0 added, 1 changed, 0 destroyed"),
+        "{label}: {out}"
+    );
+    assert_eq!(graph_writes(emu), writes, "{label}: Graph writes");
+}
+
 fn credential<'a>(creds: &'a [Value], name: &str) -> &'a Value {
     creds
         .iter()
@@ -237,18 +267,16 @@ fn move_both_forms(azuread_version: &str) {
     );
     let config = |deploy_description: &str| {
         format!(
-            "{}{}{}{}{}\
+            "{}{}{}\
              resource \"entra_mi_federated_credential\" \"deploy\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"deploy\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n{deploy_description}}}\n\
              resource \"entra_mi_federated_credential\" \"build\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"build\"\n  subject = \"{BUILD_PRINCIPAL}\"\n  description = \"builds\"\n  timeouts {{\n    create = \"20m\"\n  }}\n}}\n\
              resource \"entra_mi_federated_credential\" \"github\" {{\n  application_client_id = \"{WORKLOAD_CLIENT}\"\n  name = \"github\"\n  issuer = \"{GITHUB}\"\n  subject = \"{GITHUB_SUBJECT}\"\n}}\n",
-            terraform_block(azuread_version),
-            emu.provider_block(),
             moved_block("deploy"),
             moved_block("build"),
             moved_block("github"),
         )
     };
-    h.write("main.tf", &config(""));
+    main_tf(&h, &emu, azuread_version, &config(""));
     h.init();
     let writes_before = graph_writes(&emu);
 
@@ -282,16 +310,8 @@ fn move_both_forms(azuread_version: &str) {
         "{azuread_version}: deploy and github plan no change:\n{out}"
     );
 
-    let out = apply(&h);
-    assert!(
-        out.contains("0 added, 1 changed, 0 destroyed"),
-        "{azuread_version}: {out}"
-    );
-    assert_eq!(
-        graph_writes(&emu),
-        writes_before,
-        "{azuread_version}: the move wrote to Graph"
-    );
+    // `build`'s update changes state only: Graph already holds its content.
+    apply_one_update(&h, &emu, writes_before, azuread_version);
     let (code, out) = plan(&h);
     assert_eq!(code, 0, "{azuread_version}: plan after the move:\n{out}");
     let state = h.ok(&["state", "list"]);
@@ -301,17 +321,13 @@ fn move_both_forms(azuread_version: &str) {
     );
 
     // Managed normally afterwards: an in-place change reaches the same credential.
-    h.write("main.tf", &config("  description = \"deployments\"\n"));
-    let out = apply(&h);
-    assert!(
-        out.contains("0 added, 1 changed, 0 destroyed"),
-        "{azuread_version}: {out}"
+    main_tf(
+        &h,
+        &emu,
+        azuread_version,
+        &config("  description = \"deployments\"\n"),
     );
-    assert_eq!(
-        graph_writes(&emu),
-        writes_before + 1,
-        "{azuread_version}: one PATCH"
-    );
+    apply_one_update(&h, &emu, writes_before + 1, azuread_version);
     let creds = emu.credentials(WORKLOAD_OBJECT);
     assert_eq!(creds.len(), 3, "{azuread_version}: {creds:?}");
     let deploy = credential(&creds, "deploy");
@@ -343,21 +359,15 @@ fn unknown_sources_are_refused_with_what_is_accepted() {
     let h = harness(AZUREAD_3);
     // A state from a schema version azuread never wrote.
     azuread_state(&h, &emu, AZUREAD_3, 1, &[AzureadCredential::deploy()]);
-    h.write(
-        "main.tf",
-        &format!(
-            "{}{}{}{}",
-            terraform_block(AZUREAD_3),
-            emu.provider_block(),
-            moved_block("deploy"),
-            resource("deploy")
-        ),
+    main_tf(
+        &h,
+        &emu,
+        AZUREAD_3,
+        &format!("{}{}", moved_block("deploy"), resource("deploy")),
     );
     h.init();
     let writes_before = graph_writes(&emu);
-    let (code, out) = plan(&h);
-    assert_eq!(code, 1, "{out}");
-    let out = unwrapped(&out);
+    let out = failed_plan(&h);
     assert!(
         out.contains("schema version 1")
             && out.contains("accepts moves from azuread_application_federated_identity_credential")
@@ -366,28 +376,20 @@ fn unknown_sources_are_refused_with_what_is_accepted() {
     );
 
     // Another provider's type: terraform_data (Terraform's built-in provider).
-    h.write(
-        "main.tf",
-        &format!(
-            "{}{}resource \"terraform_data\" \"other\" {{\n  input = \"x\"\n}}\n",
-            terraform_block(AZUREAD_3),
-            emu.provider_block(),
-        ),
-    );
+    let other = "resource \"terraform_data\" \"other\" {\n  input = \"x\"\n}\n";
+    main_tf(&h, &emu, AZUREAD_3, other);
     std::fs::remove_file(h.work().join("terraform.tfstate")).expect("remove state");
     apply(&h);
-    h.write(
-        "main.tf",
+    main_tf(
+        &h,
+        &emu,
+        AZUREAD_3,
         &format!(
-            "{}{}moved {{\n  from = terraform_data.other\n  to   = entra_mi_federated_credential.other\n}}\n{}",
-            terraform_block(AZUREAD_3),
-            emu.provider_block(),
+            "moved {{\n  from = terraform_data.other\n  to   = entra_mi_federated_credential.other\n}}\n{}",
             resource("other")
         ),
     );
-    let (code, out) = plan(&h);
-    assert_eq!(code, 1, "{out}");
-    let out = unwrapped(&out);
+    let out = failed_plan(&h);
     assert!(
         out.contains("Cannot move terraform_data to entra_mi_federated_credential")
             && out.contains("registry.terraform.io/hashicorp/azuread")
@@ -406,13 +408,13 @@ fn removed_and_import_blocks_switch_without_moved() {
     let h = harness(AZUREAD_2);
     let ids = azuread_state(&h, &emu, AZUREAD_2, 0, &[AzureadCredential::deploy()]);
     let credential_id = &ids[0].1;
-    h.write(
-        "main.tf",
+    main_tf(
+        &h,
+        &emu,
+        AZUREAD_2,
         &format!(
-            "{}{}removed {{\n  from = azuread_application_federated_identity_credential.deploy\n  lifecycle {{\n    destroy = false\n  }}\n}}\n\
+            "removed {{\n  from = azuread_application_federated_identity_credential.deploy\n  lifecycle {{\n    destroy = false\n  }}\n}}\n\
              import {{\n  to = entra_mi_federated_credential.deploy\n  id = \"{WORKLOAD_OBJECT}/federatedIdentityCredential/{credential_id}\"\n}}\n{}",
-            terraform_block(AZUREAD_2),
-            emu.provider_block(),
             resource("deploy")
         ),
     );
