@@ -76,11 +76,11 @@ fn check_source(source: &MoveSource<'_>) -> Result<(), Diagnostics> {
     Ok(())
 }
 
-/// Terraform names the source provider by its source address
-/// (`registry.terraform.io/hashicorp/azuread`, OpenTofu's registry host too); the
-/// configuration address form
-/// (`provider["registry.terraform.io/hashicorp/azuread"]`, with an optional `.alias`) and
-/// the short `hashicorp/azuread` are accepted too.
+/// Whether `address` names azuread. Terraform sends the provider's source address
+/// (`registry.terraform.io/hashicorp/azuread`; OpenTofu's registry host is accepted as
+/// well), and some versions the configuration address
+/// (`provider["registry.terraform.io/hashicorp/azuread"]`, maybe with `.alias`); the
+/// short `hashicorp/azuread` is accepted too.
 fn is_azuread(address: &str) -> bool {
     let inner = address
         .strip_prefix("provider[\"")
