@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::diag::{AttrPath, Diagnostics};
 use super::schema::Schema;
-use crate::codec::Value;
+use crate::codec::{Type, Value};
 
 /// What `ProviderDef::configure` hands to resources: typically an API client.
 pub type ProviderData = Arc<dyn Any + Send + Sync>;
@@ -94,6 +94,45 @@ pub struct PlanRequest<'a> {
     pub planned_private: Vec<u8>,
 }
 
+/// Another resource type's stored object that a `moved` block hands to this resource
+/// (MoveResourceState, Terraform >= 1.8): where it comes from, and its state as that
+/// type's provider wrote it.
+pub struct MoveSource<'a> {
+    /// The source provider's address, e.g. `registry.terraform.io/hashicorp/azuread`.
+    pub provider_address: &'a str,
+    /// The source resource type, e.g. `azuread_application_federated_identity_credential`.
+    pub type_name: &'a str,
+    /// The schema version the source state was written with (by the source provider).
+    pub schema_version: i64,
+    /// The source provider's private bytes for the object (opaque; e.g. its timeouts).
+    pub private: &'a [u8],
+    /// The stored state: JSON in the source type's schema.
+    pub(crate) state_json: &'a [u8],
+}
+
+impl MoveSource<'_> {
+    /// The source state decoded as `ty`, leniently: attributes `ty` lacks are dropped and
+    /// attributes the state lacks read as null, so one type can cover several versions of
+    /// the source schema.
+    pub fn decode_state(&self, ty: &Type) -> Result<Value, Diagnostics> {
+        if self.state_json.is_empty() {
+            return Err(Diagnostics::from_error(
+                "No state to move",
+                format!(
+                    "Terraform sent no JSON state for the {} object being moved; remove it from state and import the object instead.",
+                    self.type_name
+                ),
+            ));
+        }
+        crate::codec::json::decode(self.state_json, ty).map_err(|e| {
+            Diagnostics::from_error(
+                format!("The {} state cannot be read", self.type_name),
+                format!("The stored state does not have the expected shape: {e}"),
+            )
+        })
+    }
+}
+
 /// A managed resource type: objects Terraform creates, reads, updates and deletes.
 /// Values are whole objects of [`Resource::schema`]'s type.
 #[async_trait]
@@ -164,6 +203,24 @@ pub trait Resource: Send + Sync + 'static {
     /// diagnostics that say why it cannot be.
     fn upgrade_state(&self, _from_version: i64, state: Value) -> Result<Value, Diagnostics> {
         Ok(state)
+    }
+
+    /// This resource's state for another type's object named in a `moved` block
+    /// (MoveResourceState, on plan with Terraform >= 1.8, before any read). Build it from
+    /// [`MoveSource::decode_state`] without calling the API: Terraform reads the object
+    /// right afterwards. Return it wholly known; it starts with no private bytes. A source
+    /// the resource does not know is an error that names what it accepts (provider, type,
+    /// schema versions). By default every source is refused.
+    fn move_state(&self, source: &MoveSource<'_>) -> Result<Value, Diagnostics> {
+        Err(Diagnostics::from_error(
+            "Moving resource state is not supported",
+            format!(
+                "{} cannot be moved from {} ({}). Remove the old object from state (a `removed` block, or `terraform state rm`) and import it instead.",
+                self.type_name(),
+                source.type_name,
+                source.provider_address
+            ),
+        ))
     }
 }
 

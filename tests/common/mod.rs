@@ -23,31 +23,37 @@ pub fn provider_binary() -> PathBuf {
 /// target directory. Cargo only gives a test the binaries of its own package, hence the search.
 pub fn emulator_binary() -> PathBuf {
     static EMULATOR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match EMULATOR.get_or_init(find_or_build_emulator) {
+    match EMULATOR.get_or_init(|| find_or_build("entra-emulator", "entra-emulator")) {
         Ok(path) => path.clone(),
         Err(e) => panic!("{e}"),
     }
 }
 
-fn find_or_build_emulator() -> Result<PathBuf, String> {
+/// The `terraform-provider-azuread` stand-in (crate `azuread-stand-in`, test-only) next to
+/// the provider binary, built like [`emulator_binary`] when missing.
+pub fn azuread_stand_in_binary() -> PathBuf {
+    static STAND_IN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match STAND_IN.get_or_init(|| find_or_build("azuread-stand-in", "terraform-provider-azuread")) {
+        Ok(path) => path.clone(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Binary `bin` of workspace package `package`, next to the provider binary.
+fn find_or_build(package: &str, bin: &str) -> Result<PathBuf, String> {
     let provider = provider_binary();
     let profile_dir = provider
         .parent()
         .ok_or_else(|| format!("{} has no parent directory", provider.display()))?;
-    let emulator = profile_dir.join(format!("entra-emulator{}", std::env::consts::EXE_SUFFIX));
-    if emulator.is_file() {
-        return Ok(emulator);
+    let binary = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    if binary.is_file() {
+        return Ok(binary);
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(&cargo);
-    build.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-        "build",
-        "--quiet",
-        "-p",
-        "entra-emulator",
-        "--bin",
-        "entra-emulator",
-    ]);
+    build
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "-p", package, "--bin", bin]);
     // The directory is named after the profile, except the dev profile's "debug".
     match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") | None => {}
@@ -72,7 +78,7 @@ fn find_or_build_emulator() -> Result<PathBuf, String> {
         }
     }
     eprintln!(
-        "entra-emulator is not in {}: building it ({build:?})",
+        "{bin} is not in {}: building it ({build:?})",
         profile_dir.display()
     );
     let out = build
@@ -80,20 +86,20 @@ fn find_or_build_emulator() -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot run {}: {e}", Path::new(&cargo).display()))?;
     if !out.status.success() {
         return Err(format!(
-            "the end-to-end tests need entra-emulator next to the provider in {}; building it failed \
-             ({build:?}, {}):\n{}\nBuild it with `cargo build -p entra-emulator` (same profile), or run \
+            "the end-to-end tests need {bin} next to the provider in {}; building it failed \
+             ({build:?}, {}):\n{}\nBuild it with `cargo build -p {package}` (same profile), or run \
              `cargo test` at the workspace root.",
             profile_dir.display(),
             out.status,
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    if emulator.is_file() {
-        Ok(emulator)
+    if binary.is_file() {
+        Ok(binary)
     } else {
         Err(format!(
-            "`cargo build -p entra-emulator` succeeded but {} does not exist",
-            emulator.display()
+            "`cargo build -p {package}` succeeded but {} does not exist",
+            binary.display()
         ))
     }
 }

@@ -290,7 +290,7 @@ impl ProviderService for Server {
         &self,
         r: Request<pb::move_resource_state::Request>,
     ) -> Rpc<pb::move_resource_state::Response> {
-        ok(resource::move_state(r.into_inner()))
+        ok(resource::move_state(self, r.into_inner()))
     }
 
     async fn validate_data_source_config(

@@ -7,7 +7,7 @@ use super::{from_proto, to_proto, Server};
 use crate::codec::Value;
 use crate::framework::diag::Diagnostics;
 use crate::framework::plan::plan_change;
-use crate::framework::traits::PlanRequest;
+use crate::framework::traits::{MoveSource, PlanRequest};
 use crate::proto::tfplugin5 as pb;
 
 /// ValidateResourceTypeConfig: the resource's static checks of its configuration.
@@ -246,19 +246,43 @@ pub(super) async fn import(
     }
 }
 
-/// MoveResourceState: refused with what to do instead (the capability is not
-/// advertised, so Terraform only calls it for a `moved` block across types).
-pub(super) fn move_state(r: pb::move_resource_state::Request) -> pb::move_resource_state::Response {
-    pb::move_resource_state::Response {
-        diagnostics: Diagnostics::from_error(
-            "Moving resource state is not supported",
-            format!(
-                "{} cannot be moved from {} ({}). Remove it from state and import it instead.",
-                r.target_type_name, r.source_type_name, r.source_provider_address
-            ),
-        )
-        .to_proto(),
-        ..Default::default()
+/// MoveResourceState: a `moved` block from another resource type or provider. The target
+/// resource builds its state from the source's stored JSON (see [`Resource::move_state`]);
+/// the source's private bytes stay behind.
+///
+/// [`Resource::move_state`]: crate::framework::Resource::move_state
+pub(super) fn move_state(
+    server: &Server,
+    r: pb::move_resource_state::Request,
+) -> pb::move_resource_state::Response {
+    tracing::debug!(
+        source_provider = %r.source_provider_address,
+        source_type = %r.source_type_name,
+        source_version = r.source_schema_version,
+        target_type = %r.target_type_name,
+        "MoveResourceState"
+    );
+    let moved = server.resource(&r.target_type_name).and_then(|t| {
+        let raw = r.source_state.unwrap_or_default();
+        let source = MoveSource {
+            provider_address: &r.source_provider_address,
+            type_name: &r.source_type_name,
+            schema_version: r.source_schema_version,
+            private: &r.source_private,
+            state_json: &raw.json,
+        };
+        let state = t.imp.move_state(&source)?;
+        to_proto::known_value(&state, &t.ty, "moved state")
+    });
+    match moved {
+        Ok(state) => pb::move_resource_state::Response {
+            target_state: Some(state),
+            ..Default::default()
+        },
+        Err(d) => pb::move_resource_state::Response {
+            diagnostics: d.to_proto(),
+            ..Default::default()
+        },
     }
 }
 
@@ -307,6 +331,73 @@ mod tests {
             .unwrap()
             .into_inner();
         assert!(resp.diagnostics.iter().any(|d| d.summary == "cancelled"));
+    }
+
+    fn move_request(target: &str) -> pb::move_resource_state::Request {
+        pb::move_resource_state::Request {
+            source_provider_address: "registry.terraform.io/example/other".into(),
+            source_type_name: "other_thing".into(),
+            source_schema_version: 2,
+            source_state: Some(pb::RawState {
+                json: br#"{"id":"x"}"#.to_vec(),
+                ..Default::default()
+            }),
+            target_type_name: target.into(),
+            source_private: b"private".to_vec(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn moves_are_refused_unless_the_resource_accepts_them() {
+        let server = Server::new(P);
+        let caps = server.schema_response().server_capabilities.unwrap();
+        assert!(caps.move_resource_state, "Terraform needs the capability");
+        for (target, summary) in [
+            ("test_slow", "Moving resource state is not supported"),
+            ("nope", "Unknown resource type"),
+        ] {
+            let resp = server
+                .move_resource_state(Request::new(move_request(target)))
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(resp.target_state.is_none(), "{target}");
+            assert_eq!(resp.diagnostics.len(), 1, "{target}");
+            assert_eq!(resp.diagnostics[0].summary, summary, "{target}");
+        }
+        let resp = server
+            .move_resource_state(Request::new(move_request("test_slow")))
+            .await
+            .unwrap()
+            .into_inner();
+        let detail = &resp.diagnostics[0].detail;
+        assert!(
+            detail.contains("other_thing")
+                && detail.contains("registry.terraform.io/example/other"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn move_sources_decode_leniently() {
+        let json = br#"{"id":"x","gone":true}"#;
+        let source = MoveSource {
+            provider_address: "p",
+            type_name: "t",
+            schema_version: 0,
+            private: b"",
+            state_json: json,
+        };
+        let ty = Type::object([("id", Type::String), ("added", Type::String)]);
+        let v = source.decode_state(&ty).unwrap();
+        assert_eq!(v.attr("id"), Some(&Value::string("x")));
+        assert_eq!(v.attr("added"), Some(&Value::Null));
+        let bad = MoveSource {
+            state_json: b"[1]",
+            ..source
+        };
+        assert!(bad.decode_state(&ty).is_err());
     }
 
     #[tokio::test]

@@ -47,14 +47,15 @@ pub(super) fn known(value: &Value, what: &str) -> Result<(), Diagnostics> {
 }
 
 /// What this server supports beyond the base protocol: planning destroys (Terraform then
-/// calls PlanResourceChange with a null proposed state) and skipping GetProviderSchema
-/// when Terraform has the schema cached. Moving state between resource types is not
-/// supported.
+/// calls PlanResourceChange with a null proposed state), skipping GetProviderSchema
+/// when Terraform has the schema cached, and `moved` blocks across resource types
+/// (Terraform refuses them unless the target provider says so; each resource decides
+/// which sources it accepts).
 pub(super) fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
-        move_resource_state: false,
+        move_resource_state: true,
     }
 }
 

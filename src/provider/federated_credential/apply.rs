@@ -116,33 +116,37 @@ fn adoptable(e: &GraphError) -> bool {
     }
 }
 
-/// Updates issuer, subject, audiences and description in place (PATCH).
+/// Updates issuer, subject, audiences and description in place (PATCH). When the prior
+/// state (what the plan's refresh read from Graph) already holds them, e.g. only
+/// `managed_identity_principal_id` or `timeouts` changed, nothing is sent to Graph.
 pub(super) async fn update(
     prior: &FicModel,
     planned: FicModel,
     ctx: &Ctx,
 ) -> (Option<FicModel>, Diagnostics) {
-    let call = match Call::start(ctx, planned.timeout(Operation::Update)).await {
-        Ok(c) => c,
-        Err(d) => return (None, d),
-    };
     let Some((app_object_id, credential_id)) = prior.stored_ids() else {
         return (None, Diagnostics::from_error("Incomplete state", "The prior state has no application or credential id; remove it from state and import it."));
     };
-    let app = AppRef::ObjectId(app_object_id.to_string());
-    let entry = call.client.app(app_object_id).await;
-    let mut writer = entry.writer.lock().await;
     let want = planned.desired();
-    if let Err(e) = call
-        .graph
-        .update_credential(&app, credential_id, &want, &call.deadline)
-        .await
-    {
-        let diag = graph_diag("Cannot update the federated identity credential", &e);
-        return (None, diag);
+    let updated = want.clone().stored_as(credential_id);
+    if !updated.same_content(&prior.desired()) {
+        let call = match Call::start(ctx, planned.timeout(Operation::Update)).await {
+            Ok(c) => c,
+            Err(d) => return (None, d),
+        };
+        let app = AppRef::ObjectId(app_object_id.to_string());
+        let entry = call.client.app(app_object_id).await;
+        let mut writer = entry.writer.lock().await;
+        if let Err(e) = call
+            .graph
+            .update_credential(&app, credential_id, &want, &call.deadline)
+            .await
+        {
+            let diag = graph_diag("Cannot update the federated identity credential", &e);
+            return (None, diag);
+        }
+        entry.record(&mut writer, &updated.id, Some(&updated)).await;
     }
-    let updated = want.stored_as(credential_id);
-    entry.record(&mut writer, &updated.id, Some(&updated)).await;
     let ids = AppIds {
         object_id: app_object_id.to_string(),
         client_id: prior

@@ -6,10 +6,12 @@
 //! - [`plan`]: validation and plan-time checks (defaults, collisions, the 20 limit).
 //! - [`apply`]: create, update and delete, serialised per application.
 //! - [`read`]: refresh and import.
+//! - [`moved`]: state moved from azuread's `azuread_application_federated_identity_credential`.
 
 mod apply;
 mod id;
 mod model;
+mod moved;
 mod plan;
 mod read;
 mod schema;
@@ -28,7 +30,7 @@ use super::client::EntraClient;
 use crate::codec::Value;
 use crate::entra::graph::{GraphClient, GraphError};
 use crate::entra::retry::Deadline;
-use crate::framework::{Ctx, Diagnostics, PlanRequest, Resource, Schema};
+use crate::framework::{Ctx, Diagnostics, MoveSource, PlanRequest, Resource, Schema};
 
 pub struct FederatedCredentialResource;
 
@@ -89,6 +91,10 @@ impl Resource for FederatedCredentialResource {
             Ok(model) => (vec![model.to_value()], Diagnostics::new()),
             Err(d) => (vec![], d),
         }
+    }
+
+    fn move_state(&self, source: &MoveSource<'_>) -> Result<Value, Diagnostics> {
+        moved::from_azuread(source)
     }
 }
 
