@@ -144,12 +144,7 @@ pub fn validate(config: &Value) -> Diagnostics {
             );
         }
     }
-    for attr in [
-        "authority_host",
-        "graph_endpoint",
-        "msi_endpoint",
-        "oidc_request_url",
-    ] {
+    for attr in ENDPOINTS {
         if let Some(url) = get_str(config, attr) {
             if let Some(f) = endpoint::check_endpoint(attr, url) {
                 d.add(f.into());
@@ -170,6 +165,40 @@ pub fn validate(config: &Value) -> Diagnostics {
                     format!("Expected an application (client) id like 00000000-0000-0000-0000-000000000000; got {id:?}."),
                 );
             }
+        }
+    }
+    d
+}
+
+/// The attributes whose value receives credentials or tokens: https only, except on the
+/// local machine.
+const ENDPOINTS: [&str; 4] = [
+    "authority_host",
+    "graph_endpoint",
+    "msi_endpoint",
+    "oidc_request_url",
+];
+
+/// The endpoint rule for values taken from environment variables, which validation (it
+/// sees only the configuration) cannot check: at configure, one error per variable that
+/// would send a secret or a token over plain http to another machine.
+pub fn check_env_endpoints(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    for attr in ENDPOINTS {
+        if config.attr(attr).is_some_and(|v| !v.is_null()) {
+            continue; // validated as an attribute
+        }
+        let Some((var, url)) = env_vars_of(attr)
+            .iter()
+            .find_map(|var| env(var).filter(|v| !v.is_empty()).map(|v| (*var, v)))
+        else {
+            continue;
+        };
+        if let Some(f) = endpoint::check_endpoint(attr, &url) {
+            d.error(
+                format!("{var} (for {attr}) is refused: {}", f.summary),
+                format!("{} Set {var} to an https URL, or unset it.", f.detail),
+            );
         }
     }
     d
@@ -269,6 +298,34 @@ impl Resolver<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_from_the_environment_follow_the_https_rule() {
+        let config = Value::Object(Default::default());
+        for (var, url, refused) in [
+            ("ARM_MSGRAPH_ENDPOINT", "http://10.1.2.3", true),
+            ("AZURE_AUTHORITY_HOST", "http://login.example", true),
+            ("ARM_MSI_ENDPOINT", "http://10.0.0.9/token", true),
+            (
+                "ARM_MSI_ENDPOINT",
+                "http://169.254.169.254/metadata/identity/oauth2/token",
+                false,
+            ),
+            ("ARM_MSGRAPH_ENDPOINT", "http://127.0.0.1:8080", false),
+            (
+                "AZURE_AUTHORITY_HOST",
+                "https://login.microsoftonline.us",
+                false,
+            ),
+        ] {
+            let env = |k: &str| (k == var).then(|| url.to_string());
+            let d = check_env_endpoints(&config, &env);
+            assert_eq!(d.has_errors(), refused, "{var}={url}");
+            if refused {
+                assert!(d.0[0].summary.contains(var), "{:?}", d.0[0]);
+            }
+        }
+    }
     use crate::framework::schema::{check_schema, SchemaKind};
     use std::collections::BTreeMap;
 

@@ -32,6 +32,10 @@ impl ProviderDef for EntraProvider {
 
     async fn configure(&self, config: &Value, _ctx: &Ctx) -> Result<ProviderData, Diagnostics> {
         let env = |k: &str| std::env::var(k).ok();
+        let refused = config::check_env_endpoints(config, &env);
+        if refused.has_errors() {
+            return Err(refused);
+        }
         let settings = config::resolve(config, &env);
         if !settings.is_known() {
             tracing::debug!(unknown = ?settings.unknown, "provider configuration not fully known yet; Graph calls wait for apply");

@@ -1,6 +1,6 @@
 //! Resource and import IDs of `entra_mi_federated_credential`.
 
-use crate::rules::guid;
+use crate::rules::{fic, guid, quote};
 
 /// `{application_object_id}/federatedIdentityCredentials/{credential_id}`.
 pub fn resource_id(application_object_id: &str, credential_id: &str) -> String {
@@ -27,20 +27,40 @@ pub fn parse_import_id(raw: &str) -> Result<ImportId, String> {
     let parts: Vec<&str> = rest.split('/').collect();
     let (app, kind, credential) = match parts.as_slice() {
         [app, kind, credential] => (*app, *kind, *credential),
-        _ => return Err(format!("{raw:?} is not an import ID. {usage}.")),
+        _ => return Err(format!("{} is not an import ID. {usage}.", quote(raw))),
     };
     if kind != "federatedIdentityCredentials" && kind != "federatedIdentityCredential" {
-        return Err(format!("{raw:?}: unexpected segment {kind:?}. {usage}."));
+        return Err(format!(
+            "{}: unexpected segment {}. {usage}.",
+            quote(raw),
+            quote(kind)
+        ));
     }
     if !guid::is_guid(app) {
         return Err(format!(
-            "{raw:?}: {app:?} is not an application object id (GUID). {usage}."
+            "{}: {} is not an application object id (GUID). {usage}.",
+            quote(raw),
+            quote(app)
         ));
     }
     if credential.is_empty() {
         return Err(format!(
             "{raw:?}: the credential id or name is missing. {usage}."
         ));
+    }
+    // A name Graph itself would refuse cannot exist: say so now instead of asking Graph.
+    if !guid::is_guid(credential) {
+        if let Some(f) = fic::check_name(credential)
+            .into_iter()
+            .find(|f| f.graph_enforced)
+        {
+            return Err(format!(
+                "{}: {:?} is neither a credential id (GUID) nor a possible credential name: {}. {usage}.",
+                quote(raw),
+                f.summary,
+                f.detail
+            ));
+        }
     }
     Ok(ImportId {
         application_object_id: app.to_ascii_lowercase(),
@@ -76,8 +96,16 @@ mod tests {
             &format!("{APP}/credentials/x"),
             "not-a-guid/federatedIdentityCredentials/x",
             &format!("{APP}/federatedIdentityCredentials/"),
+            &format!("{APP}/federatedIdentityCredentials/{}", "n".repeat(100_000)),
+            &format!("{APP}/federatedIdentityCredentials/ab"),
+            &format!("{APP}/federatedIdentityCredentials/de ploy"),
         ] {
-            assert!(parse_import_id(raw).is_err(), "{raw}");
+            let err = parse_import_id(raw).unwrap_err();
+            assert!(
+                err.len() < 1_000,
+                "messages stay short: {} chars",
+                err.len()
+            );
         }
     }
 }
