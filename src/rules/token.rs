@@ -150,6 +150,29 @@ pub fn check_tenant(attribute: &'static str, tenant: &str) -> Option<Finding> {
     ))
 }
 
+/// The runner of the rules' table tests (here and in `fic`): each case edits `base()`, and
+/// `check` must then report the case's attribute and rule, as an error or as a warning as
+/// the case says.
+#[cfg(test)]
+pub(crate) fn assert_each_case<I, E: Fn(&mut I)>(
+    base: fn() -> I,
+    check: fn(&I) -> Vec<Finding>,
+    cases: Vec<(E, &str, &str, bool)>,
+) {
+    for (i, (edit, attribute, rule, is_error)) in cases.into_iter().enumerate() {
+        let mut c = base();
+        edit(&mut c);
+        let found: Vec<_> = check(&c)
+            .into_iter()
+            .map(|f| (f.attribute, f.rule, f.is_error()))
+            .collect();
+        assert!(
+            found.contains(&(attribute, rule, is_error)),
+            "case {i}: want ({attribute}, {rule}, error={is_error}), got {found:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,18 +259,7 @@ mod tests {
                 false,
             ),
         ];
-        for (i, (edit, attribute, rule, is_error)) in cases.into_iter().enumerate() {
-            let mut c = base();
-            edit(&mut c);
-            let found: Vec<_> = check_config(&c)
-                .into_iter()
-                .map(|f| (f.attribute, f.rule, f.is_error()))
-                .collect();
-            assert!(
-                found.contains(&(attribute, rule, is_error)),
-                "case {i}: got {found:?}"
-            );
-        }
+        assert_each_case(base, check_config, cases);
     }
 
     #[test]

@@ -22,13 +22,6 @@ fn base() -> FicInput<'static> {
     }
 }
 
-fn rules_of(c: &FicInput) -> Vec<(&'static str, &'static str, bool)> {
-    check_config(c)
-        .into_iter()
-        .map(|f| (f.attribute, f.rule, f.is_error()))
-        .collect()
-}
-
 #[test]
 fn valid_configuration_has_no_findings() {
     assert_eq!(check_config(&base()), vec![]);
@@ -312,15 +305,7 @@ fn each_broken_rule_is_reported() {
             true,
         ),
     ];
-    for (i, (edit, attribute, rule, is_error)) in cases.into_iter().enumerate() {
-        let mut c = base();
-        edit(&mut c);
-        let found = rules_of(&c);
-        assert!(
-            found.contains(&(attribute, rule, is_error)),
-            "case {i}: want ({attribute}, {rule}, error={is_error}), got {found:?}"
-        );
-    }
+    crate::rules::token::assert_each_case(base, check_config, cases);
 }
 
 #[test]
