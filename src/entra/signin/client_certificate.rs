@@ -10,7 +10,6 @@ use pkcs8::ObjectIdentifier;
 
 use super::{ClientApp, SignInError, SignInMethod};
 use crate::entra::retry::Deadline;
-use crate::entra::token_endpoint::ClientAuth;
 use crate::entra::{AccessToken, Secret};
 
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -134,15 +133,11 @@ impl SignInMethod for ClientCertificate {
     }
 
     async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
-        let sign_in = async {
-            let assertion = self.assertion(&self.app.token_url())?;
-            let hint = "`client_certificate_path` (ARM_CLIENT_CERTIFICATE_PATH)";
-            let auth = ClientAuth::Assertion(&assertion);
-            self.app.sign_in(scope, auth, hint, d).await
-        };
-        sign_in
+        let assertion = std::future::ready(self.assertion(&self.app.token_url()));
+        let hint = "`client_certificate_path` (ARM_CLIENT_CERTIFICATE_PATH)";
+        self.app
+            .sign_in_with_assertion(self.name(), scope, assertion, hint, d)
             .await
-            .map_err(|message| SignInError::new(self.name(), message))
     }
 }
 

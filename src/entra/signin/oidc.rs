@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use super::{ClientApp, SignInError, SignInMethod};
 use crate::entra::http::describe;
 use crate::entra::retry::Deadline;
-use crate::entra::token_endpoint::ClientAuth;
 use crate::entra::{AccessToken, Secret};
 
 /// Where an OIDC token comes from.
@@ -98,14 +97,9 @@ impl SignInMethod for Oidc {
     }
 
     async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
-        let sign_in = async {
-            let assertion = self.assertion(d).await?;
-            let hint = "the OIDC token and the app's federated credential";
-            let auth = ClientAuth::Assertion(&assertion);
-            self.app.sign_in(scope, auth, hint, d).await
-        };
-        sign_in
+        let hint = "the OIDC token and the app's federated credential";
+        self.app
+            .sign_in_with_assertion(self.method, scope, self.assertion(d), hint, d)
             .await
-            .map_err(|message| SignInError::new(self.method, message))
     }
 }
