@@ -24,11 +24,11 @@ fn base() -> FicInput<'static> {
 
 #[test]
 fn valid_configuration_has_no_findings() {
-    assert_eq!(check_config(&base()), vec![]);
-    let mut c = base();
-    c.issuer = Input::Null;
-    c.audiences = Input::Null;
-    assert_eq!(check_config(&c), vec![]);
+    let defaults: fn(&mut FicInput) = |c| {
+        c.issuer = Input::Null;
+        c.audiences = Input::Null;
+    };
+    crate::rules::token::assert_no_findings(base, check_config, vec![defaults]);
 }
 
 #[test]
