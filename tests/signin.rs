@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use serde_json::json;
+use terraform_provider_entra::entra::signin::METHODS_IN_ORDER;
 
 fn resource(name: &str) -> String {
     format!(
@@ -172,17 +173,10 @@ fn no_method_configured_lists_every_method() {
     let emu = Emu::default();
     let h = Harness::initialised(&config(&emu, "  use_cli = false\n", "never"));
     let text = h.fails(APPLY);
-    for method in [
-        "access token",
-        "client secret",
-        "client certificate",
-        "OIDC",
-        "AKS workload identity",
-        "managed identity as federated credential",
-        "managed identity:",
-        "Azure CLI",
-    ] {
-        assert!(text.contains(method), "{method} missing:\n{text}");
+    for method in METHODS_IN_ORDER {
+        // "managed identity:" and not the start of "managed identity as federated credential".
+        let tried = format!("{method}:");
+        assert!(text.contains(&tried), "{tried} missing:\n{text}");
     }
 }
 

@@ -13,6 +13,19 @@ use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
 use crate::entra::settings::Settings;
 use crate::entra::Secret;
 
+/// The methods in the order [`choose`] tries them, as its error names them when none is
+/// configured.
+pub const METHODS_IN_ORDER: [&str; 8] = [
+    "access token",
+    "client secret",
+    "client certificate",
+    "OIDC",
+    "AKS workload identity",
+    "managed identity as federated credential",
+    "managed identity",
+    "Azure CLI",
+];
+
 /// What choosing a sign-in method needs.
 pub struct SignInConfig<'a> {
     /// The provider's settings.
@@ -324,20 +337,7 @@ mod tests {
             .iter()
             .filter_map(|l| l.split_once(':').map(|(m, _)| m))
             .collect();
-        assert_eq!(
-            methods,
-            [
-                "access token",
-                "client secret",
-                "client certificate",
-                "OIDC",
-                "AKS workload identity",
-                "managed identity as federated credential",
-                "managed identity",
-                "Azure CLI"
-            ],
-            "{err}"
-        );
+        assert_eq!(methods, METHODS_IN_ORDER, "{err}");
     }
 
     #[test]

@@ -28,7 +28,7 @@ mod static_token;
 use async_trait::async_trait;
 
 pub use azure_cli::AzureCli;
-pub use chain::{choose, SignInConfig};
+pub use chain::{choose, SignInConfig, METHODS_IN_ORDER};
 pub use client_app::ClientApp;
 pub use client_certificate::ClientCertificate;
 pub use client_secret::ClientSecret;
