@@ -5,7 +5,6 @@
 
 use std::future::Future;
 
-use super::SignInError;
 use crate::entra::retry::Deadline;
 use crate::entra::token_endpoint::{
     request_token, token_url, ClientAuth, TokenError, TokenRequest,
@@ -70,23 +69,16 @@ impl ClientApp {
     }
 
     /// [`sign_in`](Self::sign_in) with the client assertion `assertion` obtains first (a
-    /// signed JWT, an external OIDC token, a managed identity token); a failure of either
-    /// step is one of `method`.
+    /// signed JWT, an external OIDC token, a managed identity token).
     pub async fn sign_in_with_assertion(
         &self,
-        method: &'static str,
         scope: &str,
         assertion: impl Future<Output = Result<Secret, String>>,
         proof_hint: &str,
         deadline: &Deadline,
-    ) -> Result<AccessToken, SignInError> {
-        let sign_in = async {
-            let assertion = assertion.await?;
-            let auth = ClientAuth::Assertion(&assertion);
-            self.sign_in(scope, auth, proof_hint, deadline).await
-        };
-        sign_in
-            .await
-            .map_err(|message| SignInError::new(method, message))
+    ) -> Result<AccessToken, String> {
+        let assertion = assertion.await?;
+        let auth = ClientAuth::Assertion(&assertion);
+        self.sign_in(scope, auth, proof_hint, deadline).await
     }
 }

@@ -8,7 +8,7 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use pkcs8::ObjectIdentifier;
 
-use super::{ClientApp, SignInError, SignInMethod};
+use super::{ClientApp, TokenSource};
 use crate::entra::retry::Deadline;
 use crate::entra::{AccessToken, Secret};
 
@@ -127,16 +127,12 @@ fn signing_key(pkcs8_der: &[u8]) -> Result<(EncodingKey, Algorithm), String> {
 }
 
 #[async_trait]
-impl SignInMethod for ClientCertificate {
-    fn name(&self) -> &'static str {
-        "client certificate"
-    }
-
-    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
+impl TokenSource for ClientCertificate {
+    async fn fetch(&self, scope: &str, d: &Deadline) -> Result<AccessToken, String> {
         let assertion = std::future::ready(self.assertion(&self.app.token_url()));
         let hint = "`client_certificate_path` (ARM_CLIENT_CERTIFICATE_PATH)";
         self.app
-            .sign_in_with_assertion(self.name(), scope, assertion, hint, d)
+            .sign_in_with_assertion(scope, assertion, hint, d)
             .await
     }
 }

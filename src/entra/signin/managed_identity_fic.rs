@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{ClientApp, SignInError, SignInMethod};
+use super::{ClientApp, TokenSource};
 use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
 use crate::entra::retry::Deadline;
 use crate::entra::AccessToken;
@@ -24,12 +24,8 @@ pub struct ManagedIdentityFic {
 }
 
 #[async_trait]
-impl SignInMethod for ManagedIdentityFic {
-    fn name(&self) -> &'static str {
-        "managed identity as federated credential (use_msi_fic)"
-    }
-
-    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
+impl TokenSource for ManagedIdentityFic {
+    async fn fetch(&self, scope: &str, d: &Deadline) -> Result<AccessToken, String> {
         let assertion = async {
             let token = self
                 .client
@@ -39,7 +35,7 @@ impl SignInMethod for ManagedIdentityFic {
         };
         let hint = "the app's federated identity credential for this managed identity";
         self.app
-            .sign_in_with_assertion(self.name(), scope, assertion, hint, d)
+            .sign_in_with_assertion(scope, assertion, hint, d)
             .await
     }
 }

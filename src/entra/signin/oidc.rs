@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{ClientApp, SignInError, SignInMethod};
+use super::{ClientApp, TokenSource};
 use crate::entra::http::describe;
 use crate::entra::retry::Deadline;
 use crate::entra::{AccessToken, Secret};
@@ -32,8 +32,6 @@ pub struct Oidc {
     pub app: ClientApp,
     /// Where the token comes from.
     pub source: OidcSource,
-    /// `OIDC` or `AKS workload identity`.
-    pub method: &'static str,
 }
 
 impl Oidc {
@@ -91,15 +89,11 @@ impl Oidc {
 }
 
 #[async_trait]
-impl SignInMethod for Oidc {
-    fn name(&self) -> &'static str {
-        self.method
-    }
-
-    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
+impl TokenSource for Oidc {
+    async fn fetch(&self, scope: &str, d: &Deadline) -> Result<AccessToken, String> {
         let hint = "the OIDC token and the app's federated credential";
         self.app
-            .sign_in_with_assertion(self.method, scope, self.assertion(d), hint, d)
+            .sign_in_with_assertion(scope, self.assertion(d), hint, d)
             .await
     }
 }
