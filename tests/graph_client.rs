@@ -1,9 +1,11 @@
 //! The Graph client against a loopback mock: correlation headers, OData errors,
 //! pagination, retries honouring Retry-After, and PATCH bodies without `name`.
 
+mod common;
+
+use common::{fast_backoff, serve, ten_seconds};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::extract::State;
@@ -13,7 +15,7 @@ use axum::routing::get;
 use axum::Json;
 use serde_json::{json, Value};
 use terraform_provider_entra::entra::graph::{AppRef, GraphClient, GraphErrorKind, NewCredential};
-use terraform_provider_entra::entra::retry::{Backoff, Deadline};
+use terraform_provider_entra::entra::retry::Deadline;
 use terraform_provider_entra::entra::signin::{SignInError, SignInMethod};
 use terraform_provider_entra::entra::{AccessToken, Secret};
 
@@ -107,34 +109,21 @@ async fn client() -> (GraphClient, Arc<Seen>) {
             get(one).patch(one),
         )
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let g = GraphClient::new(
         reqwest::Client::new(),
-        &format!("http://{addr}"),
+        &serve(router).await,
         "https://graph.microsoft.com",
         Arc::new(Fixed),
     )
-    .with_backoff(Backoff {
-        base: Duration::from_millis(5),
-        max: Duration::from_millis(20),
-    });
+    .with_backoff(fast_backoff());
     (g, seen)
-}
-
-fn deadline() -> Deadline {
-    Deadline::after(
-        Duration::from_secs(10),
-        tokio_util::sync::CancellationToken::new(),
-    )
 }
 
 #[tokio::test]
 async fn lists_all_pages_after_a_throttle() {
     let (g, seen) = client().await;
     let all = g
-        .list_credentials(&AppRef::ObjectId("app".into()), &deadline())
+        .list_credentials(&AppRef::ObjectId("app".into()), &ten_seconds())
         .await
         .unwrap();
     assert_eq!(
@@ -152,7 +141,7 @@ async fn lists_all_pages_after_a_throttle() {
 async fn errors_say_what_they_mean() {
     let (g, _) = client().await;
     let e = g
-        .get_credential(&AppRef::ObjectId("app".into()), "x", &deadline())
+        .get_credential(&AppRef::ObjectId("app".into()), "x", &ten_seconds())
         .await
         .unwrap_err();
     assert_eq!(e.kind, GraphErrorKind::Forbidden);
@@ -176,7 +165,7 @@ async fn patch_never_sends_the_name() {
         audiences: vec!["a".into()],
         description: None,
     };
-    g.update_credential(&AppRef::ObjectId("app".into()), "id-1", &p, &deadline())
+    g.update_credential(&AppRef::ObjectId("app".into()), "id-1", &p, &ten_seconds())
         .await
         .unwrap();
     let body = seen.patch_bodies.lock().unwrap()[0].clone();

@@ -32,10 +32,10 @@ fn trace_logs_show_provider_lines_without_secrets() {
     );
 
     // A full apply and destroy at trace: Graph and token traffic happen.
-    let out = h.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    let out = h.tf(APPLY);
     assert!(out.status.success(), "{}", all_output(&out));
     let mut log = String::from_utf8_lossy(&out.stderr).to_string();
-    let out = h.tf(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    let out = h.tf(DESTROY);
     log.push_str(&String::from_utf8_lossy(&out.stderr));
     assert!(log.contains("Graph request"), "Graph calls not logged");
     assert!(

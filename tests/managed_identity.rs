@@ -1,27 +1,20 @@
 //! Managed identity sources against small loopback servers: IMDS retries, Azure Arc's
 //! challenge, Cloud Shell's POST, and one request for many concurrent callers.
 
+mod common;
+
+use common::{fast_backoff, serve, ten_seconds};
+use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
 use serde_json::json;
 use terraform_provider_entra::entra::managed_identity::{Identity, ManagedIdentityClient, Source};
-use terraform_provider_entra::entra::retry::{Backoff, Deadline};
-
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
-    format!("http://{addr}")
-}
 
 fn token_body() -> Json<serde_json::Value> {
     let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
@@ -31,45 +24,43 @@ fn token_body() -> Json<serde_json::Value> {
 }
 
 fn fast(mi: ManagedIdentityClient) -> ManagedIdentityClient {
-    mi.with_backoff(
-        Backoff {
-            base: Duration::from_millis(5),
-            max: Duration::from_millis(20),
-        },
-        Duration::from_millis(200),
-    )
+    mi.with_backoff(fast_backoff(), Duration::from_millis(200))
 }
 
 /// The managed identity token every test asks for.
 const EXCHANGE: &str = "api://AzureADTokenExchange";
 
-fn deadline() -> Deadline {
-    Deadline::after(
-        Duration::from_secs(10),
-        tokio_util::sync::CancellationToken::new(),
-    )
+/// Serves GET `path` with `answer`, given how many requests came before and the request's
+/// headers; the base URL and the number of requests so far.
+async fn serve_counting<F, Fut>(path: &str, answer: F) -> (String, Arc<AtomicU32>)
+where
+    F: Fn(u32, HeaderMap) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    let calls = Arc::new(AtomicU32::new(0));
+    let counter = calls.clone();
+    let router = axum::Router::new().route(
+        path,
+        get(move |headers: HeaderMap| answer(counter.fetch_add(1, Ordering::SeqCst), headers)),
+    );
+    (serve(router).await, calls)
 }
 
 #[tokio::test]
 async fn imds_retries_transient_answers() {
-    let calls = Arc::new(AtomicU32::new(0));
-    let router = axum::Router::new()
-        .route(
-            "/metadata/identity/oauth2/token",
-            get(
-                |State(calls): State<Arc<AtomicU32>>, headers: HeaderMap| async move {
-                    assert_eq!(headers.get("Metadata").unwrap(), "true");
-                    match calls.fetch_add(1, Ordering::SeqCst) {
-                        0 => StatusCode::GONE.into_response(),
-                        1 => StatusCode::TOO_MANY_REQUESTS.into_response(),
-                        2 => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-                        _ => token_body().into_response(),
-                    }
-                },
-            ),
-        )
-        .with_state(calls.clone());
-    let base = serve(router).await;
+    let (base, calls) = serve_counting(
+        "/metadata/identity/oauth2/token",
+        |earlier, headers| async move {
+            assert_eq!(headers.get("Metadata").unwrap(), "true");
+            match earlier {
+                0 => StatusCode::GONE.into_response(),
+                1 => StatusCode::TOO_MANY_REQUESTS.into_response(),
+                2 => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                _ => token_body().into_response(),
+            }
+        },
+    )
+    .await;
     let mi = fast(ManagedIdentityClient::new(
         Source::Imds {
             endpoint: format!("{base}/metadata/identity/oauth2/token"),
@@ -80,7 +71,7 @@ async fn imds_retries_transient_answers() {
         .get_token(
             &Identity::ClientId("c".into()),
             "api://AzureADTokenExchange",
-            &deadline(),
+            &ten_seconds(),
         )
         .await
         .unwrap();
@@ -90,18 +81,11 @@ async fn imds_retries_transient_answers() {
 
 #[tokio::test]
 async fn one_request_for_many_concurrent_callers() {
-    let calls = Arc::new(AtomicU32::new(0));
-    let router = axum::Router::new()
-        .route(
-            "/token",
-            get(|State(calls): State<Arc<AtomicU32>>| async move {
-                calls.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                token_body()
-            }),
-        )
-        .with_state(calls.clone());
-    let base = serve(router).await;
+    let (base, calls) = serve_counting("/token", |_, _| async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        token_body().into_response()
+    })
+    .await;
     let mi = Arc::new(ManagedIdentityClient::new(
         Source::Imds {
             endpoint: format!("{base}/token"),
@@ -112,7 +96,7 @@ async fn one_request_for_many_concurrent_callers() {
     for _ in 0..50 {
         let mi = mi.clone();
         tasks.push(tokio::spawn(async move {
-            mi.get_token(&Identity::Default, EXCHANGE, &deadline())
+            mi.get_token(&Identity::Default, EXCHANGE, &ten_seconds())
                 .await
                 .is_ok()
         }));
@@ -155,7 +139,7 @@ async fn azure_arc_challenge() {
             .with_arc_key_dir(dir.path().to_path_buf()),
     );
     assert!(mi
-        .get_token(&Identity::Default, EXCHANGE, &deadline())
+        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
         .await
         .is_ok());
     // A key file outside the agent's directory is refused.
@@ -165,7 +149,7 @@ async fn azure_arc_challenge() {
             .with_arc_key_dir(elsewhere.path().to_path_buf()),
     );
     let err = mi
-        .get_token(&Identity::Default, EXCHANGE, &deadline())
+        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("token directory"), "{err}");
@@ -189,7 +173,7 @@ async fn cloud_shell_posts_a_form() {
         reqwest::Client::new(),
     );
     assert!(mi
-        .get_token(&Identity::Default, EXCHANGE, &deadline())
+        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
         .await
         .is_ok());
 }
@@ -204,7 +188,7 @@ async fn unreachable_endpoint_says_so_quickly() {
     );
     let started = std::time::Instant::now();
     let err = mi
-        .get_token(&Identity::Default, EXCHANGE, &deadline())
+        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
         .await
         .unwrap_err();
     assert!(

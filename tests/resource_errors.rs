@@ -12,33 +12,23 @@ fn resource(name: &str, principal: &str) -> String {
     )
 }
 
-fn plan_fails(h: &Harness) -> String {
-    let out = h.tf(&["plan", "-no-color", "-input=false"]);
-    assert!(
-        !out.status.success(),
-        "plan should fail:\n{}",
-        all_output(&out)
-    );
-    all_output(&out).replace('\n', " ")
+/// The error planning `resources` with `emu`'s provider block in the initialised `h`.
+fn plan_error(emu: &Emu, h: &Harness, resources: &str) -> String {
+    h.main_tf(&format!("{}{resources}", emu.provider_block()));
+    h.fails(PLAN)
 }
 
 #[test]
 fn duplicates_and_the_limit_are_caught_at_plan() {
     let emu = Emu::default();
-    let h = Harness::new();
     let taken = emu.oob_create(
         WORKLOAD_OBJECT,
         json!({"name": "taken", "issuer": entra_issuer(), "subject": BUILD_PRINCIPAL}),
     );
     let taken_id = taken["id"].as_str().unwrap();
 
-    h.main_tf(&format!(
-        "{}{}",
-        emu.provider_block(),
-        resource("taken", DEPLOY_PRINCIPAL)
-    ));
-    h.init();
-    let text = plan_fails(&h);
+    let h = Harness::ready(&emu, &resource("taken", DEPLOY_PRINCIPAL));
+    let text = h.fails(PLAN);
     assert!(text.contains("already exists"), "{text}");
     assert!(
         text.contains(&format!(
@@ -47,31 +37,18 @@ fn duplicates_and_the_limit_are_caught_at_plan() {
         "import ID missing: {text}"
     );
 
-    h.main_tf(&format!(
-        "{}{}",
-        emu.provider_block(),
-        resource("another", BUILD_PRINCIPAL)
-    ));
-    let text = plan_fails(&h);
-    assert!(
-        text.contains("already trusts this issuer and subject") && text.contains("\"taken\""),
-        "{text}"
+    let text = plan_error(&emu, &h, &resource("another", BUILD_PRINCIPAL));
+    assert_contains_all(
+        &text,
+        &["already trusts this issuer and subject", "\"taken\""],
     );
 
     for i in 1..20 {
         emu.oob_create(WORKLOAD_OBJECT, json!({"name": format!("filler-{i}"), "issuer": "https://token.actions.githubusercontent.com", "subject": format!("repo:x/y:environment:e{i}")}));
     }
     assert_eq!(emu.credentials(WORKLOAD_OBJECT).len(), 20);
-    h.main_tf(&format!(
-        "{}{}",
-        emu.provider_block(),
-        resource("twenty-first", DEPLOY_PRINCIPAL)
-    ));
-    let text = plan_fails(&h);
-    assert!(
-        text.contains("at most 20 federated identity credentials"),
-        "{text}"
-    );
+    let text = plan_error(&emu, &h, &resource("twenty-first", DEPLOY_PRINCIPAL));
+    assert_contains_all(&text, &["at most 20 federated identity credentials"]);
 }
 
 #[test]
@@ -83,9 +60,7 @@ fn collisions_after_plan_are_refused_at_apply_with_the_import_id() {
         WORKLOAD_OBJECT,
         json!({"name": "racy", "issuer": entra_issuer(), "subject": BUILD_PRINCIPAL}),
     );
-    let out = h.tf(&["apply", "-no-color", "-input=false", "tfplan"]);
-    assert!(!out.status.success());
-    let text = all_output(&out).replace('\n', " ");
+    let text = h.fails(&["apply", "-no-color", "-input=false", "tfplan"]);
     assert!(
         text.contains(&format!(
             "{WORKLOAD_OBJECT}/federatedIdentityCredentials/{}",
@@ -104,17 +79,18 @@ fn collisions_after_plan_are_refused_at_apply_with_the_import_id() {
 fn forbidden_names_the_permission() {
     let emu = Emu::default();
     // use_msi: the deploy identity's own Graph token carries no application permissions.
-    let h = Harness::new();
-    h.main_tf(&format!(
+    let h = Harness::initialised(&format!(
         "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  use_msi = true\n  msi_client_id = \"{DEPLOY_CLIENT}\"\n{}}}\n{}",
         emu.endpoints(),
         resource("forbidden", DEPLOY_PRINCIPAL)
     ));
-    h.init();
-    let out = h.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-    assert!(!out.status.success());
-    let text = all_output(&out).replace('\n', " ");
-    assert!(text.contains("Authorization_RequestDenied"), "{text}");
-    assert!(text.contains("Application.ReadWrite.All"), "{text}");
-    assert!(text.contains("request-id:"), "{text}");
+    let text = h.fails(APPLY);
+    assert_contains_all(
+        &text,
+        &[
+            "Authorization_RequestDenied",
+            "Application.ReadWrite.All",
+            "request-id:",
+        ],
+    );
 }

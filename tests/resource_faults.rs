@@ -22,14 +22,12 @@ fn hundred_credentials_under_faults() {
         },
         ..EmulatorConfig::default()
     });
-    let h = Harness::new();
-    h.main_tf(&format!(
+    let h = Harness::initialised(&format!(
         "{}locals {{\n  creds = {{ for i in range(100) : format(\"cred-%03d\", i) => {{ app = format(\"a0000000-0000-4000-8000-00000000000%d\", i % 5 + 1), principal = format(\"%08x-0000-4000-8000-000000000000\", i) }} }}\n}}\n\
          resource \"entra_mi_federated_credential\" \"c\" {{\n  for_each = local.creds\n  application_object_id = each.value.app\n  name = each.key\n  managed_identity_principal_id = each.value.principal\n}}\n",
         emu.provider_block()
     ));
-    h.init();
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(APPLY);
 
     let mut names = Vec::new();
     for i in 1..=5 {
@@ -50,9 +48,9 @@ fn hundred_credentials_under_faults() {
         "faults were not injected: {faults}"
     );
 
-    let plan = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+    let plan = h.tf(PLAN_DETAILED);
     assert_eq!(plan.status.code(), Some(0), "{}", all_output(&plan));
 
-    h.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(DESTROY);
     assert_eq!(emu.credential_count(), 0);
 }

@@ -20,12 +20,12 @@ fn github(issuer: &str) -> String {
 }
 
 fn plan_exit(h: &Harness) -> (i32, String) {
-    let out = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+    let out = h.tf(PLAN_DETAILED);
     (out.status.code().unwrap_or(-1), all_output(&out))
 }
 
 fn apply(h: &Harness) -> String {
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"])
+    h.ok(APPLY)
 }
 
 fn names(emu: &Emu) -> Vec<String> {
@@ -141,7 +141,7 @@ fn lifecycle() {
     assert_eq!(plan_exit(&h).0, 0);
 
     // Destroy leaves nothing.
-    h.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(DESTROY);
     assert_eq!(emu.credential_count(), 0);
 }
 
@@ -175,7 +175,7 @@ fn import_by_id_and_by_name() {
         out.contains("1 imported, 0 added, 0 changed, 0 destroyed"),
         "{out}"
     );
-    let out = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+    let out = h.tf(PLAN_DETAILED);
     assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
     assert_eq!(emu.credential_count(), 2);
 
@@ -207,20 +207,18 @@ fn import_by_id_and_by_name() {
 #[test]
 fn addressing_by_client_id() {
     let emu = Emu::default();
-    let h = Harness::new();
-    h.main_tf(&format!(
+    let h = Harness::initialised(&format!(
         "{}resource \"entra_mi_federated_credential\" \"c\" {{\n  application_client_id = \"{WORKLOAD_CLIENT}\"\n  name = \"by-client-id\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n}}\noutput \"object_id\" {{\n  value = entra_mi_federated_credential.c.application_object_id\n}}\n",
         emu.provider_block()
     ));
-    h.init();
     let out = apply(&h);
     assert!(
         out.contains(&format!("object_id = \"{WORKLOAD_OBJECT}\"")),
         "{out}"
     );
     assert_eq!(emu.credentials(WORKLOAD_OBJECT).len(), 1);
-    let plan = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+    let plan = h.tf(PLAN_DETAILED);
     assert_eq!(plan.status.code(), Some(0), "{}", all_output(&plan));
-    h.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(DESTROY);
     assert_eq!(emu.credential_count(), 0);
 }

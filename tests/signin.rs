@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use serde_json::json;
+use terraform_provider_entra::entra::signin::METHODS_IN_ORDER;
 
 fn resource(name: &str) -> String {
     format!(
@@ -12,18 +13,67 @@ fn resource(name: &str) -> String {
     )
 }
 
-fn full_apply(emu: &Emu, h: &Harness, name: &str) {
+/// A provider block with `attributes` and the emulator's endpoints, and credential `name`.
+fn config(emu: &Emu, attributes: &str, name: &str) -> String {
+    format!(
+        "provider \"entra\" {{\n{attributes}{}}}\n{}",
+        emu.endpoints(),
+        resource(name)
+    )
+}
+
+/// The admin app's tenant and client id, then `more` attributes.
+fn admin_app(more: &str) -> String {
+    format!("  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n{more}")
+}
+
+/// The admin app signing in with the certificate (and key) in the file at `path`.
+fn certificate_at(path: &std::path::Path) -> String {
+    admin_app(&format!(
+        "  client_certificate_path = \"{}\"\n",
+        path.display()
+    ))
+}
+
+/// The subject of a GitHub Actions run on the main branch (the emulator's GitHub stand-in
+/// issues its tokens for it).
+const GITHUB_MAIN: &str = "repo:entra-mi/demo:ref:refs/heads/main";
+
+/// Makes the admin app trust the emulator's external OIDC issuer (a CI system's stand-in)
+/// for `subject`, with credential `name`.
+fn trust_emulator_oidc(emu: &Emu, name: &str, subject: &str) {
+    emu.oob_create(
+        ADMIN_OBJECT,
+        json!({"name": name, "issuer": format!("{}/_emulator/oidc", emu.url), "subject": subject, "audiences": [EXCHANGE]}),
+    );
+}
+
+/// A token of the emulator's OIDC issuer for `subject`, written to `file_name` in `h`'s
+/// directory.
+fn write_oidc_token(emu: &Emu, h: &Harness, file_name: &str, subject: &str) -> std::path::PathBuf {
+    let token = emu.get(&format!("/_emulator/oidc/token?subject={subject}"))["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = h.dir.path().join(file_name);
+    std::fs::write(&file, token).unwrap();
+    file
+}
+
+/// Signs in with `attributes` to create credential `name`, plans no change, destroys it.
+fn full_apply(emu: &Emu, h: &Harness, attributes: &str, name: &str) {
+    h.main_tf(&config(emu, attributes, name));
     h.init();
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(APPLY);
     assert!(
         emu.credentials(WORKLOAD_OBJECT)
             .iter()
             .any(|c| c["name"] == name),
         "credential {name} not created"
     );
-    let plan = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+    let plan = h.tf(PLAN_DETAILED);
     assert_eq!(plan.status.code(), Some(0), "{}", all_output(&plan));
-    h.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(DESTROY);
     assert!(emu.credentials(WORKLOAD_OBJECT).is_empty());
 }
 
@@ -34,12 +84,7 @@ fn client_secret_from_environment() {
     h.set_env("ARM_TENANT_ID", TENANT);
     h.set_env("ARM_CLIENT_ID", ADMIN_CLIENT);
     h.set_env("ARM_CLIENT_SECRET", ADMIN_SECRET);
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n{}}}\n{}",
-        emu.endpoints(),
-        resource("by-secret")
-    ));
-    full_apply(&emu, &h, "by-secret");
+    full_apply(&emu, &h, "", "by-secret");
 }
 
 #[test]
@@ -47,40 +92,36 @@ fn access_token_without_tenant() {
     let emu = Emu::default();
     let h = Harness::new();
     let token = emu.admin_graph_token();
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n  access_token = \"{token}\"\n{}}}\n{}",
-        emu.endpoints(),
-        resource("by-token")
-    ));
-    full_apply(&emu, &h, "by-token");
+    full_apply(
+        &emu,
+        &h,
+        &format!("  access_token = \"{token}\"\n"),
+        "by-token",
+    );
 }
 
 #[test]
 fn oidc_token_file() {
     let emu = Emu::default();
     // The admin app trusts the emulator's external OIDC issuer (a GitHub Actions stand-in).
-    emu.oob_create(ADMIN_OBJECT, json!({"name": "ci", "issuer": format!("{}/_emulator/oidc", emu.url), "subject": "repo:entra-mi/demo:ref:refs/heads/main", "audiences": [EXCHANGE]}));
-    let token = emu.get("/_emulator/oidc/token?subject=repo:entra-mi/demo:ref:refs/heads/main")
-        ["value"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    trust_emulator_oidc(&emu, "ci", GITHUB_MAIN);
     let h = Harness::new();
-    let file = h.dir.path().join("oidc.jwt");
-    std::fs::write(&file, token).unwrap();
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  use_oidc = true\n  oidc_token_file_path = \"{}\"\n{}}}\n{}",
-        file.display(),
-        emu.endpoints(),
-        resource("by-oidc")
-    ));
-    full_apply(&emu, &h, "by-oidc");
+    let file = write_oidc_token(&emu, &h, "oidc.jwt", GITHUB_MAIN);
+    full_apply(
+        &emu,
+        &h,
+        &admin_app(&format!(
+            "  use_oidc = true\n  oidc_token_file_path = \"{}\"\n",
+            file.display()
+        )),
+        "by-oidc",
+    );
 }
 
 #[test]
 fn github_actions_request_url() {
     let emu = Emu::default();
-    emu.oob_create(ADMIN_OBJECT, json!({"name": "gha", "issuer": format!("{}/_emulator/oidc", emu.url), "subject": "repo:entra-mi/demo:ref:refs/heads/main", "audiences": [EXCHANGE]}));
+    trust_emulator_oidc(&emu, "gha", GITHUB_MAIN);
     let mut h = Harness::new();
     h.set_env(
         "ACTIONS_ID_TOKEN_REQUEST_URL",
@@ -88,12 +129,7 @@ fn github_actions_request_url() {
     );
     h.set_env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "emulator-request-token");
     h.set_env("ARM_USE_OIDC", "true");
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n{}}}\n{}",
-        emu.endpoints(),
-        resource("by-gha")
-    ));
-    full_apply(&emu, &h, "by-gha");
+    full_apply(&emu, &h, &admin_app(""), "by-gha");
 }
 
 #[test]
@@ -102,27 +138,25 @@ fn managed_identity_as_federated_credential() {
     // The seed flow: the admin app trusts the deploy identity; no secret anywhere.
     emu.oob_create(ADMIN_OBJECT, json!({"name": "seed", "issuer": entra_issuer(), "subject": DEPLOY_PRINCIPAL, "audiences": [EXCHANGE]}));
     let h = Harness::new();
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  use_msi_fic = true\n  msi_client_id = \"{DEPLOY_CLIENT}\"\n{}}}\n{}",
-        emu.endpoints(),
-        resource("by-msi-fic")
-    ));
-    full_apply(&emu, &h, "by-msi-fic");
+    full_apply(
+        &emu,
+        &h,
+        &admin_app(&format!(
+            "  use_msi_fic = true\n  msi_client_id = \"{DEPLOY_CLIENT}\"\n"
+        )),
+        "by-msi-fic",
+    );
 }
 
 #[test]
 fn wrong_secret_names_the_code_and_the_setting() {
     let emu = Emu::default();
-    let h = Harness::new();
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  client_secret = \"not-the-secret\"\n{}}}\n{}",
-        emu.endpoints(),
-        resource("never")
+    let h = Harness::initialised(&config(
+        &emu,
+        &admin_app("  client_secret = \"not-the-secret\"\n"),
+        "never",
     ));
-    h.init();
-    let out = h.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-    assert!(!out.status.success());
-    let text = all_output(&out).replace('\n', " ");
+    let text = h.fails(APPLY);
     assert!(text.contains("AADSTS7000215"), "{text}");
     assert!(
         text.contains("client_secret") && text.contains("ARM_CLIENT_SECRET"),
@@ -137,51 +171,27 @@ fn wrong_secret_names_the_code_and_the_setting() {
 #[test]
 fn no_method_configured_lists_every_method() {
     let emu = Emu::default();
-    let h = Harness::new();
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n  use_cli = false\n{}}}\n{}",
-        emu.endpoints(),
-        resource("never")
-    ));
-    h.init();
-    let out = h.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-    assert!(!out.status.success());
-    let text = all_output(&out);
-    for method in [
-        "access token",
-        "client secret",
-        "client certificate",
-        "OIDC",
-        "AKS workload identity",
-        "managed identity as federated credential",
-        "managed identity:",
-        "Azure CLI",
-    ] {
-        assert!(text.contains(method), "{method} missing:\n{text}");
+    let h = Harness::initialised(&config(&emu, "  use_cli = false\n", "never"));
+    let text = h.fails(APPLY);
+    for method in METHODS_IN_ORDER {
+        // "managed identity:" and not the start of "managed identity as federated credential".
+        let tried = format!("{method}:");
+        assert!(text.contains(&tried), "{tried} missing:\n{text}");
     }
 }
 
 #[test]
 fn aks_workload_identity_rereads_the_token_file() {
     let emu = Emu::default();
-    emu.oob_create(ADMIN_OBJECT, json!({"name": "aks", "issuer": format!("{}/_emulator/oidc", emu.url), "subject": "system:serviceaccount:ci:deployer", "audiences": [EXCHANGE]}));
-    let token = emu.get("/_emulator/oidc/token?subject=system:serviceaccount:ci:deployer")["value"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let subject = "system:serviceaccount:ci:deployer";
+    trust_emulator_oidc(&emu, "aks", subject);
     let mut h = Harness::new();
-    let file = h.dir.path().join("azure-identity-token");
-    std::fs::write(&file, token).unwrap();
+    let file = write_oidc_token(&emu, &h, "azure-identity-token", subject);
     h.set_env("ARM_USE_AKS_WORKLOAD_IDENTITY", "true");
     h.set_env("AZURE_CLIENT_ID", ADMIN_CLIENT);
     h.set_env("AZURE_TENANT_ID", TENANT);
     h.set_env("AZURE_FEDERATED_TOKEN_FILE", &file.display().to_string());
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n{}}}\n{}",
-        emu.endpoints(),
-        resource("by-aks")
-    ));
-    full_apply(&emu, &h, "by-aks");
+    full_apply(&emu, &h, "", "by-aks");
 }
 
 /// The admin app with a registered certificate; the certificate and key as PEM.
@@ -213,13 +223,7 @@ fn client_certificate_pem_and_pkcs12() {
     let h = Harness::new();
     let pem_path = h.dir.path().join("client.pem");
     std::fs::write(&pem_path, pem).unwrap();
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  client_certificate_path = \"{}\"\n{}}}\n{}",
-        pem_path.display(),
-        emu.endpoints(),
-        resource("by-pem")
-    ));
-    full_apply(&emu, &h, "by-pem");
+    full_apply(&emu, &h, &certificate_at(&pem_path), "by-pem");
 
     let mut store = p12_keystore::KeyStore::new();
     let chain = p12_keystore::PrivateKeyChain::new(
@@ -236,13 +240,7 @@ fn client_certificate_pem_and_pkcs12() {
     )
     .unwrap();
     h.set_env("ARM_CLIENT_CERTIFICATE_PASSWORD", "pfx-secret-password");
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  client_certificate_path = \"{}\"\n{}}}\n{}",
-        pfx_path.display(),
-        emu.endpoints(),
-        resource("by-pfx")
-    ));
-    full_apply(&emu, &h, "by-pfx");
+    full_apply(&emu, &h, &certificate_at(&pfx_path), "by-pfx");
 }
 
 #[test]
@@ -256,18 +254,8 @@ fn an_unregistered_certificate_is_refused() {
     let h = Harness::new();
     let pem_path = h.dir.path().join("stranger.pem");
     std::fs::write(&pem_path, format!("{}{}", cert.pem(), key.serialize_pem())).unwrap();
-    h.main_tf(&format!(
-        "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  client_certificate_path = \"{}\"\n{}}}\n{}",
-        pem_path.display(),
-        emu.endpoints(),
-        resource("never")
-    ));
+    h.main_tf(&config(&emu, &certificate_at(&pem_path), "never"));
     h.init();
-    let out = h.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-    assert!(!out.status.success());
-    assert!(
-        all_output(&out).contains("AADSTS700027"),
-        "{}",
-        all_output(&out)
-    );
+    let text = h.fails(APPLY);
+    assert!(text.contains("AADSTS700027"), "{text}");
 }

@@ -5,6 +5,7 @@
 //! promptly with an error diagnostic instead of waiting for HTTP timeouts.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,9 +51,10 @@ fn object(ty: &Type, set: &[(&str, Value)]) -> Value {
     Value::Object(m)
 }
 
-fn dynamic(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+/// [`object`] as Terraform sends it.
+fn dynamic_object(ty: &Type, set: &[(&str, Value)]) -> Option<pb::DynamicValue> {
     Some(pb::DynamicValue {
-        msgpack: msgpack::encode(v, ty).unwrap(),
+        msgpack: msgpack::encode(&object(ty, set), ty).unwrap(),
         json: vec![],
     })
 }
@@ -60,11 +62,10 @@ fn dynamic(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
 /// The provider, configured with `settings`.
 async fn configured(settings: &[(&str, Value)]) -> Arc<Server> {
     let server = Arc::new(new_server());
-    let ty = config::schema().object_type();
     let resp = server
         .configure(Request::new(pb::configure::Request {
             terraform_version: "1.11.0".into(),
-            config: dynamic(&object(&ty, settings), &ty),
+            config: dynamic_object(&config::schema().object_type(), settings),
             ..Default::default()
         }))
         .await
@@ -74,13 +75,19 @@ async fn configured(settings: &[(&str, Value)]) -> Arc<Server> {
     server
 }
 
-/// Waits until the endpoint got a connection while `call` still runs, sends
-/// StopProvider, and returns the call's answer, which must come within 5 seconds.
-async fn stop_while_hanging<T>(
-    server: &Server,
+/// Starts `call` on the server, waits until the endpoint got a connection while the call
+/// still runs, sends StopProvider, and returns the call's answer, which must come within
+/// 5 seconds.
+async fn stop_while_hanging<T, F>(
+    server: &Arc<Server>,
     accepted: &AtomicU32,
-    call: tokio::task::JoinHandle<Result<tonic::Response<T>, tonic::Status>>,
-) -> T {
+    call: impl FnOnce(Arc<Server>) -> F,
+) -> T
+where
+    T: Send + 'static,
+    F: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
+{
+    let call = tokio::spawn(call(server.clone()));
     let waiting_since = Instant::now();
     while accepted.load(Ordering::SeqCst) == 0 {
         assert!(
@@ -129,25 +136,22 @@ async fn stop_interrupts_a_graph_call_waiting_on_sign_in() {
         ("use_cli", Value::Bool(false)),
     ])
     .await;
-    let ty = federated_credential::schema().object_type();
-    let state = object(
-        &ty,
-        &[
-            ("application_object_id", Value::string(APP_OBJECT)),
-            ("credential_id", Value::string("cred-1")),
-            ("name", Value::string("deploy")),
-        ],
-    );
-    let s2 = server.clone();
-    let read = tokio::spawn(async move {
-        s2.read_resource(Request::new(pb::read_resource::Request {
-            type_name: federated_credential::TYPE_NAME.into(),
-            current_state: dynamic(&state, &ty),
-            ..Default::default()
-        }))
-        .await
+    let read = Request::new(pb::read_resource::Request {
+        current_state: dynamic_object(
+            &federated_credential::schema().object_type(),
+            &[
+                ("application_object_id", Value::string(APP_OBJECT)),
+                ("credential_id", Value::string("cred-1")),
+                ("name", Value::string("deploy")),
+            ],
+        ),
+        type_name: federated_credential::TYPE_NAME.into(),
+        ..Default::default()
     });
-    let resp = stop_while_hanging(&server, &accepted, read).await;
+    let resp = stop_while_hanging(&server, &accepted, |s| async move {
+        s.read_resource(read).await
+    })
+    .await;
     let text = error_text(&resp.diagnostics);
     assert!(
         !text.contains("a-client-secret"),
@@ -164,26 +168,23 @@ async fn stop_interrupts_a_token_exchange_waiting_on_the_managed_identity() {
         ("use_cli", Value::Bool(false)),
     ])
     .await;
-    let ty = access_token::schema(false).object_type();
-    let request = object(
-        &ty,
-        &[
-            ("client_id", Value::string(CLIENT)),
-            (
-                "scopes",
-                Value::List(vec![Value::string("https://graph.microsoft.com/.default")]),
-            ),
-        ],
-    );
-    let s2 = server.clone();
-    let read = tokio::spawn(async move {
-        s2.read_data_source(Request::new(pb::read_data_source::Request {
-            type_name: access_token::TYPE_NAME.into(),
-            config: dynamic(&request, &ty),
-            ..Default::default()
-        }))
-        .await
+    let read = Request::new(pb::read_data_source::Request {
+        config: dynamic_object(
+            &access_token::schema(false).object_type(),
+            &[
+                ("client_id", Value::string(CLIENT)),
+                (
+                    "scopes",
+                    Value::List(vec![Value::string("https://graph.microsoft.com/.default")]),
+                ),
+            ],
+        ),
+        type_name: access_token::TYPE_NAME.into(),
+        ..Default::default()
     });
-    let resp = stop_while_hanging(&server, &accepted, read).await;
+    let resp = stop_while_hanging(&server, &accepted, |s| async move {
+        s.read_data_source(read).await
+    })
+    .await;
     error_text(&resp.diagnostics);
 }

@@ -35,15 +35,13 @@ fn outputs(h: &Harness) -> Value {
 #[test]
 fn data_source_after_the_credential_it_needs() {
     let emu = Emu::default();
-    let h = Harness::new();
-    h.main_tf(&format!(
+    let h = Harness::initialised(&format!(
         "{}{}{}",
         provider_with_msi(&emu),
         deploy_fic(),
         data_source("  depends_on = [entra_mi_federated_credential.deploy]")
     ));
-    h.init();
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(APPLY);
     let o = outputs(&h);
     let claims = &o["claims"]["value"];
     assert_eq!(claims["appid"], json!(WORKLOAD_CLIENT));
@@ -60,8 +58,7 @@ fn data_source_after_the_credential_it_needs() {
 #[test]
 fn ephemeral_token_signs_in_an_aliased_provider_and_never_reaches_files() {
     let emu = Emu::default();
-    let h = Harness::new();
-    h.main_tf(&format!(
+    let h = Harness::initialised(&format!(
         "{}{}\nephemeral \"entra_mi_access_token\" \"w\" {{\n  client_id = entra_mi_federated_credential.deploy.application_client_id\n  scopes = [\"https://graph.microsoft.com/.default\"]\n}}\n\
          provider \"entra\" {{\n  alias = \"as_workload\"\n  access_token = ephemeral.entra_mi_access_token.w.access_token\n  graph_endpoint = \"{u}\"\n}}\n\
          resource \"entra_mi_federated_credential\" \"build\" {{\n  provider = entra.as_workload\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"build\"\n  managed_identity_principal_id = \"{BUILD_PRINCIPAL}\"\n  issuer = entra_mi_federated_credential.deploy.issuer\n}}\n",
@@ -69,8 +66,7 @@ fn ephemeral_token_signs_in_an_aliased_provider_and_never_reaches_files() {
         deploy_fic(),
         u = emu.url
     ));
-    h.init();
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(APPLY);
     assert!(
         emu.credentials(WORKLOAD_OBJECT)
             .iter()
@@ -97,7 +93,7 @@ fn ephemeral_token_signs_in_an_aliased_provider_and_never_reaches_files() {
             "a token reached the plan file"
         );
     }
-    h.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(DESTROY);
     assert_eq!(emu.credential_count(), 0);
 }
 
@@ -120,7 +116,7 @@ fn app_service_and_imds_sources() {
         u = emu.url
     ));
     h.init();
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(APPLY);
     assert_eq!(
         outputs(&h)["claims"]["value"]["appid"],
         json!(WORKLOAD_CLIENT)
@@ -141,7 +137,7 @@ fn app_service_and_imds_sources() {
         u = emu.url
     ));
     h.init();
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(APPLY);
     assert!(
         emu.requests()["routes"]["GET /metadata/identity/oauth2/token"]
             .as_u64()
@@ -151,14 +147,12 @@ fn app_service_and_imds_sources() {
 }
 
 fn failing_read(emu: &Emu, provider_extra: &str, ds_extra: &str) -> String {
-    let h = Harness::new();
-    h.main_tf(&format!(
+    let h = Harness::initialised(&format!(
         "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  client_secret = \"{ADMIN_SECRET}\"\n  authority_host = \"{u}\"\n  graph_endpoint = \"{u}\"\n{provider_extra}\n}}\n{}",
         data_source(&format!("{ds_extra}\n  propagation_timeout = \"3s\"")),
         u = emu.url
     ));
-    h.init();
-    let out = h.tf(&["plan", "-no-color", "-input=false"]);
+    let out = h.tf(PLAN);
     assert!(
         !out.status.success(),
         "expected a failure:\n{}",
@@ -248,13 +242,11 @@ fn each_mismatch_is_explained_with_both_values() {
         text.contains("AADSTS90002") && text.contains(other_tenant) && text.contains(TENANT),
         "{text}"
     );
-    let h = Harness::new();
-    h.main_tf(&format!(
+    let h = Harness::initialised(&format!(
         "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  authority_host = \"{u}\"\n{msi}\n}}\ndata \"entra_mi_access_token\" \"t\" {{\n  client_id = \"99999999-aaaa-4bbb-8ccc-dddddddddddd\"\n  scopes = [\"https://graph.microsoft.com/.default\"]\n}}\n",
         u = emu.url
     ));
-    h.init();
-    let out = h.tf(&["plan", "-no-color", "-input=false"]);
+    let out = h.tf(PLAN);
     let text = all_output(&out)
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -273,16 +265,14 @@ fn a_fresh_credential_is_retried_until_it_propagates() {
         fic_propagation_delay: Duration::from_secs(5),
         ..EmulatorConfig::default()
     });
-    let h = Harness::new();
-    h.main_tf(&format!(
+    let h = Harness::initialised(&format!(
         "{}{}{}",
         provider_with_msi(&emu),
         deploy_fic(),
         data_source("  depends_on = [entra_mi_federated_credential.deploy]")
     ));
-    h.init();
     let started = std::time::Instant::now();
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    h.ok(APPLY);
     assert!(
         started.elapsed() >= Duration::from_secs(4),
         "the exchange cannot have succeeded before propagation"
@@ -303,17 +293,15 @@ fn a_fresh_credential_is_retried_until_it_propagates() {
 #[test]
 fn fifty_data_sources_cost_one_identity_token_and_one_exchange() {
     let emu = ready_emulator();
-    let h = Harness::new();
-    h.main_tf(&format!(
+    let h = Harness::initialised(&format!(
         "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  msi_client_id = \"{DEPLOY_CLIENT}\"\n  authority_host = \"{u}\"\n  graph_endpoint = \"{u}\"\n  msi_endpoint = \"{u}/metadata/identity/oauth2/token\"\n}}\n\
          data \"entra_mi_access_token\" \"t\" {{\n  count = 50\n  client_id = \"{WORKLOAD_CLIENT}\"\n  scopes = [\"https://graph.microsoft.com/.default\"]\n}}\n\
          output \"n\" {{\n  value = length(distinct([for t in data.entra_mi_access_token.t : t.claims.appid]))\n}}\n",
         u = emu.url
     ));
-    h.init();
     emu.reset();
     emu.oob_create(WORKLOAD_OBJECT, json!({"name": "deploy", "issuer": entra_issuer(), "subject": DEPLOY_PRINCIPAL, "audiences": [EXCHANGE]}));
-    let out = h.ok(&["plan", "-no-color", "-input=false"]);
+    let out = h.ok(PLAN);
     assert!(out.contains("n = 1"), "{out}");
     let routes = emu.requests()["routes"].clone();
     assert_eq!(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Harness;
+use common::{Harness, PLAN};
 use serde_json::Value;
 
 const APP: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
@@ -17,21 +17,7 @@ fn fic(fields: &str) -> String {
 /// A valid credential with one line replaced or added.
 fn fic_with(replace: &str, with: &str) -> String {
     let base = format!("  application_object_id = \"{APP}\"\n  name = \"deploy\"\n  managed_identity_principal_id = \"{PRINCIPAL}\"\n");
-    let body = if replace.is_empty() {
-        format!("{base}{with}\n")
-    } else {
-        base.lines()
-            .map(|l| {
-                if l.trim_start().starts_with(replace) {
-                    with.to_string()
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    fic(&body)
+    fic(&replace_line(&base, replace, with))
 }
 
 fn token(kind: &str, fields: &str) -> String {
@@ -40,21 +26,25 @@ fn token(kind: &str, fields: &str) -> String {
 
 fn token_with(kind: &str, replace: &str, with: &str) -> String {
     let base = "  client_id = \"c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02\"\n  scopes = [\"https://graph.microsoft.com/.default\"]\n";
-    let body = if replace.is_empty() {
-        format!("{base}{with}\n")
-    } else {
-        base.lines()
-            .map(|l| {
-                if l.trim_start().starts_with(replace) {
-                    with.to_string()
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    token(kind, &body)
+    token(kind, &replace_line(base, replace, with))
+}
+
+/// `base` with its line starting with `replace` replaced by `with`, or with `with` added when
+/// `replace` is empty.
+fn replace_line(base: &str, replace: &str, with: &str) -> String {
+    if replace.is_empty() {
+        return format!("{base}{with}\n");
+    }
+    base.lines()
+        .map(|l| {
+            if l.trim_start().starts_with(replace) {
+                with
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A provider block, plus a resource so that Terraform validates the provider.
@@ -93,9 +83,7 @@ fn find<'a>(o: &'a Outcome, severity: &str, attribute: &str, rule: &str) -> Opti
 
 #[test]
 fn valid_configurations_of_every_type_pass() {
-    let h = Harness::new();
-    h.main_tf("");
-    h.init();
+    let h = Harness::initialised("");
     let configs = [
         fic_with("", ""),
         fic_with("", &format!("  issuer = \"{ISSUER}\"\n  audiences = [\"api://AzureADTokenExchange\"]\n  description = \"ok\"\n  timeouts {{\n    create = \"20m\"\n  }}")),
@@ -116,9 +104,7 @@ fn valid_configurations_of_every_type_pass() {
 
 #[test]
 fn each_broken_rule_has_its_own_error() {
-    let h = Harness::new();
-    h.main_tf("");
-    h.init();
+    let h = Harness::initialised("");
     let long = "x".repeat(601);
     let cases: Vec<(String, &str, &str)> = vec![
         (fic_with("name", "  name = \"ab\""), "name", "name.length"),
@@ -194,9 +180,7 @@ fn each_broken_rule_has_its_own_error() {
 
 #[test]
 fn provider_environment_and_ids_are_checked() {
-    let h = Harness::new();
-    h.main_tf("");
-    h.init();
+    let h = Harness::initialised("");
     // No rule id for these: plain diagnostics at the attribute.
     for (config, attribute) in [
         (provider_with("  environment = \"mars\""), "environment"),
@@ -225,9 +209,7 @@ fn provider_environment_and_ids_are_checked() {
 
 #[test]
 fn warnings_stay_warnings() {
-    let h = Harness::new();
-    h.main_tf("");
-    h.init();
+    let h = Harness::initialised("");
     let cases = [
         (fic_with("name", "  name = \"de.ploy\""), "name", "name.dot"),
         (
@@ -274,7 +256,7 @@ fn unknown_provider_configuration_validates_and_plans() {
     ));
     h.init();
     h.ok(&["validate", "-no-color"]);
-    let plan = h.ok(&["plan", "-no-color", "-input=false"]);
+    let plan = h.ok(PLAN);
     assert!(
         plan.contains("entra_mi_federated_credential.t will be created"),
         "{plan}"

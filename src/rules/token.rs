@@ -150,6 +150,44 @@ pub fn check_tenant(attribute: &'static str, tenant: &str) -> Option<Finding> {
     ))
 }
 
+/// The runners of the rules' table tests, here and in `fic`: `base()` and each of `edits`
+/// applied to it have no findings.
+#[cfg(test)]
+pub(crate) fn assert_no_findings<I, E: Fn(&mut I)>(
+    base: fn() -> I,
+    check: fn(&I) -> Vec<Finding>,
+    edits: Vec<E>,
+) {
+    assert_eq!(check(&base()), vec![], "the base configuration");
+    for (i, edit) in edits.into_iter().enumerate() {
+        let mut c = base();
+        edit(&mut c);
+        assert_eq!(check(&c), vec![], "edit {i}");
+    }
+}
+
+/// The counterpart of [`assert_no_findings`]: each case edits `base()`, and `check` must
+/// then report the case's attribute and rule, as an error or as a warning as the case says.
+#[cfg(test)]
+pub(crate) fn assert_each_case<I, E: Fn(&mut I)>(
+    base: fn() -> I,
+    check: fn(&I) -> Vec<Finding>,
+    cases: Vec<(E, &str, &str, bool)>,
+) {
+    for (i, (edit, attribute, rule, is_error)) in cases.into_iter().enumerate() {
+        let mut c = base();
+        edit(&mut c);
+        let found: Vec<_> = check(&c)
+            .into_iter()
+            .map(|f| (f.attribute, f.rule, f.is_error()))
+            .collect();
+        assert!(
+            found.contains(&(attribute, rule, is_error)),
+            "case {i}: want ({attribute}, {rule}, error={is_error}), got {found:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,14 +205,14 @@ mod tests {
 
     #[test]
     fn valid_has_no_findings() {
-        assert_eq!(check_config(&base()), vec![]);
-        let mut c = base();
-        c.tenant_id = Input::Known("contoso.onmicrosoft.com");
-        c.scopes = Input::Known(vec![Input::Known(
-            "api://c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02/.default",
-        )]);
-        c.token_exchange_audience = Input::Known("api://AzureADTokenExchange");
-        assert_eq!(check_config(&c), vec![]);
+        let domain_and_custom_scope: fn(&mut TokenRequestInput) = |c| {
+            c.tenant_id = Input::Known("contoso.onmicrosoft.com");
+            c.scopes = Input::Known(vec![Input::Known(
+                "api://c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02/.default",
+            )]);
+            c.token_exchange_audience = Input::Known("api://AzureADTokenExchange");
+        };
+        assert_no_findings(base, check_config, vec![domain_and_custom_scope]);
     }
 
     #[test]
@@ -236,18 +274,7 @@ mod tests {
                 false,
             ),
         ];
-        for (i, (edit, attribute, rule, is_error)) in cases.into_iter().enumerate() {
-            let mut c = base();
-            edit(&mut c);
-            let found: Vec<_> = check_config(&c)
-                .into_iter()
-                .map(|f| (f.attribute, f.rule, f.is_error()))
-                .collect();
-            assert!(
-                found.contains(&(attribute, rule, is_error)),
-                "case {i}: got {found:?}"
-            );
-        }
+        assert_each_case(base, check_config, cases);
     }
 
     #[test]

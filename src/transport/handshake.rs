@@ -144,6 +144,13 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
+    /// The handshake with Terraform's magic cookie and `pairs` in the environment.
+    fn with_cookie(pairs: &[(&str, &str)]) -> Result<Handshake, HandshakeError> {
+        let mut all = vec![(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)];
+        all.extend_from_slice(pairs);
+        Handshake::from_env(&env(&all))
+    }
+
     #[test]
     fn cookie_is_required() {
         assert_eq!(
@@ -158,33 +165,23 @@ mod tests {
 
     #[test]
     fn versions_are_negotiated() {
-        let ok = Handshake::from_env(&env(&[
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-            ("PLUGIN_PROTOCOL_VERSIONS", "6,5"),
-        ]));
+        let ok = with_cookie(&[("PLUGIN_PROTOCOL_VERSIONS", "6,5")]);
         assert!(ok.is_ok());
-        let bad = Handshake::from_env(&env(&[
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-            ("PLUGIN_PROTOCOL_VERSIONS", "6"),
-        ]));
+        let bad = with_cookie(&[("PLUGIN_PROTOCOL_VERSIONS", "6")]);
         assert!(matches!(bad, Err(HandshakeError::NoCommonVersion(_))));
     }
 
     #[test]
     fn port_range_and_cert() {
-        let h = Handshake::from_env(&env(&[
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+        let h = with_cookie(&[
             ("PLUGIN_MIN_PORT", "20000"),
             ("PLUGIN_MAX_PORT", "20010"),
             ("PLUGIN_CLIENT_CERT", "-----BEGIN CERTIFICATE-----"),
-        ]))
+        ])
         .unwrap();
         assert_eq!(h.port_range, Some((20000, 20010)));
         assert!(h.client_cert_pem.is_some());
-        let bad = Handshake::from_env(&env(&[
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-            ("PLUGIN_MIN_PORT", "x"),
-        ]));
+        let bad = with_cookie(&[("PLUGIN_MIN_PORT", "x")]);
         assert!(matches!(bad, Err(HandshakeError::BadPortRange(_))));
     }
 

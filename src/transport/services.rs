@@ -15,6 +15,19 @@ use crate::proto::plugin::{
 
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
+/// A stream that carries no message and ends as unavailable, saying `why`, once `until`
+/// completes.
+fn empty_until<T: 'static>(
+    until: impl std::future::Future<Output = ()> + Send + 'static,
+    why: &'static str,
+) -> Response<BoxStream<T>> {
+    let stream = futures_util::stream::once(async move {
+        until.await;
+        Err(Status::unavailable(why))
+    });
+    Response::new(Box::pin(stream))
+}
+
 /// `plugin.GRPCController`: Terraform's `Kill()` calls Shutdown, then waits 2 s before a
 /// SIGKILL. Replying first and exiting right after keeps that clean.
 pub struct Controller {
@@ -55,11 +68,8 @@ impl grpc_stdio_server::GrpcStdio for Stdio {
         _request: Request<()>,
     ) -> Result<Response<BoxStream<StdioData>>, Status> {
         let shutdown = self.shutdown.clone();
-        let stream = futures_util::stream::once(async move {
-            shutdown.cancelled().await;
-            Err(Status::unavailable("plugin shutting down"))
-        });
-        Ok(Response::new(Box::pin(stream)))
+        let closed = async move { shutdown.cancelled().await };
+        Ok(empty_until(closed, "plugin shutting down"))
     }
 }
 
@@ -73,12 +83,9 @@ impl grpc_broker_server::GrpcBroker for Broker {
         request: Request<Streaming<ConnInfo>>,
     ) -> Result<Response<BoxStream<ConnInfo>>, Status> {
         let mut incoming = request.into_inner();
-        let stream = futures_util::stream::once(async move {
-            // Drain until the client closes; we never offer sub-connections.
-            while let Ok(Some(_)) = incoming.message().await {}
-            Err(Status::unavailable("broker closed"))
-        });
-        Ok(Response::new(Box::pin(stream)))
+        // Drain until the client closes; we never offer sub-connections.
+        let closed = async move { while let Ok(Some(_)) = incoming.message().await {} };
+        Ok(empty_until(closed, "broker closed"))
     }
 }
 

@@ -12,6 +12,15 @@ pub use entra_emulator::seed::quickstart::*;
 
 pub const SOURCE: &str = "registry.terraform.io/entra-mi/entra";
 
+/// `terraform apply` without a saved plan, non-interactive.
+pub const APPLY: &[&str] = &["apply", "-auto-approve", "-no-color", "-input=false"];
+/// `terraform destroy`, non-interactive.
+pub const DESTROY: &[&str] = &["destroy", "-auto-approve", "-no-color", "-input=false"];
+/// `terraform plan`, non-interactive.
+pub const PLAN: &[&str] = &["plan", "-no-color", "-input=false"];
+/// `terraform plan` whose exit code says whether anything would change (0 no, 2 yes).
+pub const PLAN_DETAILED: &[&str] = &["plan", "-detailed-exitcode", "-no-color", "-input=false"];
+
 /// The provider binary cargo built for the tests.
 pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-entra"))
@@ -232,10 +241,28 @@ impl Harness {
         String::from_utf8_lossy(&out.stdout).to_string()
     }
 
+    /// Runs and asserts failure, returning stdout and stderr with line breaks folded into
+    /// spaces (Terraform wraps long diagnostics).
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.tf(args);
+        assert!(
+            !out.status.success(),
+            "terraform {args:?} should fail:\n{}",
+            text(&out)
+        );
+        all_output(&out).replace('\n', " ")
+    }
+
     /// A working directory holding `emu`'s provider block and `resources`, initialised.
     pub fn ready(emu: &Emu, resources: &str) -> Harness {
+        Harness::initialised(&format!("{}{resources}", emu.provider_block()))
+    }
+
+    /// A working directory whose `main.tf` holds `body` after the required providers,
+    /// initialised.
+    pub fn initialised(body: &str) -> Harness {
         let h = Harness::new();
-        h.main_tf(&format!("{}{resources}", emu.provider_block()));
+        h.main_tf(body);
         h.init();
         h
     }
@@ -434,6 +461,39 @@ pub fn seed_with_apps(ids: impl IntoIterator<Item = usize>) -> entra_emulator::S
             });
     }
     seed
+}
+
+/// Asserts that `text` contains every one of `expected`, showing `text` otherwise.
+pub fn assert_contains_all(text: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(text.contains(e), "{e:?} missing from:\n{text}");
+    }
+}
+
+/// Serves `router` on a loopback port until the runtime ends; its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("loopback listener");
+    let addr = listener.local_addr().expect("listener address");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    format!("http://{addr}")
+}
+
+/// Retry backoff short enough for tests that go through retries.
+pub fn fast_backoff() -> terraform_provider_entra::entra::retry::Backoff {
+    terraform_provider_entra::entra::retry::Backoff {
+        base: std::time::Duration::from_millis(5),
+        max: std::time::Duration::from_millis(20),
+    }
+}
+
+/// A deadline ten seconds away that nothing cancels.
+pub fn ten_seconds() -> terraform_provider_entra::entra::retry::Deadline {
+    terraform_provider_entra::entra::retry::Deadline::after(
+        std::time::Duration::from_secs(10),
+        tokio_util::sync::CancellationToken::new(),
+    )
 }
 
 pub fn stdout(out: &Output) -> String {

@@ -99,9 +99,9 @@ mod tests {
             throttle_rate: 0.3,
             error_rate: 0.1,
             drop_rate: 0.05,
-            rng_seed: Some(7),
             ..Faults::default()
         };
+        // The dice are seeded here; `Faults::rng_seed` is what the server seeds them with.
         let run = || {
             let mut d = Dice::new(Some(7));
             (0..200).map(|i| d.roll(&f, i % 3 == 0)).collect::<Vec<_>>()

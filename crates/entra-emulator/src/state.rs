@@ -59,19 +59,23 @@ impl State {
     }
 
     pub fn app_by_object_id(&self, id: &str) -> Option<(&SeedTenant, &SeedApplication)> {
-        self.seed.tenants.iter().find_map(|t| {
-            t.applications
-                .iter()
-                .find(|a| a.object_id.eq_ignore_ascii_case(id))
-                .map(|a| (t, a))
-        })
+        self.app_where(|a| &a.object_id, id)
     }
 
     pub fn app_by_client_id(&self, id: &str) -> Option<(&SeedTenant, &SeedApplication)> {
+        self.app_where(|a| &a.client_id, id)
+    }
+
+    /// The application whose `key` is `id` (ignoring case), with its tenant.
+    fn app_where(
+        &self,
+        key: fn(&SeedApplication) -> &String,
+        id: &str,
+    ) -> Option<(&SeedTenant, &SeedApplication)> {
         self.seed.tenants.iter().find_map(|t| {
             t.applications
                 .iter()
-                .find(|a| a.client_id.eq_ignore_ascii_case(id))
+                .find(|a| key(a).eq_ignore_ascii_case(id))
                 .map(|a| (t, a))
         })
     }

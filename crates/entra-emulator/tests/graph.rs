@@ -53,9 +53,8 @@ async fn graph_credentials_follow_graph_rules() {
     assert_eq!(s, 201);
 
     // Get by id and by name, via object id and appId; filters; headers.
-    let (s, h, v) = c
-        .graph(reqwest::Method::GET, &format!("{base}/{id}"), &admin, None)
-        .await;
+    let one = format!("{base}/{id}");
+    let (s, h, v) = c.graph(reqwest::Method::GET, &one, &admin, None).await;
     assert_eq!((s, v["name"].as_str().unwrap()), (200, "deploy"));
     assert!(h.get("request-id").is_some());
     assert_eq!(
@@ -69,17 +68,15 @@ async fn graph_credentials_follow_graph_rules() {
         )
         .await;
     assert_eq!((s, v["id"].as_str().unwrap()), (200, id.as_str()));
-    let (_, v) = c
-        .graph_get(&format!("{base}?$filter=name eq 'slash'"), &admin)
-        .await;
-    assert_eq!(v["value"].as_array().unwrap().len(), 1);
-    let (_, v) = c
-        .graph_get(
-            &format!("{base}?$filter=subject eq '{DEPLOY_PRINCIPAL}'"),
-            &admin,
-        )
-        .await;
-    assert_eq!(v["value"].as_array().unwrap().len(), 1);
+    for filter in [
+        "name eq 'slash'".to_string(),
+        format!("subject eq '{DEPLOY_PRINCIPAL}'"),
+    ] {
+        let (_, v) = c
+            .graph_get(&format!("{base}?$filter={filter}"), &admin)
+            .await;
+        assert_eq!(v["value"].as_array().unwrap().len(), 1, "{filter}");
+    }
     let (_, v) = c
         .graph_get(
             &format!("applications?$filter=appId eq '{WORKLOAD_CLIENT}'"),
@@ -101,38 +98,16 @@ async fn graph_credentials_follow_graph_rules() {
     assert_eq!(beta["value"].as_array().unwrap().len(), 2);
 
     // PATCH: name immutable; description updates.
-    let (s, _, _) = c
-        .graph(
-            reqwest::Method::PATCH,
-            &format!("{base}/{id}"),
-            &admin,
-            Some(json!({"name": "renamed"})),
-        )
-        .await;
-    assert_eq!(s, 400);
-    let (s, _, _) = c
-        .graph(
-            reqwest::Method::PATCH,
-            &format!("{base}/{id}"),
-            &admin,
-            Some(json!({"description": "hello"})),
-        )
-        .await;
-    assert_eq!(s, 204);
-    let (_, v) = c.graph_get(&format!("{base}/{id}"), &admin).await;
+    let patched = |body| c.graph(reqwest::Method::PATCH, &one, &admin, Some(body));
+    assert_eq!(patched(json!({"name": "renamed"})).await.0, 400);
+    assert_eq!(patched(json!({"description": "hello"})).await.0, 204);
+    let (_, v) = c.graph_get(&one, &admin).await;
     assert_eq!(v["description"], json!("hello"));
 
     // DELETE then 404 with OData shape.
-    let (s, _, _) = c
-        .graph(
-            reqwest::Method::DELETE,
-            &format!("{base}/{id}"),
-            &admin,
-            None,
-        )
-        .await;
+    let (s, _, _) = c.graph(reqwest::Method::DELETE, &one, &admin, None).await;
     assert_eq!(s, 204);
-    let (s, v) = c.graph_get(&format!("{base}/{id}"), &admin).await;
+    let (s, v) = c.graph_get(&one, &admin).await;
     assert_eq!(
         (s, v["error"]["code"].as_str().unwrap()),
         (404, "Request_ResourceNotFound")

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{SignInError, SignInMethod};
+use super::TokenSource;
 use crate::entra::retry::{Deadline, Interrupted};
 use crate::entra::{AccessToken, Secret};
 
@@ -20,13 +20,8 @@ pub struct AzureCli {
 const AZ_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[async_trait]
-impl SignInMethod for AzureCli {
-    fn name(&self) -> &'static str {
-        "Azure CLI"
-    }
-
-    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
-        let err = |message: String| SignInError::new(self.name(), message);
+impl TokenSource for AzureCli {
+    async fn fetch(&self, scope: &str, d: &Deadline) -> Result<AccessToken, String> {
         let mut cmd = tokio::process::Command::new(&self.program);
         cmd.args([
             "account",
@@ -46,10 +41,10 @@ impl SignInMethod for AzureCli {
             .within(cmd.output())
             .await
             .map_err(|i| match i {
-                Interrupted::TimedOut => err("`az account get-access-token` timed out".into()),
-                Interrupted::Cancelled => err(format!("`az account get-access-token` {i}")),
+                Interrupted::TimedOut => "`az account get-access-token` timed out".to_string(),
+                Interrupted::Cancelled => format!("`az account get-access-token` {i}"),
             })?
-            .map_err(|e| err(format!("cannot run {}: {e}", self.program.display())))?;
+            .map_err(|e| format!("cannot run {}: {e}", self.program.display()))?;
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let first = stderr
@@ -58,16 +53,16 @@ impl SignInMethod for AzureCli {
                 .unwrap_or("")
                 .trim()
                 .to_string();
-            return Err(err(format!(
+            return Err(format!(
                 "`az account get-access-token` failed (run `az login`): {first}"
-            )));
+            ));
         }
         let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .map_err(|_| err("the Azure CLI printed no JSON".into()))?;
+            .map_err(|_| "the Azure CLI printed no JSON".to_string())?;
         let token = v
             .get("accessToken")
             .and_then(|t| t.as_str())
-            .ok_or_else(|| err("the Azure CLI's answer has no accessToken".into()))?;
+            .ok_or_else(|| "the Azure CLI's answer has no accessToken".to_string())?;
         let expires = v
             .get("expires_on")
             .and_then(|e| e.as_i64())
@@ -102,15 +97,12 @@ mod tests {
             tokio_util::sync::CancellationToken::new(),
         );
         let t = cli
-            .get_token("https://graph.microsoft.com/.default", &d)
+            .fetch("https://graph.microsoft.com/.default", &d)
             .await
             .unwrap();
         assert_eq!(t.token.expose(), "cli-token-value");
         assert_eq!(t.expires_on.unix_timestamp(), 4102444800);
-        let err = cli
-            .get_token("https://other/.default", &d)
-            .await
-            .unwrap_err();
-        assert!(err.message.contains("az login"), "{}", err.message);
+        let err = cli.fetch("https://other/.default", &d).await.unwrap_err();
+        assert!(err.contains("az login"), "{err}");
     }
 }

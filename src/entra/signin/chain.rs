@@ -13,6 +13,19 @@ use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
 use crate::entra::settings::Settings;
 use crate::entra::Secret;
 
+/// The methods in the order [`choose`] tries them, as its error names them when none is
+/// configured.
+pub const METHODS_IN_ORDER: [&str; 8] = [
+    "access token",
+    "client secret",
+    "client certificate",
+    "OIDC",
+    "AKS workload identity",
+    "managed identity as federated credential",
+    "managed identity",
+    "Azure CLI",
+];
+
 /// What choosing a sign-in method needs.
 pub struct SignInConfig<'a> {
     /// The provider's settings.
@@ -84,11 +97,9 @@ pub fn choose(c: &SignInConfig<'_>) -> Result<Arc<dyn SignInMethod>, String> {
         ),
     };
     if let Some(secret) = secret {
-        return Ok(Arc::new(Cached::new(ClientSecret {
-            app: app("client secret")?,
-            secret,
-            hint,
-        })));
+        let app = app("client secret")?;
+        let client_secret = ClientSecret { app, secret, hint };
+        return Ok(Arc::new(Cached::new("client secret", client_secret)));
     }
     tried.push(format!(
         "client secret: neither {} nor {} is set",
@@ -110,7 +121,7 @@ pub fn choose(c: &SignInConfig<'_>) -> Result<Arc<dyn SignInMethod>, String> {
             }
         }
         .map_err(|e| format!("{}: {e}", d("client_certificate_path")))?;
-        return Ok(Arc::new(Cached::new(cert)));
+        return Ok(Arc::new(Cached::new("client certificate", cert)));
     }
     tried.push(format!(
         "client certificate: {} is not set",
@@ -128,16 +139,17 @@ pub fn choose(c: &SignInConfig<'_>) -> Result<Arc<dyn SignInMethod>, String> {
             .clone()
             .or_else(|| (c.env)("AZURE_TENANT_ID"))
             .ok_or("AKS workload identity needs AZURE_TENANT_ID")?;
-        return Ok(Arc::new(Cached::new(Oidc {
-            app: ClientApp {
-                http: c.http.clone(),
-                authority_host: s.authority_host.clone(),
-                tenant,
-                client_id,
-            },
-            source: OidcSource::File(file.into()),
-            method: "AKS workload identity",
-        })));
+        let app = ClientApp {
+            http: c.http.clone(),
+            authority_host: s.authority_host.clone(),
+            tenant,
+            client_id,
+        };
+        let source = OidcSource::File(file.into());
+        return Ok(Arc::new(Cached::new(
+            "AKS workload identity",
+            Oidc { app, source },
+        )));
     }
     let oidc_source = if let Some(t) = &s.oidc_token {
         Some(OidcSource::Token(t.clone()))
@@ -154,11 +166,8 @@ pub fn choose(c: &SignInConfig<'_>) -> Result<Arc<dyn SignInMethod>, String> {
     };
     match (s.use_oidc, oidc_source) {
         (true, Some(source)) => {
-            return Ok(Arc::new(Cached::new(Oidc {
-                app: app("OIDC")?,
-                source,
-                method: "OIDC",
-            })));
+            let app = app("OIDC")?;
+            return Ok(Arc::new(Cached::new("OIDC", Oidc { app, source })));
         }
         (true, None) => {
             return Err(format!(
@@ -182,12 +191,16 @@ pub fn choose(c: &SignInConfig<'_>) -> Result<Arc<dyn SignInMethod>, String> {
         None => Identity::Default,
     };
     if s.use_msi_fic {
-        return Ok(Arc::new(Cached::new(ManagedIdentityFic {
+        let msi_fic = ManagedIdentityFic {
             app: app("use_msi_fic")?,
             client: c.managed_identity.clone(),
             identity,
             exchange_audience: s.exchange_audience().to_string(),
-        })));
+        };
+        return Ok(Arc::new(Cached::new(
+            "managed identity as federated credential (use_msi_fic)",
+            msi_fic,
+        )));
     }
     tried.push(format!(
         "managed identity as federated credential: {} is not true",
@@ -200,16 +213,20 @@ pub fn choose(c: &SignInConfig<'_>) -> Result<Arc<dyn SignInMethod>, String> {
             (Identity::Default, Some(id)) => Identity::ClientId(id.clone()),
             _ => identity,
         };
-        return Ok(Arc::new(Cached::new(ManagedIdentity {
-            client: c.managed_identity.clone(),
-            identity,
-        })));
+        let client = c.managed_identity.clone();
+        return Ok(Arc::new(Cached::new(
+            "managed identity (use_msi)",
+            ManagedIdentity { client, identity },
+        )));
     }
     tried.push(format!("managed identity: {} is not true", d("use_msi")));
 
     if s.use_cli {
         match find_program("az", c.env) {
-            Some(program) => return Ok(Arc::new(Cached::new(AzureCli { program, tenant }))),
+            Some(program) => {
+                let cli = AzureCli { program, tenant };
+                return Ok(Arc::new(Cached::new("Azure CLI", cli)));
+            }
             None => tried.push("Azure CLI: `az` is not on PATH".to_string()),
         }
     } else {
@@ -324,20 +341,7 @@ mod tests {
             .iter()
             .filter_map(|l| l.split_once(':').map(|(m, _)| m))
             .collect();
-        assert_eq!(
-            methods,
-            [
-                "access token",
-                "client secret",
-                "client certificate",
-                "OIDC",
-                "AKS workload identity",
-                "managed identity as federated credential",
-                "managed identity",
-                "Azure CLI"
-            ],
-            "{err}"
-        );
+        assert_eq!(methods, METHODS_IN_ORDER, "{err}");
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! signing in with the client credentials flow. The methods differ only in how the app
 //! proves who it is.
 
+use std::future::Future;
+
 use crate::entra::retry::Deadline;
 use crate::entra::token_endpoint::{
     request_token, token_url, ClientAuth, TokenError, TokenRequest,
 };
-use crate::entra::AccessToken;
+use crate::entra::{AccessToken, Secret};
 
 /// An app registration that signs in: where, to which tenant, as which client.
 #[derive(Clone, Debug)]
@@ -64,5 +66,19 @@ impl ClientApp {
                 };
                 format!("{e}{extra}")
             })
+    }
+
+    /// [`sign_in`](Self::sign_in) with the client assertion `assertion` obtains first (a
+    /// signed JWT, an external OIDC token, a managed identity token).
+    pub async fn sign_in_with_assertion(
+        &self,
+        scope: &str,
+        assertion: impl Future<Output = Result<Secret, String>>,
+        proof_hint: &str,
+        deadline: &Deadline,
+    ) -> Result<AccessToken, String> {
+        let assertion = assertion.await?;
+        let auth = ClientAuth::Assertion(&assertion);
+        self.sign_in(scope, auth, proof_hint, deadline).await
     }
 }

@@ -8,9 +8,8 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use pkcs8::ObjectIdentifier;
 
-use super::{ClientApp, SignInError, SignInMethod};
+use super::{ClientApp, TokenSource};
 use crate::entra::retry::Deadline;
-use crate::entra::token_endpoint::ClientAuth;
 use crate::entra::{AccessToken, Secret};
 
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -128,21 +127,13 @@ fn signing_key(pkcs8_der: &[u8]) -> Result<(EncodingKey, Algorithm), String> {
 }
 
 #[async_trait]
-impl SignInMethod for ClientCertificate {
-    fn name(&self) -> &'static str {
-        "client certificate"
-    }
-
-    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
-        let sign_in = async {
-            let assertion = self.assertion(&self.app.token_url())?;
-            let hint = "`client_certificate_path` (ARM_CLIENT_CERTIFICATE_PATH)";
-            let auth = ClientAuth::Assertion(&assertion);
-            self.app.sign_in(scope, auth, hint, d).await
-        };
-        sign_in
+impl TokenSource for ClientCertificate {
+    async fn fetch(&self, scope: &str, d: &Deadline) -> Result<AccessToken, String> {
+        let assertion = std::future::ready(self.assertion(&self.app.token_url()));
+        let hint = "`client_certificate_path` (ARM_CLIENT_CERTIFICATE_PATH)";
+        self.app
+            .sign_in_with_assertion(scope, assertion, hint, d)
             .await
-            .map_err(|message| SignInError::new(self.name(), message))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{ClientApp, SignInError, SignInMethod};
+use super::{ClientApp, TokenSource};
 use crate::entra::retry::Deadline;
 use crate::entra::token_endpoint::ClientAuth;
 use crate::entra::{AccessToken, Secret};
@@ -18,16 +18,9 @@ pub struct ClientSecret {
 }
 
 #[async_trait]
-impl SignInMethod for ClientSecret {
-    fn name(&self) -> &'static str {
-        "client secret"
-    }
-
-    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
+impl TokenSource for ClientSecret {
+    async fn fetch(&self, scope: &str, d: &Deadline) -> Result<AccessToken, String> {
         let auth = ClientAuth::Secret(&self.secret);
-        self.app
-            .sign_in(scope, auth, &self.hint, d)
-            .await
-            .map_err(|message| SignInError::new(self.name(), message))
+        self.app.sign_in(scope, auth, &self.hint, d).await
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{SignInError, SignInMethod};
+use super::TokenSource;
 use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
 use crate::entra::retry::Deadline;
 use crate::entra::AccessToken;
@@ -18,17 +18,13 @@ pub struct ManagedIdentity {
 }
 
 #[async_trait]
-impl SignInMethod for ManagedIdentity {
-    fn name(&self) -> &'static str {
-        "managed identity (use_msi)"
-    }
-
-    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
+impl TokenSource for ManagedIdentity {
+    async fn fetch(&self, scope: &str, d: &Deadline) -> Result<AccessToken, String> {
         // Managed identity endpoints take a resource, not a scope.
         let resource = scope.strip_suffix("/.default").unwrap_or(scope);
         self.client
             .get_token(&self.identity, resource, d)
             .await
-            .map_err(|e| SignInError::new(self.name(), e.to_string()))
+            .map_err(|e| e.to_string())
     }
 }

@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{ClientApp, SignInError, SignInMethod};
+use super::{ClientApp, TokenSource};
 use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
 use crate::entra::retry::Deadline;
-use crate::entra::token_endpoint::ClientAuth;
 use crate::entra::AccessToken;
 
 /// An app registration signing in with its managed identity's token as the assertion.
@@ -25,24 +24,18 @@ pub struct ManagedIdentityFic {
 }
 
 #[async_trait]
-impl SignInMethod for ManagedIdentityFic {
-    fn name(&self) -> &'static str {
-        "managed identity as federated credential (use_msi_fic)"
-    }
-
-    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
-        let sign_in = async {
-            let assertion = self
+impl TokenSource for ManagedIdentityFic {
+    async fn fetch(&self, scope: &str, d: &Deadline) -> Result<AccessToken, String> {
+        let assertion = async {
+            let token = self
                 .client
                 .get_token(&self.identity, &self.exchange_audience, d)
-                .await
-                .map_err(|e| e.to_string())?;
-            let hint = "the app's federated identity credential for this managed identity";
-            let auth = ClientAuth::Assertion(&assertion.token);
-            self.app.sign_in(scope, auth, hint, d).await
+                .await;
+            token.map(|t| t.token).map_err(|e| e.to_string())
         };
-        sign_in
+        let hint = "the app's federated identity credential for this managed identity";
+        self.app
+            .sign_in_with_assertion(scope, assertion, hint, d)
             .await
-            .map_err(|message| SignInError::new(self.name(), message))
     }
 }

@@ -11,6 +11,9 @@
 //! | `use_msi` | [`ManagedIdentity`] | `managed_identity.rs` |
 //! | Azure CLI | [`AzureCli`] | `azure_cli.rs` |
 //!
+//! Each type but [`StaticToken`] is a [`TokenSource`]; [`choose`] puts the one it picks in
+//! [`Cached`], with the method's name for messages and errors.
+//!
 //! The methods that end at Entra's token endpoint share [`ClientApp`]. Every token
 //! request takes the operation's [`Deadline`], so Terraform's Stop ends a hanging
 //! sign-in.
@@ -28,7 +31,7 @@ mod static_token;
 use async_trait::async_trait;
 
 pub use azure_cli::AzureCli;
-pub use chain::{choose, SignInConfig};
+pub use chain::{choose, SignInConfig, METHODS_IN_ORDER};
 pub use client_app::ClientApp;
 pub use client_certificate::ClientCertificate;
 pub use client_secret::ClientSecret;
@@ -77,16 +80,28 @@ pub trait SignInMethod: Send + Sync {
         -> Result<AccessToken, SignInError>;
 }
 
-/// Caches a method's tokens per scope; concurrent callers share one refresh.
+/// How one sign-in method obtains a token. [`Cached`] makes it a [`SignInMethod`]: it
+/// names the method, in its failures too, and caches its tokens.
+#[async_trait]
+pub trait TokenSource: Send + Sync {
+    /// A token for one scope, obtained before `deadline` unless Terraform stops first; on
+    /// failure, what went wrong and what to check.
+    async fn fetch(&self, scope: &str, deadline: &Deadline) -> Result<AccessToken, String>;
+}
+
+/// A named [`TokenSource`] whose tokens are cached per scope; concurrent callers share one
+/// refresh.
 pub struct Cached<M> {
+    name: &'static str,
     inner: M,
     cache: super::token::TokenCache<String>,
 }
 
-impl<M: SignInMethod> Cached<M> {
-    /// `inner` behind a cache.
-    pub fn new(inner: M) -> Self {
+impl<M: TokenSource> Cached<M> {
+    /// `inner`, the method called `name`, behind a cache.
+    pub fn new(name: &'static str, inner: M) -> Self {
         Cached {
+            name,
             inner,
             cache: super::token::TokenCache::default(),
         }
@@ -94,9 +109,9 @@ impl<M: SignInMethod> Cached<M> {
 }
 
 #[async_trait]
-impl<M: SignInMethod> SignInMethod for Cached<M> {
+impl<M: TokenSource> SignInMethod for Cached<M> {
     fn name(&self) -> &'static str {
-        self.inner.name()
+        self.name
     }
 
     async fn get_token(
@@ -104,8 +119,10 @@ impl<M: SignInMethod> SignInMethod for Cached<M> {
         scope: &str,
         deadline: &Deadline,
     ) -> Result<AccessToken, SignInError> {
-        self.cache
-            .get_or_fetch(&scope.to_string(), || self.inner.get_token(scope, deadline))
-            .await
+        let fetch = || async {
+            let token = self.inner.fetch(scope, deadline).await;
+            token.map_err(|message| SignInError::new(self.name, message))
+        };
+        self.cache.get_or_fetch(&scope.to_string(), fetch).await
     }
 }

@@ -3,10 +3,9 @@
 
 use async_trait::async_trait;
 
-use super::{ClientApp, SignInError, SignInMethod};
+use super::{ClientApp, TokenSource};
 use crate::entra::http::describe;
 use crate::entra::retry::Deadline;
-use crate::entra::token_endpoint::ClientAuth;
 use crate::entra::{AccessToken, Secret};
 
 /// Where an OIDC token comes from.
@@ -33,8 +32,6 @@ pub struct Oidc {
     pub app: ClientApp,
     /// Where the token comes from.
     pub source: OidcSource,
-    /// `OIDC` or `AKS workload identity`.
-    pub method: &'static str,
 }
 
 impl Oidc {
@@ -92,20 +89,11 @@ impl Oidc {
 }
 
 #[async_trait]
-impl SignInMethod for Oidc {
-    fn name(&self) -> &'static str {
-        self.method
-    }
-
-    async fn get_token(&self, scope: &str, d: &Deadline) -> Result<AccessToken, SignInError> {
-        let sign_in = async {
-            let assertion = self.assertion(d).await?;
-            let hint = "the OIDC token and the app's federated credential";
-            let auth = ClientAuth::Assertion(&assertion);
-            self.app.sign_in(scope, auth, hint, d).await
-        };
-        sign_in
+impl TokenSource for Oidc {
+    async fn fetch(&self, scope: &str, d: &Deadline) -> Result<AccessToken, String> {
+        let hint = "the OIDC token and the app's federated credential";
+        self.app
+            .sign_in_with_assertion(scope, self.assertion(d), hint, d)
             .await
-            .map_err(|message| SignInError::new(self.method, message))
     }
 }

@@ -2,7 +2,7 @@
 //! resources (open, renew, close; never stored in state or plan), and list resources,
 //! which this provider does not have.
 
-use super::{from_proto, to_proto, Server};
+use super::{to_proto, with_config, Server};
 use crate::codec::Value;
 use crate::framework::diag::Diagnostics;
 use crate::proto::tfplugin5 as pb;
@@ -31,8 +31,7 @@ pub(super) async fn read_data_source(
 ) -> pb::read_data_source::Response {
     tracing::debug!(type_name = %r.type_name, "ReadDataSource");
     let result = async {
-        let t = server.data_source(&r.type_name)?;
-        let config = from_proto::value(r.config.as_ref(), &t.ty, "configuration")?;
+        let (t, config) = with_config(server.data_source(&r.type_name), r.config.as_ref())?;
         let (state, diags) = t.imp.read(&config, &server.ctx()).await;
         if diags.has_errors() {
             return Err(diags);
@@ -79,8 +78,7 @@ pub(super) async fn open(
 ) -> pb::open_ephemeral_resource::Response {
     tracing::debug!(type_name = %r.type_name, "OpenEphemeralResource");
     let result = async {
-        let t = server.ephemeral(&r.type_name)?;
-        let config = from_proto::value(r.config.as_ref(), &t.ty, "configuration")?;
+        let (t, config) = with_config(server.ephemeral(&r.type_name), r.config.as_ref())?;
         let (opened, diags) = t.imp.open(&config, &server.ctx()).await;
         let Some(opened) = opened.filter(|_| !diags.has_errors()) else {
             return Err(diags);

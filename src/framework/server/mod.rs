@@ -165,13 +165,19 @@ impl Server {
         config: Option<&pb::DynamicValue>,
         check: impl FnOnce(&T, &Value, &Ctx) -> Diagnostics,
     ) -> Diagnostics {
-        typed
-            .and_then(|t| {
-                let config = from_proto::value(config, &t.ty, "configuration")?;
-                Ok(check(&t.imp, &config, &self.ctx()))
-            })
+        with_config(typed, config)
+            .map(|(t, config)| check(&t.imp, &config, &self.ctx()))
             .unwrap_or_else(|d| d)
     }
+}
+
+/// The object found by type name, with its configuration decoded with the object's type.
+fn with_config<'a, T: ?Sized>(
+    typed: Result<&'a Typed<T>, Diagnostics>,
+    config: Option<&pb::DynamicValue>,
+) -> Result<(&'a Typed<T>, Value), Diagnostics> {
+    let t = typed?;
+    Ok((t, from_proto::value(config, &t.ty, "configuration")?))
 }
 
 fn unknown_type(kind: &str, name: &str) -> Diagnostics {

@@ -5,6 +5,14 @@ use super::{from_proto, to_proto, Server};
 use crate::framework::diag::Diagnostics;
 use crate::proto::tfplugin5 as pb;
 
+/// The provider block, decoded with its schema's type.
+fn provider_config(
+    server: &Server,
+    config: Option<&pb::DynamicValue>,
+) -> Result<crate::codec::Value, Diagnostics> {
+    from_proto::value(config, &server.provider_type, "provider configuration")
+}
+
 /// GetMetadata: the type names of everything this provider serves, so Terraform can skip
 /// GetProviderSchema when it has the schemas cached.
 pub(super) fn metadata(server: &Server) -> pb::get_metadata::Response {
@@ -57,11 +65,7 @@ pub(super) fn validate(
     r: pb::prepare_provider_config::Request,
 ) -> pb::prepare_provider_config::Response {
     tracing::debug!("PrepareProviderConfig");
-    let diags = match from_proto::value(
-        r.config.as_ref(),
-        &server.provider_type,
-        "provider configuration",
-    ) {
+    let diags = match provider_config(server, r.config.as_ref()) {
         Ok(config) => server.provider.validate(&config),
         Err(d) => {
             return pb::prepare_provider_config::Response {
@@ -82,11 +86,7 @@ pub(super) async fn configure(
     r: pb::configure::Request,
 ) -> pb::configure::Response {
     tracing::debug!(terraform_version = %r.terraform_version, "ConfigureProvider");
-    let diags = match from_proto::value(
-        r.config.as_ref(),
-        &server.provider_type,
-        "provider configuration",
-    ) {
+    let diags = match provider_config(server, r.config.as_ref()) {
         Ok(config) => match server.provider.configure(&config, &server.ctx()).await {
             Ok(data) => {
                 server.set_configured(data);

@@ -1,6 +1,6 @@
 //! Audiences: exactly one, and with an Entra issuer the cloud's token exchange audience.
 
-use super::MAX_FIELD_LEN;
+use super::subject::{field_length, no_wildcard};
 use crate::cloud::Cloud;
 use crate::rules::{quote, Finding};
 
@@ -53,31 +53,9 @@ pub fn check_audiences(audiences: &[String]) -> Vec<Finding> {
         );
     }
     for (i, aud) in audiences.iter().enumerate() {
-        let len = aud.chars().count();
-        if !(1..=MAX_FIELD_LEN).contains(&len) {
-            out.push(
-                Finding::error(
-                    "audiences",
-                    "audiences.length",
-                    format!("each audience must be 1-{MAX_FIELD_LEN} characters"),
-                    format!("Got {len} characters: {}.", quote(aud)),
-                )
-                .by_graph()
-                .at(i),
-            );
-        }
-        if aud.contains('*') {
-            out.push(
-                Finding::error(
-                    "audiences",
-                    "audiences.wildcard",
-                    "audiences must not contain wildcards",
-                    format!("Got {}.", quote(aud)),
-                )
-                .by_graph()
-                .at(i),
-            );
-        }
+        let length = field_length("audiences", "audiences.length", "each audience", aud, 1);
+        let wildcard = no_wildcard("audiences", "audiences.wildcard", aud, "");
+        out.extend(length.into_iter().chain(wildcard).map(|f| f.at(i)));
     }
     out
 }

@@ -1,6 +1,6 @@
 //! Issuers: rules for any issuer, and the exact form Entra writes for managed identity tokens.
 
-use super::MAX_FIELD_LEN;
+use super::subject::{field_length, no_wildcard};
 use crate::cloud::Cloud;
 use crate::rules::{guid, quote, Finding};
 
@@ -19,32 +19,13 @@ pub fn check_issuer_basics(issuer: &str) -> Vec<Finding> {
         );
         return out;
     }
-    let len = issuer.chars().count();
-    if len > MAX_FIELD_LEN {
-        out.push(
-            Finding::error(
-                "issuer",
-                "issuer.length",
-                format!("issuer must be at most {MAX_FIELD_LEN} characters"),
-                format!("Got {len} characters: {}.", quote(issuer)),
-            )
-            .by_graph(),
-        );
-    }
-    if issuer.contains('*') {
-        out.push(
-            Finding::error(
-                "issuer",
-                "issuer.wildcard",
-                "issuer must not contain wildcards",
-                format!(
-                    "Got {}. Federated credentials match the issuer exactly; '*' is not supported.",
-                    quote(issuer)
-                ),
-            )
-            .by_graph(),
-        );
-    }
+    out.extend(field_length("issuer", "issuer.length", "issuer", issuer, 0));
+    out.extend(no_wildcard(
+        "issuer",
+        "issuer.wildcard",
+        issuer,
+        " Federated credentials match the issuer exactly; '*' is not supported.",
+    ));
     if issuer.trim() != issuer {
         out.push(Finding::error(
             "issuer",

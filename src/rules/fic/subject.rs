@@ -3,6 +3,43 @@
 use super::MAX_FIELD_LEN;
 use crate::rules::{guid, quote, Finding};
 
+/// Graph's length limit of an issuer, a subject or an audience: from `at_least` to
+/// [`MAX_FIELD_LEN`] characters. `what` names the value in the summary.
+pub(super) fn field_length(
+    attribute: &'static str,
+    rule: &'static str,
+    what: &str,
+    value: &str,
+    at_least: usize,
+) -> Option<Finding> {
+    let len = value.chars().count();
+    if (at_least..=MAX_FIELD_LEN).contains(&len) {
+        return None;
+    }
+    let limit = match at_least {
+        0 => format!("at most {MAX_FIELD_LEN}"),
+        n => format!("{n}-{MAX_FIELD_LEN}"),
+    };
+    let summary = format!("{what} must be {limit} characters");
+    let detail = format!("Got {len} characters: {}.", quote(value));
+    Some(Finding::error(attribute, rule, summary, detail).by_graph())
+}
+
+/// Graph refuses '*' in an issuer, a subject or an audience; `matching` (after the value in
+/// the detail) says how the value is matched instead.
+pub(super) fn no_wildcard(
+    attribute: &'static str,
+    rule: &'static str,
+    value: &str,
+    matching: &str,
+) -> Option<Finding> {
+    value.contains('*').then(|| {
+        let summary = format!("{attribute} must not contain wildcards");
+        let detail = format!("Got {}.{matching}", quote(value));
+        Finding::error(attribute, rule, summary, detail).by_graph()
+    })
+}
+
 pub(super) fn subject_not_guid(subject: &str) -> Finding {
     Finding::error(
         "subject",
@@ -59,31 +96,18 @@ pub fn check_principal_id(principal: &str) -> Vec<Finding> {
 
 pub fn check_subject(subject: &str) -> Vec<Finding> {
     let mut out = Vec::new();
-    let len = subject.chars().count();
-    if !(1..=MAX_FIELD_LEN).contains(&len) {
-        out.push(
-            Finding::error(
-                "subject",
-                "subject.length",
-                format!("subject must be 1-{MAX_FIELD_LEN} characters"),
-                format!("Got {len} characters: {}.", quote(subject)),
-            )
-            .by_graph(),
-        );
-    }
-    if subject.contains('*') {
-        out.push(
-            Finding::error(
-                "subject",
-                "subject.wildcard",
-                "subject must not contain wildcards",
-                format!(
-                    "Got {}. Subjects are matched exactly; '*' is not supported.",
-                    quote(subject)
-                ),
-            )
-            .by_graph(),
-        );
-    }
+    out.extend(field_length(
+        "subject",
+        "subject.length",
+        "subject",
+        subject,
+        1,
+    ));
+    out.extend(no_wildcard(
+        "subject",
+        "subject.wildcard",
+        subject,
+        " Subjects are matched exactly; '*' is not supported.",
+    ));
     out
 }

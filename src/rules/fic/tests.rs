@@ -22,20 +22,13 @@ fn base() -> FicInput<'static> {
     }
 }
 
-fn rules_of(c: &FicInput) -> Vec<(&'static str, &'static str, bool)> {
-    check_config(c)
-        .into_iter()
-        .map(|f| (f.attribute, f.rule, f.is_error()))
-        .collect()
-}
-
 #[test]
 fn valid_configuration_has_no_findings() {
-    assert_eq!(check_config(&base()), vec![]);
-    let mut c = base();
-    c.issuer = Input::Null;
-    c.audiences = Input::Null;
-    assert_eq!(check_config(&c), vec![]);
+    let defaults: fn(&mut FicInput) = |c| {
+        c.issuer = Input::Null;
+        c.audiences = Input::Null;
+    };
+    crate::rules::token::assert_no_findings(base, check_config, vec![defaults]);
 }
 
 #[test]
@@ -312,15 +305,7 @@ fn each_broken_rule_is_reported() {
             true,
         ),
     ];
-    for (i, (edit, attribute, rule, is_error)) in cases.into_iter().enumerate() {
-        let mut c = base();
-        edit(&mut c);
-        let found = rules_of(&c);
-        assert!(
-            found.contains(&(attribute, rule, is_error)),
-            "case {i}: want ({attribute}, {rule}, error={is_error}), got {found:?}"
-        );
-    }
+    crate::rules::token::assert_each_case(base, check_config, cases);
 }
 
 #[test]
