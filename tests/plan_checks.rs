@@ -43,6 +43,16 @@ fn many(count: usize) -> String {
     )
 }
 
+/// Two credentials on the workload application, as `a`/`b` or as given.
+fn pair(emu: &Emu, first: (&str, &str, &str), second: (&str, &str, &str)) -> String {
+    format!(
+        "{}{}{}",
+        emu.provider_block(),
+        mi_credential(first.0, first.1, first.2),
+        mi_credential(second.0, second.1, second.2)
+    )
+}
+
 fn find<'a>(creds: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
     creds
         .iter()
@@ -141,11 +151,10 @@ fn twenty_one_on_one_application_are_refused_at_plan() {
 fn duplicates_inside_one_configuration_are_refused_at_plan() {
     let emu = Emu::default();
     let h = Harness::new();
-    h.main_tf(&format!(
-        "{}{}{}",
-        emu.provider_block(),
-        mi_credential("a", "same-name", DEPLOY_PRINCIPAL),
-        mi_credential("b", "same-name", BUILD_PRINCIPAL)
+    h.main_tf(&pair(
+        &emu,
+        ("a", "same-name", DEPLOY_PRINCIPAL),
+        ("b", "same-name", BUILD_PRINCIPAL),
     ));
     h.init();
     let text = plan_fails(&h);
@@ -154,11 +163,10 @@ fn duplicates_inside_one_configuration_are_refused_at_plan() {
         "{text}"
     );
 
-    h.main_tf(&format!(
-        "{}{}{}",
-        emu.provider_block(),
-        mi_credential("a", "first", DEPLOY_PRINCIPAL),
-        mi_credential("b", "second", DEPLOY_PRINCIPAL)
+    h.main_tf(&pair(
+        &emu,
+        ("a", "first", DEPLOY_PRINCIPAL),
+        ("b", "second", DEPLOY_PRINCIPAL),
     ));
     let text = plan_fails(&h);
     assert!(
@@ -218,11 +226,10 @@ fn replace_and_taint_keep_the_name_and_leave_one_credential() {
     assert_ne!(find(&creds, "deploy")["id"], second, "taint replaces");
 
     // A credential of that name this configuration does not manage is still refused.
-    h.main_tf(&format!(
-        "{}{}{}",
-        emu.provider_block(),
-        mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL),
-        mi_credential("twin", "deploy", BUILD_PRINCIPAL)
+    h.main_tf(&pair(
+        &emu,
+        ("deploy", "deploy", DEPLOY_PRINCIPAL),
+        ("twin", "deploy", BUILD_PRINCIPAL),
     ));
     let text = plan_fails(&h);
     assert!(text.contains("already exists"), "{text}");

@@ -145,7 +145,8 @@ pub struct GraphError {
 }
 
 impl GraphError {
-    fn new(kind: GraphErrorKind, message: impl Into<String>) -> GraphError {
+    /// An error of ours (Graph did not answer, or its answer could not be read).
+    pub(crate) fn new(kind: GraphErrorKind, message: impl Into<String>) -> GraphError {
         GraphError {
             kind,
             status: None,

@@ -235,17 +235,6 @@ async fn read_back(
 mod tests {
     use super::*;
 
-    fn refused(kind: GraphErrorKind, message: &str) -> GraphError {
-        GraphError {
-            kind,
-            status: None,
-            code: String::new(),
-            message: message.into(),
-            request_id: None,
-            client_request_id: None,
-        }
-    }
-
     #[test]
     fn only_refusals_a_lost_post_can_cause_are_adopted() {
         let cases = [
@@ -256,7 +245,11 @@ mod tests {
             (GraphErrorKind::Forbidden, "Insufficient privileges", false),
         ];
         for (kind, message, adopt) in cases {
-            assert_eq!(adoptable(&refused(kind, message)), adopt, "{message}");
+            assert_eq!(
+                adoptable(&GraphError::new(kind, message)),
+                adopt,
+                "{message}"
+            );
         }
     }
 }
