@@ -82,14 +82,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     };
     entry.record(&mut writer, &created.id, Some(&created)).await;
     drop(writer);
-    let state_for = |c: &FederatedCredential| {
-        FicModel::from_graph(
-            &ids,
-            c,
-            planned.managed_identity_principal_id.clone(),
-            planned.timeouts.clone(),
-        )
-    };
+    let state_for = |c: &FederatedCredential| planned.with_credential(&ids, c);
     match read_back(g, &app, &created.id, d).await {
         Ok(c) => (Some(state_for(&c)), Diagnostics::new()),
         // It exists: keep it in state, but say the apply did not finish cleanly.
@@ -147,20 +140,11 @@ pub(super) async fn update(
         }
         entry.record(&mut writer, &updated.id, Some(&updated)).await;
     }
-    let ids = AppIds {
+    let ids = prior.stored_app().unwrap_or(AppIds {
         object_id: app_object_id.to_string(),
-        client_id: prior
-            .application_client_id
-            .known()
-            .cloned()
-            .unwrap_or_default(),
-    };
-    let state = FicModel::from_graph(
-        &ids,
-        &updated,
-        planned.managed_identity_principal_id.clone(),
-        planned.timeouts.clone(),
-    );
+        client_id: String::new(),
+    });
+    let state = planned.with_credential(&ids, &updated);
     (Some(state), Diagnostics::new())
 }
 

@@ -109,7 +109,7 @@ impl Timeouts {
 }
 
 /// An application by both its ids, as stored in state (lower case).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppIds {
     pub object_id: String,
     /// Empty when it could not be resolved (it is filled in by a later read).
@@ -192,6 +192,29 @@ impl FicModel {
             id: Input::Known(resource_id(&app.object_id, &c.id)),
             timeouts,
         }
+    }
+
+    /// The state for credential `c` of application `app`, keeping this model's principal
+    /// id and timeouts (what the configuration or the prior state said).
+    pub fn with_credential(&self, app: &AppIds, c: &FederatedCredential) -> FicModel {
+        FicModel::from_graph(
+            app,
+            c,
+            self.managed_identity_principal_id.clone(),
+            self.timeouts.clone(),
+        )
+    }
+
+    /// The application of a stored credential, its client id empty when not recorded.
+    pub fn stored_app(&self) -> Option<AppIds> {
+        Some(AppIds {
+            object_id: self.application_object_id.known()?.clone(),
+            client_id: self
+                .application_client_id
+                .known()
+                .cloned()
+                .unwrap_or_default(),
+        })
     }
 
     /// The principal id an imported credential had: a GUID subject under an Entra issuer

@@ -173,31 +173,37 @@ async fn live_check(client: &EntraClient, planned: &FicModel, ctx: &Ctx) -> Diag
             return Diagnostics::new();
         }
     };
-    let siblings = if new.name.is_empty() {
-        Siblings::default() // unknown name: left to apply
-    } else {
-        let trust = (!new.issuer.is_empty() && !new.subject.is_empty())
-            .then(|| (new.issuer.clone(), new.subject.clone()));
-        let create = PlannedCreate {
-            name: new.name.clone(),
-            trust,
-        };
-        client
-            .plans
-            .register_create(&app_object_id, create, &d)
-            .await
+    let create = PlannedCreate {
+        name: new.name.clone(),
+        trust: (!new.issuer.is_empty() && !new.subject.is_empty())
+            .then(|| (new.issuer.clone(), new.subject.clone())),
     };
-    let remaining: Vec<FederatedCredential> = list
-        .iter()
-        .filter(|c| !siblings.going.contains(&c.id))
-        .cloned()
-        .collect();
-    let mut diag = preflight(&app_object_id, &remaining, &siblings.creates, &new);
-    // Unknown issuer/subject cannot collide yet.
-    if new.issuer.is_empty() || new.subject.is_empty() {
-        diag.0.retain(|x| x.path != Some(AttrPath::attr("subject")));
+    let check = |siblings: &Siblings| {
+        let remaining: Vec<FederatedCredential> = list
+            .iter()
+            .filter(|c| !siblings.going.contains(&c.id))
+            .cloned()
+            .collect();
+        let mut diag = preflight(&app_object_id, &remaining, &siblings.creates, &new);
+        // Unknown issuer/subject cannot collide yet.
+        if create.trust.is_none() {
+            diag.0.retain(|x| x.path != Some(AttrPath::attr("subject")));
+        }
+        diag
+    };
+    if new.name.is_empty() {
+        return check(&Siblings::default()); // unknown name: siblings are left to apply
     }
-    diag
+    let siblings = client
+        .plans
+        .register_create(&app_object_id, create.clone(), &d)
+        .await;
+    let diag = check(&siblings);
+    if !diag.has_errors() {
+        return diag;
+    }
+    // Look again once the run's plans are quiet: a destroy may not have been planned yet.
+    check(&client.plans.settle(&app_object_id, &create, &d).await)
 }
 
 /// Errors a create would hit: from the application's credentials that stay (the same

@@ -54,11 +54,7 @@ pub(super) async fn read(state: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagn
         .await;
     let mut ids = AppIds {
         object_id: app_object_id.to_string(),
-        client_id: state
-            .application_client_id
-            .known()
-            .cloned()
-            .unwrap_or_default(),
+        ..state.stored_app().unwrap_or_default()
     };
     if ids.client_id.is_empty() {
         if let Ok(a) = client.application(g, &app, d).await {
@@ -67,12 +63,7 @@ pub(super) async fn read(state: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagn
     }
     // The principal id stays as configured even when the subject drifted, so the plan
     // shows the subject going back to it.
-    let refreshed = FicModel::from_graph(
-        &ids,
-        &found,
-        state.managed_identity_principal_id.clone(),
-        state.timeouts.clone(),
-    );
+    let refreshed = state.with_credential(&ids, &found);
     (Some(refreshed), Diagnostics::new())
 }
 

@@ -23,6 +23,8 @@ use crate::entra::retry::Deadline;
 
 /// The longest a create's plan waits for refreshed siblings to be planned.
 const PENDING_WAIT: Duration = Duration::from_secs(10);
+/// How long plans must be quiet before a create is refused.
+const QUIET: Duration = Duration::from_millis(1000);
 /// How long an unclaimed refreshed credential of the create's own name may stay
 /// unclaimed before it is taken for the tainted object this create replaces.
 const TAINT_GRACE: Duration = Duration::from_millis(1500);
@@ -46,6 +48,27 @@ struct AppPlans {
 }
 
 impl AppPlans {
+    /// What `create` is checked against: credentials going away (destroyed, replaced,
+    /// or the tainted one of its name), and the creates registered before it.
+    fn siblings_of(&self, create: &PlannedCreate) -> Siblings {
+        let tainted = self.unclaimed(&create.name, true);
+        let before = self
+            .creates
+            .iter()
+            .position(|c| c == create)
+            .unwrap_or(self.creates.len());
+        Siblings {
+            going: self
+                .fates
+                .iter()
+                .filter(|(_, goes)| **goes)
+                .map(|(id, _)| id.clone())
+                .chain(tainted)
+                .collect(),
+            creates: self.creates[..before].to_vec(),
+        }
+    }
+
     /// Refreshed credentials no plan has claimed yet, of the given name or of others.
     fn unclaimed(&self, name: &str, same_name: bool) -> Vec<String> {
         self.refreshed
@@ -75,11 +98,14 @@ pub struct Siblings {
 impl PlannedSet {
     /// A stored credential was refreshed: its plan follows.
     pub async fn refreshed(&self, app: &str, credential_id: &str, name: &str) {
-        let mut apps = self.apps.lock().await;
-        apps.entry(app.to_string())
-            .or_default()
-            .refreshed
-            .insert(credential_id.to_string(), name.to_string());
+        {
+            let mut apps = self.apps.lock().await;
+            apps.entry(app.to_string())
+                .or_default()
+                .refreshed
+                .insert(credential_id.to_string(), name.to_string());
+        }
+        self.changed.notify_waiters();
     }
 
     /// A stored credential was planned: kept (`goes == false`), or destroyed/replaced.
@@ -117,24 +143,14 @@ impl PlannedSet {
                 let pending = !plans.unclaimed(&create.name, false).is_empty()
                     || (!grace.expired() && !plans.unclaimed(&create.name, true).is_empty());
                 if !pending || wait.expired() || wait.cancel.is_cancelled() {
-                    let tainted = plans.unclaimed(&create.name, true);
-                    let siblings = Siblings {
-                        going: plans
-                            .fates
-                            .iter()
-                            .filter(|(_, goes)| **goes)
-                            .map(|(id, _)| id.clone())
-                            .chain(tainted)
-                            .collect(),
-                        creates: plans
-                            .creates
-                            .iter()
-                            .filter(|c| c.name != create.name || c.trust != create.trust)
-                            .cloned()
-                            .collect(),
-                    };
-                    if !plans.creates.contains(&create) {
-                        plans.creates.push(create);
+                    let added = !plans.creates.contains(&create);
+                    if added {
+                        plans.creates.push(create.clone());
+                    }
+                    let siblings = plans.siblings_of(&create);
+                    drop(apps);
+                    if added {
+                        self.changed.notify_waiters();
                     }
                     return siblings;
                 }
@@ -145,6 +161,31 @@ impl PlannedSet {
                 _ = wait.cancel.cancelled() => {}
             }
         }
+    }
+}
+
+impl PlannedSet {
+    /// Before a create is refused: waits until this run's plans have been quiet for a
+    /// moment (a destroy planned by a node that had not started yet may still free a
+    /// slot or a name), then returns what `create` is checked against now.
+    pub async fn settle(&self, app: &str, create: &PlannedCreate, deadline: &Deadline) -> Siblings {
+        let wait = Deadline::after(
+            PENDING_WAIT.min(deadline.remaining()),
+            deadline.cancel.clone(),
+        );
+        loop {
+            let notified = self.changed.notified();
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(QUIET.min(wait.remaining())) => break,
+                _ = wait.cancel.cancelled() => break,
+            }
+            if wait.expired() {
+                break;
+            }
+        }
+        let mut apps = self.apps.lock().await;
+        apps.entry(app.to_string()).or_default().siblings_of(create)
     }
 }
 
@@ -174,9 +215,11 @@ mod tests {
         assert_eq!(second.creates, vec![create("x")]);
         let other_app = set.register_create("b", create("z"), &deadline()).await;
         assert!(other_app.creates.is_empty());
-        // The same create planned again (the apply walk re-plans) is not its own sibling.
+        // The same create planned again (the apply walk re-plans) keeps its place.
         let again = set.register_create("a", create("x"), &deadline()).await;
-        assert_eq!(again.creates, vec![create("y")]);
+        assert!(again.creates.is_empty());
+        let y_again = set.register_create("a", create("y"), &deadline()).await;
+        assert_eq!(y_again.creates, vec![create("x")]);
     }
 
     #[tokio::test]
