@@ -6,6 +6,7 @@ pub mod client;
 pub mod config;
 pub mod federated_credential;
 mod findings;
+pub mod identity_check;
 pub mod model;
 
 use std::sync::Arc;

@@ -6,9 +6,11 @@
 //! - [`plan`]: validation and plan-time checks (defaults, collisions, the 20 limit).
 //! - [`apply`]: create, update and delete, serialised per application.
 //! - [`read`]: refresh and import.
+//! - [`identity`]: the live check that the principal id is a user-assigned managed identity.
 
 mod apply;
 mod id;
+mod identity;
 mod model;
 mod plan;
 mod read;
