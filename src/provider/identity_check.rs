@@ -22,10 +22,13 @@ use crate::rules::{fic, Finding};
 /// How long plan waits for Graph's answer, so an outage does not stall every plan.
 pub const PLAN_BUDGET: Duration = Duration::from_secs(5);
 
+/// One value's lookup, shared by every caller in the run.
+type Slot = Arc<OnceCell<Result<PrincipalLookup, GraphError>>>;
+
 /// Lookups made in this run, by value (lower case: Graph ids are case-insensitive).
 #[derive(Default)]
 pub struct IdentityCache {
-    lookups: Mutex<HashMap<String, Arc<OnceCell<Result<PrincipalLookup, GraphError>>>>>,
+    lookups: Mutex<HashMap<String, Slot>>,
     warned: AtomicBool,
 }
 
