@@ -136,7 +136,7 @@ pub fn check_identity(
             attribute,
             "identity.not_found",
             format!("no managed identity {v} in the tenant"),
-            "Microsoft Graph has no object with this id and no service principal with this client id in the provider's tenant. Use the user-assigned identity's principal id (`az identity show --query principalId`, or azurerm_user_assigned_identity.X.principal_id); the identity must live in the application's tenant.",
+            "Microsoft Graph has no object with this id and no service principal with this client id in the provider's tenant. Use the user-assigned identity's principal id (`az identity show --query principalId`, or azurerm_user_assigned_identity.X.principal_id); the identity must live in the application's tenant. An identity created moments ago may still be replicating in Entra: plan again in a minute.",
         ),
     };
     Some(finding)
