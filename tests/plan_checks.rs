@@ -33,7 +33,7 @@ fn principal(i: usize) -> String {
 
 /// The emulator, with a user-assigned identity for every [`principal`] (the live identity
 /// check refuses principal ids that are not in the tenant).
-fn emu() -> Emu {
+fn emu_with_principals() -> Emu {
     let mut seed = entra_emulator::Seed::default_seed();
     for i in 0..=40 {
         add_identity(&mut seed, &principal(i));
@@ -65,7 +65,7 @@ fn find<'a>(creds: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value
 
 #[test]
 fn drift_in_defaulted_issuer_and_audience_is_planned_and_repaired() {
-    let emu = emu();
+    let emu = Emu::default();
     let h = Harness::new();
     h.main_tf(&format!(
         "{}{}",
@@ -107,7 +107,7 @@ fn drift_in_defaulted_issuer_and_audience_is_planned_and_repaired() {
 
 #[test]
 fn removing_explicit_values_goes_back_to_the_defaults() {
-    let emu = emu();
+    let emu = Emu::default();
     let h = Harness::new();
     let explicit = format!(
         "resource \"entra_mi_federated_credential\" \"c\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"explicit\"\n  subject = \"{BUILD_PRINCIPAL}\"\n  issuer = \"https://token.actions.githubusercontent.com\"\n  audiences = [\"api://Custom\"]\n}}\n"
@@ -135,7 +135,7 @@ fn removing_explicit_values_goes_back_to_the_defaults() {
 
 #[test]
 fn twenty_one_on_one_application_are_refused_at_plan() {
-    let emu = emu();
+    let emu = Emu::default();
     let h = Harness::new();
     h.main_tf(&format!("{}{}", emu.provider_block(), many(21)));
     h.init();
@@ -158,7 +158,7 @@ fn twenty_one_on_one_application_are_refused_at_plan() {
 
 #[test]
 fn duplicates_inside_one_configuration_are_refused_at_plan() {
-    let emu = emu();
+    let emu = Emu::default();
     let h = Harness::new();
     h.main_tf(&format!(
         "{}{}{}",
@@ -190,7 +190,7 @@ fn duplicates_inside_one_configuration_are_refused_at_plan() {
 
 #[test]
 fn destroying_one_and_creating_another_on_a_full_application_plans() {
-    let emu = emu();
+    let emu = emu_with_principals();
     let h = Harness::new();
     h.main_tf(&format!("{}{}", emu.provider_block(), many(20)));
     h.init();
@@ -213,7 +213,7 @@ fn destroying_one_and_creating_another_on_a_full_application_plans() {
 
 #[test]
 fn replace_and_taint_keep_the_name_and_leave_one_credential() {
-    let emu = emu();
+    let emu = Emu::default();
     let h = Harness::new();
     h.main_tf(&format!(
         "{}{}",
