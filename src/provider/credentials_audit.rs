@@ -12,9 +12,11 @@ use async_trait::async_trait;
 use super::client::EntraClient;
 use super::model::{object, string_attr};
 use crate::codec::{Type, Value};
-use crate::entra::graph::{AppRef, FederatedCredential};
+use crate::entra::graph::{AppRef, FederatedCredential, GraphClient};
 use crate::entra::retry::Deadline;
-use crate::framework::{AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, Schema};
+use crate::framework::{
+    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema,
+};
 use crate::provider::identity_check::{Verdict, PLAN_BUDGET};
 use crate::rules::{fic, guid, Input};
 
@@ -149,10 +151,10 @@ async fn audit(config: &Value, ctx: &Ctx) -> Result<(Value, Diagnostics), Diagno
 /// One credential's findings as text, and the warning when its identity went unchecked.
 async fn findings_of(
     client: &EntraClient,
-    g: &crate::entra::graph::GraphClient,
+    g: &GraphClient,
     c: &FederatedCredential,
     lookups: &Deadline,
-) -> (Vec<String>, Option<crate::framework::Diagnostic>) {
+) -> (Vec<String>, Option<Diagnostic>) {
     let stored = fic::Credential {
         name: &c.name,
         issuer: &c.issuer,
