@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use terraform_provider_entra::framework::Schema;
-use terraform_provider_entra::provider::{access_token, config, federated_credential};
+use terraform_provider_entra::provider::{
+    access_token, config, credentials_audit, federated_credential,
+};
 
 /// `name -> line` for list items `- \`name\` (...)` under the given `## ` sections.
 fn documented(path: &str, sections: &[&str]) -> Vec<(String, String)> {
@@ -88,6 +90,14 @@ fn data_source_page() {
     check(
         "docs/data-sources/mi_access_token.md",
         &access_token::schema(false),
+    );
+}
+
+#[test]
+fn audit_data_source_page() {
+    check(
+        "docs/data-sources/mi_federated_credentials.md",
+        &credentials_audit::schema(),
     );
 }
 

@@ -42,6 +42,11 @@ fn data_source_example() {
 }
 
 #[test]
+fn audit_data_source_example() {
+    validate_dir("examples/data-sources/entra_mi_federated_credentials");
+}
+
+#[test]
 fn ephemeral_resource_example() {
     validate_dir("examples/ephemeral-resources/entra_mi_access_token");
 }

@@ -31,6 +31,19 @@ fn principal(i: usize) -> String {
     format!("b00000{i:02}-2b3c-4d5e-8f90-a1b2c3d4e5f1")
 }
 
+/// The emulator, with a user-assigned identity for every [`principal`] (the live identity
+/// check refuses principal ids that are not in the tenant).
+fn emu_with_principals() -> Emu {
+    let mut seed = entra_emulator::Seed::default_seed();
+    for i in 0..=40 {
+        add_identity(&mut seed, &principal(i));
+    }
+    Emu::start(entra_emulator::EmulatorConfig {
+        seed,
+        ..Default::default()
+    })
+}
+
 fn mi_credential(address: &str, name: &str, principal: &str) -> String {
     format!(
         "resource \"entra_mi_federated_credential\" \"{address}\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"{name}\"\n  managed_identity_principal_id = \"{principal}\"\n}}\n"
@@ -179,7 +192,7 @@ fn duplicates_inside_one_configuration_are_refused_at_plan() {
 
 #[test]
 fn destroying_one_and_creating_another_on_a_full_application_plans() {
-    let emu = Emu::default();
+    let emu = emu_with_principals();
     let h = Harness::new();
     h.main_tf(&format!("{}{}", emu.provider_block(), many(20)));
     h.init();

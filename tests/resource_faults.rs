@@ -10,8 +10,12 @@ use entra_emulator::{EmulatorConfig, Faults};
 
 #[test]
 fn hundred_credentials_under_faults() {
+    let mut seed = seed_with_apps(1..=5);
+    for i in 0..100 {
+        add_identity(&mut seed, &format!("{i:08x}-0000-4000-8000-000000000000"));
+    }
     let emu = Emu::start(EmulatorConfig {
-        seed: seed_with_apps(1..=5),
+        seed,
         faults: Faults {
             throttle_rate: 0.3,
             error_rate: 0.1,

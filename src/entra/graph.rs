@@ -244,7 +244,8 @@ struct Page<T> {
 /// Calls Graph for federated identity credentials, signed in with one method.
 pub struct GraphClient {
     http: reqwest::Client,
-    base: String,
+    /// `{graph_endpoint}/v1.0`.
+    pub(super) base: String,
     scope: String,
     signin: Arc<dyn SignInMethod>,
     policy: Policy,
@@ -382,7 +383,7 @@ impl GraphClient {
     /// One logical request with retries. Connection failures are retried for every
     /// method: the callers make writes idempotent (a create that already happened shows
     /// as a name conflict with identical content and is adopted).
-    async fn send(
+    pub(super) async fn send(
         &self,
         method: reqwest::Method,
         url: &str,
@@ -488,7 +489,7 @@ fn odata_error(
     }
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, GraphError> {
+pub(super) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, GraphError> {
     serde_json::from_slice(body).map_err(|e| {
         GraphError::new(
             GraphErrorKind::Server,

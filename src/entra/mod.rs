@@ -12,6 +12,7 @@ pub mod jwt;
 pub mod managed_identity;
 pub mod retry;
 pub mod secret;
+pub mod service_principals;
 pub mod settings;
 pub mod signin;
 pub mod token;

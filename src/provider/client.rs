@@ -33,6 +33,8 @@ pub struct EntraClient {
     resolved: Mutex<HashMap<String, Arc<Mutex<Option<AppRegistration>>>>>,
     /// Managed identity token -> app token, for `entra_mi_access_token`.
     pub exchange: crate::entra::exchange::TokenExchange,
+    /// Service principal lookups of this run (the live identity check).
+    pub identities: super::identity_check::IdentityCache,
 }
 
 /// Per-application coordination: writes are serialised (Graph rejects concurrent
@@ -89,6 +91,7 @@ impl EntraClient {
             plans: Default::default(),
             resolved: Mutex::new(HashMap::new()),
             exchange,
+            identities: Default::default(),
         })
     }
 

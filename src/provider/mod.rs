@@ -1,11 +1,14 @@
-//! The `entra` provider: configuration, `entra_mi_federated_credential`, and
-//! `entra_mi_access_token` (data source and ephemeral resource).
+//! The `entra` provider: configuration, `entra_mi_federated_credential`,
+//! `entra_mi_access_token` (data source and ephemeral resource), and the audit data
+//! source `entra_mi_federated_credentials`.
 
 pub mod access_token;
 pub mod client;
 pub mod config;
+pub mod credentials_audit;
 pub mod federated_credential;
 mod findings;
+pub mod identity_check;
 pub mod model;
 
 use std::sync::Arc;
@@ -50,7 +53,10 @@ impl ProviderDef for EntraProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(access_token::AccessTokenDataSource)]
+        vec![
+            Arc::new(access_token::AccessTokenDataSource),
+            Arc::new(credentials_audit::FederatedCredentialsDataSource),
+        ]
     }
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {

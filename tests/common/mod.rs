@@ -458,6 +458,7 @@ pub fn seed_with_apps(ids: impl IntoIterator<Item = usize>) -> entra_emulator::S
                 client_secret: None,
                 graph_permissions: vec![],
                 client_certificates: vec![],
+                ..Default::default()
             });
     }
     seed
@@ -494,6 +495,25 @@ pub fn ten_seconds() -> terraform_provider_entra::entra::retry::Deadline {
         std::time::Duration::from_secs(10),
         tokio_util::sync::CancellationToken::new(),
     )
+}
+
+/// A user-assigned identity for `principal_id` (client id: its first digit replaced by
+/// `d`), added to the first tenant of `seed` unless there, so the live identity check finds it.
+pub fn add_identity(seed: &mut entra_emulator::Seed, principal_id: &str) {
+    let identities = &seed.tenants[0].managed_identities;
+    if identities.iter().any(|m| m.principal_id == principal_id) {
+        return;
+    }
+    let rest = principal_id.get(1..).unwrap_or_default();
+    seed.tenants[0]
+        .managed_identities
+        .push(entra_emulator::seed::SeedIdentity {
+            name: format!("mi-{}", &principal_id[..8.min(principal_id.len())]),
+            client_id: format!("d{rest}"),
+            principal_id: principal_id.to_string(),
+            resource_id: format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tests/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi-{principal_id}"),
+            system_assigned: false,
+        });
 }
 
 pub fn stdout(out: &Output) -> String {

@@ -1,5 +1,6 @@
 //! `entra-emulator`: a local stand-in for Entra sign-in, Microsoft Graph's federated
-//! identity credential API and the managed identity endpoints, faithful to the real
+//! identity credential API (and the seed's service principals, read-only) and the managed
+//! identity endpoints, faithful to the real
 //! services' rules (shared with the provider through [`terraform_provider_entra::rules`])
 //! and errors, with fault injection for testing resilience.
 //!

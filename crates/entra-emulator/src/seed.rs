@@ -55,8 +55,8 @@ pub struct SeedTenant {
     pub managed_identities: Vec<SeedIdentity>,
 }
 
-/// An application registration (Graph's `application`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// An application registration (Graph's `application`, and its `servicePrincipal`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SeedApplication {
     /// Graph's `id`: the object id in `/applications/{id}`.
     pub object_id: String,
@@ -75,10 +75,32 @@ pub struct SeedApplication {
     /// PEM certificates registered for certificate sign-in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub client_certificates: Vec<String>,
+    /// The object id of the application's service principal in its tenant; when absent,
+    /// the object id with its first two digits replaced by `5e`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal_id: Option<String>,
+    /// Graph answers this app's service principal reads with 403, as for a sign-in
+    /// without `Application.Read.All`/`Directory.Read.All` (whatever its permissions).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deny_service_principal_read: bool,
 }
 
-/// A user-assigned managed identity.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+impl SeedApplication {
+    /// The object id of its service principal.
+    pub fn service_principal_id(&self) -> String {
+        self.service_principal_id.clone().unwrap_or_else(|| {
+            let rest = self.object_id.get(2..).unwrap_or_default();
+            format!("5e{rest}")
+        })
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A managed identity: user-assigned unless `system_assigned`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SeedIdentity {
     /// Its name (the last segment of its resource id).
     pub name: String,
@@ -86,9 +108,13 @@ pub struct SeedIdentity {
     pub client_id: String,
     /// The principal (object) id: the `sub` and `oid` of its tokens.
     pub principal_id: String,
-    /// The Azure resource id (`msi_res_id` selector, `xms_mirid` claim).
+    /// The Azure resource id (`msi_res_id` selector, `xms_mirid` claim); for a
+    /// system-assigned identity, the id of the resource it belongs to (a VM, say).
     #[serde(default)]
     pub resource_id: String,
+    /// A system-assigned identity: Graph's `alternativeNames` hold `isExplicit=False`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub system_assigned: bool,
 }
 
 impl Seed {

@@ -101,6 +101,9 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
             }
         }
     }
+    if let Some(c) = known_client {
+        d.extend(super::identity::check(c, &config, &planned, plan.prior, ctx).await);
+    }
     plan.planned = planned.to_value();
     d
 }

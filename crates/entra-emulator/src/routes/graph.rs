@@ -1,5 +1,5 @@
-//! Microsoft Graph v1.0/beta: applications and their federated identity credentials,
-//! with Graph's rules (shared with the provider through `terraform_provider_entra::rules`), its errors and
+//! Microsoft Graph v1.0/beta: applications and their federated identity credentials
+//! (service principals are in [`super::service_principals`]), with Graph's rules (shared with the provider through `terraform_provider_entra::rules`), its errors and
 //! its permissions.
 
 use axum::http::{Method, StatusCode};
@@ -24,7 +24,7 @@ const READS: [&str; 3] = [
     "Directory.Read.All",
 ];
 
-fn err(req: &Req, status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn err(req: &Req, status: StatusCode, code: &str, message: &str) -> Response {
     odata(
         status,
         code,
@@ -48,7 +48,7 @@ fn credential_not_found(req: &Req, id_or_name: &str) -> Response {
     }
 }
 
-fn not_found(req: &Req, what: &str) -> Response {
+pub(super) fn not_found(req: &Req, what: &str) -> Response {
     err(req, StatusCode::NOT_FOUND, "Request_ResourceNotFound", &format!("Resource '{what}' does not exist or one of its queried reference-property objects are not present."))
 }
 
@@ -79,6 +79,12 @@ fn parse(segs: &[&str]) -> Option<(Option<AppKey>, Vec<String>)> {
 
 pub fn handle(shared: &Shared, req: &Req) -> Response {
     let segs = req.segments();
+    if segs
+        .get(1)
+        .is_some_and(|s| s.starts_with("servicePrincipals"))
+    {
+        return super::service_principals::handle(shared, req);
+    }
     let Some((key, rest)) = parse(&segs) else {
         return err(
             req,
@@ -206,6 +212,16 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
 /// The caller's tenant, when its token may do this.
 #[allow(clippy::result_large_err)] // the error is the answer, built once per request
 fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response> {
+    authorize_caller(shared, req, write).map(|(tenant, _)| tenant)
+}
+
+/// The caller's tenant and client id (`appid`), when its token may do this.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+pub(super) fn authorize_caller(
+    shared: &Shared,
+    req: &Req,
+    write: bool,
+) -> Result<(String, String), Response> {
     let unauthorized = |m: &str| {
         err(
             req,
@@ -258,7 +274,7 @@ fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response
             "Insufficient privileges to complete the operation.",
         ));
     }
-    Ok(claim_text(&claims, "tid"))
+    Ok((claim_text(&claims, "tid"), claim_text(&claims, "appid")))
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,7 @@
 pub mod graph;
 pub mod identity;
 pub mod inspect;
+pub mod service_principals;
 pub mod token;
 
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -80,6 +81,8 @@ pub fn classify(method: &Method, path: &str) -> (String, Kind) {
         .map(|(i, s)| {
             if s.starts_with("applications(") {
                 "applications(appId={id})".to_string()
+            } else if s.starts_with("servicePrincipals(") {
+                "servicePrincipals(appId={id})".to_string()
             } else if terraform_provider_entra::rules::guid::is_guid(s)
                 || (kind == Kind::SignIn && i == 0)
                 || (kind == Kind::Graph

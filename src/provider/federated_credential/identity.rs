@@ -1,0 +1,98 @@
+//! The live identity check at plan: the principal id (or, with an Entra issuer, a GUID
+//! subject) must be a user-assigned managed identity's object id in the tenant.
+//!
+//! Runs when the value is known and new (a create, or a changed subject), so a plan
+//! without changes reads nothing. An unknown value is checked once known; a Graph that
+//! refuses or does not answer gives a warning, never an error.
+
+use super::model::FicModel;
+use crate::codec::Value;
+use crate::entra::retry::Deadline;
+use crate::framework::{Ctx, Diagnostics};
+use crate::provider::client::EntraClient;
+use crate::provider::identity_check::{Verdict, PLAN_BUDGET};
+use crate::rules::{fic, guid, Input};
+
+/// The diagnostics of the identity check for one planned credential.
+pub(super) async fn check(
+    client: &EntraClient,
+    config: &FicModel,
+    planned: &FicModel,
+    prior: Option<&Value>,
+    ctx: &Ctx,
+) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let Some((attribute, value)) = value_to_check(config, planned) else {
+        return d;
+    };
+    let unchanged = prior
+        .map(FicModel::from_value)
+        .is_some_and(|p| p.subject.known() == Some(&value));
+    if unchanged {
+        return d;
+    }
+    let Ok(g) = client.graph().await else {
+        return d; // no sign-in: nothing can be checked, and plan says so elsewhere
+    };
+    let deadline = Deadline::after(PLAN_BUDGET, ctx.cancel.clone());
+    match client
+        .identities
+        .check(&g, attribute, &value, &deadline)
+        .await
+    {
+        Verdict::UserAssigned | Verdict::Unchecked(None) => {}
+        Verdict::Mistake(f) => d.add(f.into()),
+        Verdict::Unchecked(Some(warning)) => d.add(warning),
+    }
+    d
+}
+
+/// The attribute and value to look up: the principal id, or a GUID subject under an
+/// Entra issuer. Anything else is either checked statically or not a managed identity.
+fn value_to_check(config: &FicModel, planned: &FicModel) -> Option<(&'static str, String)> {
+    if let Input::Known(p) = &config.managed_identity_principal_id {
+        return guid::is_guid(p).then(|| ("managed_identity_principal_id", p.clone()));
+    }
+    let (Input::Known(subject), Input::Known(issuer)) = (&config.subject, &planned.issuer) else {
+        return None;
+    };
+    (fic::is_entra_issuer(issuer.trim()) && guid::is_guid(subject))
+        .then(|| ("subject", subject.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: &str = "b0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1";
+
+    fn model(principal: Input<String>, subject: Input<String>, issuer: &str) -> FicModel {
+        let mut m = FicModel::from_value(&Value::Null);
+        m.managed_identity_principal_id = principal;
+        m.subject = subject;
+        m.issuer = Input::Known(issuer.to_string());
+        m
+    }
+
+    #[test]
+    fn only_known_guids_for_entra_are_looked_up() {
+        let entra = "https://login.microsoftonline.com/t/v2.0";
+        let gh = "https://token.actions.githubusercontent.com";
+        let k = |s: &str| Input::Known(s.to_string());
+        let cases = [
+            (
+                model(k(P), Input::Null, entra),
+                Some("managed_identity_principal_id"),
+            ),
+            (model(Input::Unknown, Input::Null, entra), None),
+            (model(k("not-a-guid"), Input::Null, entra), None),
+            (model(Input::Null, k(P), entra), Some("subject")),
+            (model(Input::Null, k(P), gh), None),
+            (model(Input::Null, k("repo:o/r"), entra), None),
+            (model(Input::Null, Input::Unknown, entra), None),
+        ];
+        for (m, want) in cases {
+            assert_eq!(value_to_check(&m, &m).map(|(a, _)| a), want, "{m:?}");
+        }
+    }
+}
