@@ -2,7 +2,9 @@
 //! through its writer lock, which also holds the credential list kept current with this
 //! run's own writes (so the preflight of the next create needs no Graph call).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tokio::sync::MutexGuard;
 
 use super::model::{AppIds, FicModel, Operation};
 use super::plan::preflight;
@@ -11,6 +13,7 @@ use super::{graph_diag, Call};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError, GraphErrorKind};
 use crate::entra::retry::{poll, Backoff, Deadline, Interrupted, NotReady, Poll};
 use crate::framework::{Ctx, Diagnostics};
+use crate::provider::client::AppEntry;
 
 /// Creates the planned credential after checking the application's list, adopting an
 /// identical credential whose POST answer was lost.
@@ -31,7 +34,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     let app = AppRef::ObjectId(ids.object_id.clone());
     let new = planned.desired();
     let entry = client.app(&ids.object_id).await;
-    let mut writer = entry.writer.lock().await;
+    let mut writer = lock_writer(&entry).await;
     if writer.is_none() {
         // The list this run's plan read (kept current with our writes) will do.
         *writer = entry.listed.lock().await.as_deref().cloned();
@@ -126,7 +129,7 @@ pub(super) async fn update(
     };
     let app = AppRef::ObjectId(app_object_id.to_string());
     let entry = call.client.app(app_object_id).await;
-    let mut writer = entry.writer.lock().await;
+    let mut writer = lock_writer(&entry).await;
     let want = planned.desired();
     if let Err(e) = call
         .graph
@@ -172,7 +175,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
     } = &call;
     let app = AppRef::ObjectId(app_object_id.to_string());
     let entry = client.app(app_object_id).await;
-    let mut writer = entry.writer.lock().await;
+    let mut writer = lock_writer(&entry).await;
     match g.delete_credential(&app, credential_id, d).await {
         Ok(()) => {}
         Err(e) if e.is_not_found() => {}
@@ -203,6 +206,18 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
             &GraphError::from(reason),
         ),
     }
+}
+
+/// The application's writer lock; the wait is logged at trace level (profiling tells
+/// lock contention from Graph latency with it).
+async fn lock_writer(entry: &AppEntry) -> MutexGuard<'_, Option<Vec<FederatedCredential>>> {
+    let waiting = Instant::now();
+    let writer = entry.writer.lock().await;
+    tracing::trace!(
+        waited_ms = waiting.elapsed().as_millis() as u64,
+        "writer lock acquired"
+    );
+    writer
 }
 
 /// Reads a credential back until it is visible (Entra replicates new credentials).
