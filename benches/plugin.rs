@@ -47,12 +47,12 @@ fn median(mut v: Vec<Duration>) -> Duration {
 /// Peak RSS (KiB) of the provider while `terraform providers schema -json` runs.
 fn schema_peak_rss_kib() -> Option<u64> {
     let h = common::Harness::new();
-    let report = support::RssReport::install(&h)?;
+    let report = support::ProcessReport::install(&h)?;
     h.main_tf("");
     h.init();
-    let _ = report.take_peak_kib(); // `init` may start the provider too
+    let _ = report.take(); // `init` may start the provider too
     h.ok(&["providers", "schema", "-json"]);
-    report.take_peak_kib()
+    report.take().map(|u| u.peak_rss_kib)
 }
 
 fn main() {

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use common::{seed_with_apps, Emu, Harness};
 use entra_emulator::{EmulatorConfig, Faults};
-use support::RssReport;
+use support::{ProcessReport, Usage};
 use trace_log::{Profile, TraceLog};
 
 /// The emulator's delay before every answer.
@@ -142,7 +142,7 @@ impl Floor {
 struct Measured {
     elapsed: Duration,
     graph_calls: u64,
-    rss_kib: Option<u64>,
+    usage: Option<Usage>,
     profile: Option<Profile>,
 }
 
@@ -150,7 +150,7 @@ struct Measured {
 struct Workload {
     emu: Emu,
     h: Harness,
-    rss: Option<RssReport>,
+    usage: Option<ProcessReport>,
     log: Option<TraceLog>,
     routes: bool,
 }
@@ -166,7 +166,7 @@ impl Workload {
             ..EmulatorConfig::default()
         });
         let mut h = Harness::new();
-        let rss = RssReport::install(&h);
+        let usage = ProcessReport::install(&h);
         let log = options.profile.then(|| TraceLog::enable(&mut h));
         h.main_tf(&format!(
             "{}{}",
@@ -177,13 +177,13 @@ impl Workload {
             )
         ));
         h.init();
-        if let Some(r) = &rss {
-            let _ = r.take_peak_kib();
+        if let Some(u) = &usage {
+            let _ = u.take();
         }
         Workload {
             emu,
             h,
-            rss,
+            usage,
             log,
             routes: options.routes,
         }
@@ -216,7 +216,7 @@ impl Workload {
         Measured {
             elapsed,
             graph_calls: graph_calls_in(&after) - graph_calls_in(&before),
-            rss_kib: self.rss.as_ref().and_then(RssReport::take_peak_kib),
+            usage: self.usage.as_ref().and_then(ProcessReport::take),
             profile: self.log.as_ref().map(TraceLog::profile),
         }
     }
@@ -245,8 +245,8 @@ fn main() {
         "Terraform floor: N terraform_data resources; latency floor: {} ms x Graph rounds (writes serialised per application of {PER_APP}, parallelism {PARALLELISM}).\n",
         LATENCY.as_millis()
     );
-    println!("| N | apps | command | provider | terraform_data | latency floor | above floor | ratio | Graph calls | provider peak RSS |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("| N | apps | command | provider | terraform_data | latency floor | above floor | ratio | Graph calls | provider CPU | provider peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for &n in &options.sizes {
         let apps = n.div_ceil(PER_APP);
         let started = Instant::now();
@@ -265,14 +265,17 @@ fn main() {
             let floor_total = tf + latency;
             let above = m.elapsed.as_secs_f64() - floor_total.as_secs_f64();
             println!(
-                "| {n} | {apps} | {} | {} | {} | {} | {above:+.2} s | {:.2}x | {} | {} |",
+                "| {n} | {apps} | {} | {} | {} | {} | {above:+.2} s | {:.2}x | {} | {} | {} |",
                 step.name(),
                 secs(m.elapsed),
                 secs(tf),
                 secs(latency),
                 m.elapsed.as_secs_f64() / floor_total.as_secs_f64(),
                 m.graph_calls,
-                m.rss_kib.map(support::mib).unwrap_or_else(|| "n/a".into()),
+                m.usage.map(|u| secs(u.cpu)).unwrap_or_else(|| "n/a".into()),
+                m.usage
+                    .map(|u| support::mib(u.peak_rss_kib))
+                    .unwrap_or_else(|| "n/a".into()),
             );
             if let Some(p) = m.profile {
                 eprintln!("  N={n} {}: {}", step.name(), p.summary(n));

@@ -63,11 +63,12 @@ impl TraceLog {
 }
 
 /// A provider line of Terraform's log, as its message and `key=value` fields:
-/// `<time> [DEBUG] provider.terraform-provider-entra_v0.1.0: <message>: @module=… k=v …`.
+/// `<time> [DEBUG] provider.terraform-provider-entra_v0.1.0: <message>: k=v k=v …`.
 fn provider_line(line: &str) -> Option<(&str, Vec<(&str, &str)>)> {
     let start = line.find("provider.terraform-provider-entra")?;
     let (_, rest) = line[start..].split_once(": ")?;
-    let (message, fields) = rest.split_once(": @module=").unwrap_or((rest, ""));
+    // hclog writes the fields in any order after `<message>: `.
+    let (message, fields) = rest.split_once(": ").unwrap_or((rest, ""));
     let fields = fields
         .split_whitespace()
         .filter_map(|kv| kv.split_once('='))
