@@ -6,7 +6,8 @@
 //! its time above `terraform_data` + latency floor, and the ratio to that sum.
 //!
 //! Run: `cargo bench --bench workload` (N = 20, 200 and 1,000). Pick sizes with
-//! `-- 20 200` or `WORKLOAD_N=20,200`; `--routes` lists the Graph calls per route;
+//! `-- 20 200` or `WORKLOAD_N=20,200`, and the runs per size (median shown) with
+//! `--runs K`; `--routes` lists the Graph calls per route;
 //! `--profile` runs the provider with `TF_LOG_PROVIDER=trace` and prints its gRPC calls
 //! per resource and the time spent waiting for the per-application writer lock vs in
 //! Graph requests (logging costs time: do not take figures from a `--profile` run).
@@ -36,12 +37,25 @@ struct Options {
     sizes: Vec<usize>,
     routes: bool,
     profile: bool,
+    /// `--runs K`; by default 3 up to N = 200 and 1 above (N = 1,000 takes minutes).
+    runs: Option<usize>,
 }
 
 impl Options {
     fn from_env() -> Options {
         let args: Vec<String> = std::env::args().skip(1).collect();
-        let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+        let runs = args
+            .iter()
+            .position(|a| a == "--runs")
+            .and_then(|i| args.get(i + 1))
+            .and_then(|k| k.parse().ok())
+            .filter(|&k| k > 0);
+        let mut sizes: Vec<usize> = args
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i == 0 || args[i - 1] != "--runs")
+            .filter_map(|(_, a)| a.parse().ok())
+            .collect();
         if sizes.is_empty() {
             sizes = std::env::var("WORKLOAD_N")
                 .unwrap_or_default()
@@ -56,7 +70,12 @@ impl Options {
             sizes,
             routes: args.iter().any(|a| a == "--routes"),
             profile: args.iter().any(|a| a == "--profile"),
+            runs,
         }
+    }
+
+    fn runs(&self, n: usize) -> usize {
+        self.runs.unwrap_or(if n <= 200 { 3 } else { 1 })
     }
 }
 
@@ -239,11 +258,65 @@ fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
 
+fn median<T: Ord + Copy>(mut v: Vec<T>) -> T {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// One command's runs at one size: the provider's beside `terraform_data`'s.
+#[derive(Default)]
+struct Runs {
+    provider: Vec<Duration>,
+    terraform_data: Vec<Duration>,
+    graph_calls: u64,
+    cpu: Vec<Duration>,
+    peak_rss_kib: Option<u64>,
+}
+
+impl Runs {
+    fn add(&mut self, terraform_data: Duration, m: Measured) {
+        self.terraform_data.push(terraform_data);
+        self.provider.push(m.elapsed);
+        self.graph_calls = self.graph_calls.max(m.graph_calls);
+        if let Some(u) = m.usage {
+            self.cpu.push(u.cpu);
+            self.peak_rss_kib = self.peak_rss_kib.max(Some(u.peak_rss_kib));
+        }
+    }
+
+    /// The table row: medians of the runs, the highest peak RSS.
+    fn row(&self, n: usize, apps: usize, step: Step) -> String {
+        let provider = median(self.provider.clone());
+        let tf = median(self.terraform_data.clone());
+        let latency = step.latency_floor(n, apps);
+        let floor = (tf + latency).as_secs_f64();
+        let na = || "n/a".to_string();
+        format!(
+            "| {n} | {apps} | {} | {} | {} | {} | {:+.2} s | {:.2}x | {} | {} | {} |",
+            step.name(),
+            secs(provider),
+            secs(tf),
+            secs(latency),
+            provider.as_secs_f64() - floor,
+            provider.as_secs_f64() / floor,
+            self.graph_calls,
+            if self.cpu.is_empty() {
+                na()
+            } else {
+                secs(median(self.cpu.clone()))
+            },
+            self.peak_rss_kib.map(support::mib).unwrap_or_else(na),
+        )
+    }
+}
+
 fn main() {
     let options = Options::from_env();
     println!(
-        "Terraform floor: N terraform_data resources; latency floor: {} ms x Graph rounds (writes serialised per application of {PER_APP}, parallelism {PARALLELISM}).\n",
-        LATENCY.as_millis()
+        "Floor: N terraform_data resources, plus {} ms x the Graph rounds no provider avoids (writes serialised per application of {PER_APP}, at most {PARALLELISM} at a time). Median of {} runs ({} from N = 1,000 up).\n",
+        LATENCY.as_millis(),
+        options.runs(20),
+        options.runs(1000),
     );
     println!("| N | apps | command | provider | terraform_data | latency floor | above floor | ratio | Graph calls | provider CPU | provider peak RSS |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -252,38 +325,30 @@ fn main() {
         let started = Instant::now();
         let floor = Floor::new(n);
         let workload = Workload::new(n, apps, &options);
-        for step in Step::ALL {
-            // Back to back, so both see the same machine.
-            let tf = floor.run(step);
-            let m = workload.run(step);
-            match step {
-                Step::Apply => assert_eq!(workload.emu.credential_count(), n as u64),
-                Step::Destroy => assert_eq!(workload.emu.credential_count(), 0),
-                Step::Plan => {}
-            }
-            let latency = step.latency_floor(n, apps);
-            let floor_total = tf + latency;
-            let above = m.elapsed.as_secs_f64() - floor_total.as_secs_f64();
-            println!(
-                "| {n} | {apps} | {} | {} | {} | {} | {above:+.2} s | {:.2}x | {} | {} | {} |",
-                step.name(),
-                secs(m.elapsed),
-                secs(tf),
-                secs(latency),
-                m.elapsed.as_secs_f64() / floor_total.as_secs_f64(),
-                m.graph_calls,
-                m.usage.map(|u| secs(u.cpu)).unwrap_or_else(|| "n/a".into()),
-                m.usage
-                    .map(|u| support::mib(u.peak_rss_kib))
-                    .unwrap_or_else(|| "n/a".into()),
-            );
-            if let Some(p) = m.profile {
-                eprintln!("  N={n} {}: {}", step.name(), p.summary(n));
+        let mut runs: Vec<Runs> = Step::ALL.iter().map(|_| Runs::default()).collect();
+        for _ in 0..options.runs(n) {
+            for (step, runs) in Step::ALL.into_iter().zip(&mut runs) {
+                // Back to back, so both see the same machine.
+                let tf = floor.run(step);
+                let m = workload.run(step);
+                match step {
+                    Step::Apply => assert_eq!(workload.emu.credential_count(), n as u64),
+                    Step::Destroy => assert_eq!(workload.emu.credential_count(), 0),
+                    Step::Plan => {}
+                }
+                if let Some(p) = &m.profile {
+                    eprintln!("  N={n} {}: {}", step.name(), p.summary(n));
+                }
+                runs.add(tf, m);
             }
         }
+        for (step, runs) in Step::ALL.into_iter().zip(&runs) {
+            println!("{}", runs.row(n, apps, step));
+        }
         eprintln!(
-            "  N={n}: {:.0} s for the whole size (both workloads, init included)",
-            started.elapsed().as_secs_f64()
+            "  N={n}: {:.0} s for this size ({} runs of both workloads, init included)",
+            started.elapsed().as_secs_f64(),
+            options.runs(n)
         );
     }
 }
