@@ -105,6 +105,21 @@ impl Step {
         }
     }
 
+    /// Runs the command in `h`'s directory: its wall time; it must succeed.
+    fn time(self, h: &Harness) -> Duration {
+        let started = Instant::now();
+        let out = h.tf(self.args());
+        let elapsed = started.elapsed();
+        assert!(
+            out.status.success(),
+            "terraform {:?} failed in {}:\n{}",
+            self.args(),
+            h.work().display(),
+            common::text(&out)
+        );
+        elapsed
+    }
+
     /// The Graph round trips no provider can avoid, at Terraform's parallelism: a write
     /// per credential, serialised per application (Graph refuses concurrent credential
     /// writes on one application); a plan reads each application's list once.
@@ -146,16 +161,7 @@ impl Floor {
     }
 
     fn run(&self, step: Step) -> Duration {
-        let started = Instant::now();
-        let out = self.h.tf(step.args());
-        let elapsed = started.elapsed();
-        assert!(
-            out.status.success(),
-            "terraform_data: terraform {:?} failed:\n{}",
-            step.args(),
-            common::text(&out)
-        );
-        elapsed
+        step.time(&self.h)
     }
 }
 
@@ -215,15 +221,7 @@ impl Workload {
         if let Some(log) = &self.log {
             log.clear();
         }
-        let started = Instant::now();
-        let out = self.h.tf(step.args());
-        let elapsed = started.elapsed();
-        assert!(
-            out.status.success(),
-            "terraform {:?} failed:\n{}",
-            step.args(),
-            common::text(&out)
-        );
+        let elapsed = step.time(&self.h);
         let after = self.emu.requests();
         if self.routes {
             for (route, count) in after["routes"].as_object().into_iter().flatten() {
