@@ -105,11 +105,16 @@ impl Step {
         }
     }
 
-    /// Runs the command in `h`'s directory: its wall time; it must succeed.
-    fn time(self, h: &Harness) -> Duration {
+    /// Runs the command in `h`'s directory (it must succeed): its wall time, and the CPU
+    /// time of Terraform and the provider processes together.
+    fn time(self, h: &Harness) -> Timed {
+        let cpu_before = children_cpu();
         let started = Instant::now();
         let out = h.tf(self.args());
-        let elapsed = started.elapsed();
+        let wall = started.elapsed();
+        let cpu = children_cpu()
+            .zip(cpu_before)
+            .map(|(after, before)| after.saturating_sub(before));
         assert!(
             out.status.success(),
             "terraform {:?} failed in {}:\n{}",
@@ -117,7 +122,7 @@ impl Step {
             h.work().display(),
             common::text(&out)
         );
-        elapsed
+        Timed { wall, cpu }
     }
 
     /// The Graph round trips no provider can avoid, at Terraform's parallelism: a write
@@ -130,6 +135,13 @@ impl Step {
         };
         LATENCY * rounds as u32
     }
+}
+
+/// One command's wall time and CPU time (Terraform and its provider processes).
+#[derive(Clone, Copy)]
+struct Timed {
+    wall: Duration,
+    cpu: Option<Duration>,
 }
 
 /// `count` resources keyed like the credentials, spread over applications of 20.
@@ -160,14 +172,14 @@ impl Floor {
         Floor { h }
     }
 
-    fn run(&self, step: Step) -> Duration {
+    fn run(&self, step: Step) -> Timed {
         step.time(&self.h)
     }
 }
 
 /// One provider command's figures.
 struct Measured {
-    elapsed: Duration,
+    timed: Timed,
     graph_calls: u64,
     usage: Option<Usage>,
     profile: Option<Profile>,
@@ -221,7 +233,7 @@ impl Workload {
         if let Some(log) = &self.log {
             log.clear();
         }
-        let elapsed = step.time(&self.h);
+        let timed = step.time(&self.h);
         let after = self.emu.requests();
         if self.routes {
             for (route, count) in after["routes"].as_object().into_iter().flatten() {
@@ -233,12 +245,27 @@ impl Workload {
             }
         }
         Measured {
-            elapsed,
+            timed,
             graph_calls: graph_calls_in(&after) - graph_calls_in(&before),
             usage: self.usage.as_ref().and_then(ProcessReport::take),
             profile: self.log.as_ref().map(TraceLog::profile),
         }
     }
+}
+
+/// CPU time (user + system) of this process's children that have been waited for:
+/// Terraform, and through it the provider processes it started. From `/proc/self/stat`
+/// (Linux; its clock ticks are 100 per second on the platforms Terraform ships for).
+pub fn children_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the parenthesised command name, index 0 is field 3; cutime and cstime are
+    // fields 16 and 17.
+    let fields: Vec<&str> = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    Some(Duration::from_millis((ticks(13)? + ticks(14)?) * 10))
 }
 
 /// Graph requests in an emulator request report.
@@ -270,17 +297,25 @@ struct Runs {
     terraform_data: Vec<Duration>,
     graph_calls: u64,
     cpu: Vec<Duration>,
+    /// Terraform's own CPU (its children's minus the provider's) beside the credentials,
+    /// and beside `terraform_data`.
+    terraform_cpu: Vec<Duration>,
+    terraform_data_cpu: Vec<Duration>,
     peak_rss_kib: Option<u64>,
 }
 
 impl Runs {
-    fn add(&mut self, terraform_data: Duration, m: Measured) {
-        self.terraform_data.push(terraform_data);
-        self.provider.push(m.elapsed);
+    fn add(&mut self, terraform_data: Timed, m: Measured) {
+        self.terraform_data.push(terraform_data.wall);
+        self.provider.push(m.timed.wall);
         self.graph_calls = self.graph_calls.max(m.graph_calls);
         if let Some(u) = m.usage {
             self.cpu.push(u.cpu);
             self.peak_rss_kib = self.peak_rss_kib.max(Some(u.peak_rss_kib));
+            if let (Some(all), Some(floor)) = (m.timed.cpu, terraform_data.cpu) {
+                self.terraform_cpu.push(all.saturating_sub(u.cpu));
+                self.terraform_data_cpu.push(floor);
+            }
         }
     }
 
@@ -291,8 +326,15 @@ impl Runs {
         let latency = step.latency_floor(n, apps);
         let floor = (tf + latency).as_secs_f64();
         let na = || "n/a".to_string();
+        let med = |v: &Vec<Duration>| {
+            if v.is_empty() {
+                na()
+            } else {
+                secs(median(v.clone()))
+            }
+        };
         format!(
-            "| {n} | {apps} | {} | {} | {} | {} | {:+.2} s | {:.2}x | {} | {} | {} |",
+            "| {n} | {apps} | {} | {} | {} | {} | {:+.2} s | {:.2}x | {} | {} | {} / {} | {} |",
             step.name(),
             secs(provider),
             secs(tf),
@@ -300,11 +342,9 @@ impl Runs {
             provider.as_secs_f64() - floor,
             provider.as_secs_f64() / floor,
             self.graph_calls,
-            if self.cpu.is_empty() {
-                na()
-            } else {
-                secs(median(self.cpu.clone()))
-            },
+            med(&self.cpu),
+            med(&self.terraform_cpu),
+            med(&self.terraform_data_cpu),
             self.peak_rss_kib.map(support::mib).unwrap_or_else(na),
         )
     }
@@ -318,8 +358,8 @@ fn main() {
         options.runs(20),
         options.runs(1000),
     );
-    println!("| N | apps | command | provider | terraform_data | latency floor | above floor | ratio | Graph calls | provider CPU | provider peak RSS |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| N | apps | command | provider | terraform_data | latency floor | above floor | ratio | Graph calls | provider CPU | Terraform CPU (beside credentials / terraform_data) | provider peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for &n in &options.sizes {
         let apps = n.div_ceil(PER_APP);
         let started = Instant::now();
