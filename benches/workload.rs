@@ -144,7 +144,7 @@ struct Timed {
     cpu: Option<Duration>,
 }
 
-/// `count` resources keyed like the credentials, spread over applications of 20.
+/// The `for_each` map of N credentials (20 per application) and `body` iterating it.
 fn resources(n: usize, body: &str) -> String {
     format!(
         "locals {{\n  creds = {{ for i in range({n}) : format(\"cred-%04d\", i) => {{ app = format(\"a0000000-0000-4000-8000-%012d\", floor(i / {PER_APP})), principal = format(\"%08x-0000-4000-8000-000000000000\", i) }} }}\n}}\n{body}"
@@ -256,7 +256,7 @@ impl Workload {
 /// CPU time (user + system) of this process's children that have been waited for:
 /// Terraform, and through it the provider processes it started. From `/proc/self/stat`
 /// (Linux; its clock ticks are 100 per second on the platforms Terraform ships for).
-pub fn children_cpu() -> Option<Duration> {
+fn children_cpu() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // After the parenthesised command name, index 0 is field 3; cutime and cstime are
     // fields 16 and 17.
