@@ -2,9 +2,7 @@
 //! through its writer lock, which also holds the credential list kept current with this
 //! run's own writes (so the preflight of the next create needs no Graph call).
 
-use std::time::{Duration, Instant};
-
-use tokio::sync::MutexGuard;
+use std::time::Duration;
 
 use super::model::{AppIds, FicModel, Operation};
 use super::plan::preflight;
@@ -13,7 +11,6 @@ use super::{graph_diag, Call};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError, GraphErrorKind};
 use crate::entra::retry::{poll, Backoff, Deadline, Interrupted, NotReady, Poll};
 use crate::framework::{Ctx, Diagnostics};
-use crate::provider::client::AppEntry;
 
 /// Creates the planned credential after checking the application's list, adopting an
 /// identical credential whose POST answer was lost.
@@ -129,7 +126,7 @@ pub(super) async fn update(
     };
     let app = AppRef::ObjectId(app_object_id.to_string());
     let entry = call.client.app(app_object_id).await;
-    let mut writer = lock_writer(&entry).await;
+    let mut writer = entry.writer.lock().await;
     let want = planned.desired();
     if let Err(e) = call
         .graph
@@ -210,8 +207,10 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
 
 /// The application's writer lock; the wait is logged at trace level (profiling tells
 /// lock contention from Graph latency with it).
-async fn lock_writer(entry: &AppEntry) -> MutexGuard<'_, Option<Vec<FederatedCredential>>> {
-    let waiting = Instant::now();
+async fn lock_writer(
+    entry: &crate::provider::client::AppEntry,
+) -> tokio::sync::MutexGuard<'_, Option<Vec<FederatedCredential>>> {
+    let waiting = std::time::Instant::now();
     let writer = entry.writer.lock().await;
     tracing::trace!(
         waited_ms = waiting.elapsed().as_millis() as u64,
