@@ -5,6 +5,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -43,51 +44,15 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Peak RSS (KiB) of the provider while `terraform providers schema -json` runs, through a
-/// `/usr/bin/time -f %M` wrapper installed in the mirror in place of the binary.
+/// Peak RSS (KiB) of the provider while `terraform providers schema -json` runs.
 fn schema_peak_rss_kib() -> Option<u64> {
-    let time = std::path::Path::new("/usr/bin/time");
-    if !time.exists() {
-        return None;
-    }
     let h = common::Harness::new();
-    let version = env!("CARGO_PKG_VERSION");
-    let plugin = std::fs::read_dir(
-        h.dir
-            .path()
-            .join("mirror")
-            .join(common::SOURCE)
-            .join(version),
-    )
-    .ok()?
-    .next()?
-    .ok()?
-    .path()
-    .join(format!("terraform-provider-entra_v{version}"));
-    let real = h.dir.path().join("real-provider");
-    std::fs::rename(&plugin, &real).ok()?;
-    let report = h.dir.path().join("rss");
-    std::fs::write(
-        &plugin,
-        format!(
-            "#!/bin/sh\nexec /usr/bin/time -a -f %M -o {} {} \"$@\"\n",
-            report.display(),
-            real.display()
-        ),
-    )
-    .ok()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).ok()?;
-    }
+    let report = support::ProcessReport::install(&h)?;
     h.main_tf("");
     h.init();
+    let _ = report.take(); // `init` may start the provider too
     h.ok(&["providers", "schema", "-json"]);
-    let text = std::fs::read_to_string(report).ok()?;
-    text.lines()
-        .filter_map(|l| l.trim().parse::<u64>().ok())
-        .max()
+    report.take().map(|u| u.peak_rss_kib)
 }
 
 fn main() {
@@ -113,8 +78,8 @@ fn main() {
     );
     match rss {
         Some(k) => println!(
-            "| peak RSS during `terraform providers schema -json` | {:.1} MiB |",
-            k as f64 / 1024.0
+            "| peak RSS during `terraform providers schema -json` | {} |",
+            support::mib(k)
         ),
         None => println!(
             "| peak RSS during `terraform providers schema -json` | n/a (/usr/bin/time missing) |"

@@ -412,6 +412,7 @@ impl GraphClient {
                 if let Some(b) = body {
                     req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b);
                 }
+                let started = std::time::Instant::now();
                 let resp = match req.send().await {
                     Ok(r) => r,
                     Err(e) => {
@@ -432,7 +433,7 @@ impl GraphClient {
                         return Attempt::NoAnswer(err);
                     }
                 };
-                tracing::debug!(%method, status = status.as_u16(), request_id = request_id.as_deref().unwrap_or(""), "Graph request");
+                tracing::debug!(%method, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, request_id = request_id.as_deref().unwrap_or(""), "Graph request");
                 if status.is_success() {
                     return Attempt::Done(bytes);
                 }

@@ -29,7 +29,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     let app = AppRef::ObjectId(ids.object_id.clone());
     let new = planned.desired();
     let entry = client.app(&ids.object_id).await;
-    let mut writer = entry.writer.lock().await;
+    let mut writer = lock_writer(&entry).await;
     if writer.is_none() {
         // The list this run's plan read (kept current with our writes) will do.
         *writer = entry.listed.lock().await.as_deref().cloned();
@@ -165,7 +165,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
     } = &call;
     let app = AppRef::ObjectId(app_object_id.to_string());
     let entry = client.app(app_object_id).await;
-    let mut writer = entry.writer.lock().await;
+    let mut writer = lock_writer(&entry).await;
     match g.delete_credential(&app, credential_id, d).await {
         Ok(()) => {}
         Err(e) if e.is_not_found() => {}
@@ -196,6 +196,20 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
             &GraphError::from(reason),
         ),
     }
+}
+
+/// The application's writer lock; the wait is logged at trace level (profiling tells
+/// lock contention from Graph latency with it).
+async fn lock_writer(
+    entry: &crate::provider::client::AppEntry,
+) -> tokio::sync::MutexGuard<'_, Option<Vec<FederatedCredential>>> {
+    let waiting = std::time::Instant::now();
+    let writer = entry.writer.lock().await;
+    tracing::trace!(
+        waited_ms = waiting.elapsed().as_millis() as u64,
+        "writer lock acquired"
+    );
+    writer
 }
 
 /// Reads a credential back until it is visible (Entra replicates new credentials).
