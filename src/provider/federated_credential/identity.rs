@@ -6,7 +6,6 @@
 //! refuses or does not answer gives a warning, never an error.
 
 use super::model::FicModel;
-use crate::codec::Value;
 use crate::entra::retry::Deadline;
 use crate::framework::{Ctx, Diagnostics};
 use crate::provider::client::EntraClient;
@@ -18,16 +17,14 @@ pub(super) async fn check(
     client: &EntraClient,
     config: &FicModel,
     planned: &FicModel,
-    prior: Option<&Value>,
+    prior: Option<&FicModel>,
     ctx: &Ctx,
 ) -> Diagnostics {
     let mut d = Diagnostics::new();
     let Some((attribute, value)) = value_to_check(config, planned) else {
         return d;
     };
-    let unchanged = prior
-        .map(FicModel::from_value)
-        .is_some_and(|p| p.subject.known() == Some(&value));
+    let unchanged = prior.is_some_and(|p| p.subject.known() == Some(&value));
     if unchanged {
         return d;
     }
@@ -63,6 +60,7 @@ fn value_to_check(config: &FicModel, planned: &FicModel) -> Option<(&'static str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::Value;
 
     const P: &str = "b0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1";
 

@@ -44,6 +44,7 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
     let client = ctx.provider::<EntraClient>();
     let config = FicModel::from_value(plan.config);
     let mut planned = FicModel::from_value(&plan.planned);
+    let prior = plan.prior.map(FicModel::from_value);
 
     // subject follows the principal id.
     match &config.managed_identity_principal_id {
@@ -58,7 +59,7 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
     if let Some(c) = known_client {
         derive_defaults(&config, &mut planned, c);
     }
-    match plan.prior {
+    match &prior {
         None => {
             // The create half of a replacement: the credential it replaces goes first.
             if let (Some(c), Some(old)) = (&client, Replaces::decode(plan.prior_private)) {
@@ -80,7 +81,6 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
             }
         }
         Some(prior) => {
-            let prior = FicModel::from_value(prior);
             if let Some((app, id)) = prior.stored_ids() {
                 if let Some(c) = &client {
                     c.plans
@@ -97,12 +97,12 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
             }
             // A removed principal id hands the subject back to configuration.
             if config.managed_identity_principal_id.is_null() && config.subject.is_null() {
-                planned.subject = prior.subject;
+                planned.subject = prior.subject.clone();
             }
         }
     }
     if let Some(c) = known_client {
-        d.extend(super::identity::check(c, &config, &planned, plan.prior, ctx).await);
+        d.extend(super::identity::check(c, &config, &planned, prior.as_ref(), ctx).await);
     }
     plan.planned = planned.to_value();
     d

@@ -247,8 +247,13 @@ mod tests {
         let cancel = CancellationToken::new();
         cancel.cancel();
         let d = Deadline::after(Duration::from_secs(30), cancel);
+        let started = std::time::Instant::now();
         let seen = set.register_create("a", create("new"), &d).await;
         assert!(seen.going.is_empty());
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "Stop must end the wait at once, not after {PENDING_WAIT:?}"
+        );
     }
 
     #[tokio::test]
