@@ -18,6 +18,6 @@ pub use diag::{AttrPath, Diagnostic, Diagnostics};
 pub use schema::{Attribute, Block, Schema};
 pub use server::Server;
 pub use traits::{
-    Ctx, DataSource, EphemeralResource, Function, MoveSource, Opened, PlanRequest, ProviderData,
-    ProviderDef, Resource,
+    Ctx, DataSource, Declaration, EphemeralResource, Function, MoveSource, Opened, PlanRequest,
+    ProviderData, ProviderDef, Resource,
 };

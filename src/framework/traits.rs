@@ -133,22 +133,46 @@ impl MoveSource<'_> {
     }
 }
 
+/// What Terraform knows an object type by (resource, data source or ephemeral
+/// resource): its name in configuration, its schema (GetProviderSchema), and the static
+/// checks of one block (the Validate*Config RPCs, on validate, plan and apply). Values
+/// checked may be unknown and the provider may not be configured yet: check only what
+/// the configuration alone decides.
+pub struct Declaration {
+    /// The type name in configuration, e.g. `entra_mi_federated_credential`.
+    pub type_name: &'static str,
+    /// The schema; for a resource its version is the state's version.
+    pub schema: Schema,
+    /// The static checks of one block.
+    pub validate: fn(&Value, &Ctx) -> Diagnostics,
+}
+
+impl Declaration {
+    /// A type with static checks beyond what the schema says.
+    pub fn new(
+        type_name: &'static str,
+        schema: Schema,
+        validate: fn(&Value, &Ctx) -> Diagnostics,
+    ) -> Declaration {
+        Declaration {
+            type_name,
+            schema,
+            validate,
+        }
+    }
+
+    /// A type whose schema says all there is to check.
+    pub fn unchecked(type_name: &'static str, schema: Schema) -> Declaration {
+        Declaration::new(type_name, schema, |_, _| Diagnostics::new())
+    }
+}
+
 /// A managed resource type: objects Terraform creates, reads, updates and deletes.
-/// Values are whole objects of [`Resource::schema`]'s type.
+/// Values are whole objects of its schema's type.
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
-    /// The type name in configuration, e.g. `entra_mi_federated_credential`.
-    fn type_name(&self) -> &'static str;
-
-    /// The resource's schema (GetProviderSchema); its version is the state's version.
-    fn schema(&self) -> Schema;
-
-    /// Static checks of one resource block (ValidateResourceTypeConfig, on validate,
-    /// plan and apply). Values may be unknown and the provider may not be configured:
-    /// check only what the configuration alone decides.
-    fn validate(&self, _config: &Value, _ctx: &Ctx) -> Diagnostics {
-        Diagnostics::new()
-    }
+    /// The type's name, schema and static checks; asked once, when the server starts.
+    fn declaration(&self) -> Declaration;
 
     /// Refines a create or update plan (PlanResourceChange): fill computed values known
     /// in advance, change `requires_replace`, add diagnostics (e.g. live checks against
@@ -216,7 +240,7 @@ pub trait Resource: Send + Sync + 'static {
             "Moving resource state is not supported",
             format!(
                 "{} cannot be moved from {} ({}). Remove the old object from state (a `removed` block, or `terraform state rm`) and import it instead.",
-                self.type_name(),
+                self.declaration().type_name,
                 source.type_name,
                 source.provider_address
             ),
@@ -227,16 +251,8 @@ pub trait Resource: Send + Sync + 'static {
 /// A data source type: read on every plan, stored in state but never managed.
 #[async_trait]
 pub trait DataSource: Send + Sync + 'static {
-    /// The type name in configuration, e.g. `entra_mi_access_token`.
-    fn type_name(&self) -> &'static str;
-
-    /// The data source's schema (GetProviderSchema).
-    fn schema(&self) -> Schema;
-
-    /// Static checks of one data block (ValidateDataSourceConfig); values may be unknown.
-    fn validate(&self, _config: &Value, _ctx: &Ctx) -> Diagnostics {
-        Diagnostics::new()
-    }
+    /// The type's name, schema and static checks; asked once, when the server starts.
+    fn declaration(&self) -> Declaration;
 
     /// The result for a wholly known configuration (ReadDataSource): the configuration
     /// with computed attributes filled, wholly known. Errors fail the plan or apply.
@@ -257,17 +273,8 @@ pub struct Opened {
 /// at the end of the run, its values never stored in state or plan.
 #[async_trait]
 pub trait EphemeralResource: Send + Sync + 'static {
-    /// The type name in configuration, e.g. `entra_mi_access_token`.
-    fn type_name(&self) -> &'static str;
-
-    /// The ephemeral resource's schema (GetProviderSchema).
-    fn schema(&self) -> Schema;
-
-    /// Static checks of one ephemeral block (ValidateEphemeralResourceConfig); values
-    /// may be unknown.
-    fn validate(&self, _config: &Value, _ctx: &Ctx) -> Diagnostics {
-        Diagnostics::new()
-    }
+    /// The type's name, schema and static checks; asked once, when the server starts.
+    fn declaration(&self) -> Declaration;
 
     /// Acquires the result (OpenEphemeralResource). `None` or errors fail the run.
     async fn open(&self, config: &Value, ctx: &Ctx) -> (Option<Opened>, Diagnostics);

@@ -17,7 +17,8 @@ use crate::entra::managed_identity::Identity;
 use crate::entra::retry::Deadline;
 use crate::entra::{jwt, AccessToken};
 use crate::framework::{
-    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, EphemeralResource, Opened, Schema,
+    AttrPath, Attribute, Block, Ctx, DataSource, Declaration, Diagnostics, EphemeralResource,
+    Opened, Schema,
 };
 use crate::rules::{self, token, Input};
 
@@ -198,16 +199,8 @@ pub struct AccessTokenDataSource;
 
 #[async_trait]
 impl DataSource for AccessTokenDataSource {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema(false)
-    }
-
-    fn validate(&self, config: &Value, ctx: &Ctx) -> Diagnostics {
-        validate(config, ctx)
+    fn declaration(&self) -> Declaration {
+        Declaration::new(TYPE_NAME, schema(false), validate)
     }
 
     async fn read(&self, config: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {
@@ -222,16 +215,8 @@ pub struct AccessTokenEphemeral;
 
 #[async_trait]
 impl EphemeralResource for AccessTokenEphemeral {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema(true)
-    }
-
-    fn validate(&self, config: &Value, ctx: &Ctx) -> Diagnostics {
-        validate(config, ctx)
+    fn declaration(&self) -> Declaration {
+        Declaration::new(TYPE_NAME, schema(true), validate)
     }
 
     async fn open(&self, config: &Value, ctx: &Ctx) -> (Option<Opened>, Diagnostics) {

@@ -15,7 +15,7 @@ use crate::codec::{Type, Value};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient};
 use crate::entra::retry::Deadline;
 use crate::framework::{
-    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema,
+    AttrPath, Attribute, Block, Ctx, DataSource, Declaration, Diagnostic, Diagnostics, Schema,
 };
 use crate::provider::identity_check::{Verdict, PLAN_BUDGET};
 use crate::rules::{fic, guid, Input};
@@ -201,16 +201,8 @@ pub struct FederatedCredentialsDataSource;
 
 #[async_trait]
 impl DataSource for FederatedCredentialsDataSource {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    fn validate(&self, config: &Value, _ctx: &Ctx) -> Diagnostics {
-        validate(config)
+    fn declaration(&self) -> Declaration {
+        Declaration::new(TYPE_NAME, schema(), |config, _| validate(config))
     }
 
     async fn read(&self, config: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {

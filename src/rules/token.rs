@@ -166,18 +166,16 @@ pub(crate) fn assert_no_findings<I, E: Fn(&mut I)>(
     }
 }
 
-/// The counterpart of [`assert_no_findings`]: each case edits `base()`, and `check` must
-/// then report the case's attribute and rule, as an error or as a warning as the case says.
+/// The counterpart of [`assert_no_findings`]: for each case (an input with one thing
+/// wrong), `check` must report the case's attribute and rule, as an error or as a warning
+/// as the case says.
 #[cfg(test)]
-pub(crate) fn assert_each_case<I, E: Fn(&mut I)>(
-    base: fn() -> I,
+pub(crate) fn assert_each_case<'a, I>(
     check: fn(&I) -> Vec<Finding>,
-    cases: Vec<(E, &str, &str, bool)>,
+    cases: impl IntoIterator<Item = (I, &'a str, &'a str, bool)>,
 ) {
-    for (i, (edit, attribute, rule, is_error)) in cases.into_iter().enumerate() {
-        let mut c = base();
-        edit(&mut c);
-        let found: Vec<_> = check(&c)
+    for (i, (input, attribute, rule, is_error)) in cases.into_iter().enumerate() {
+        let found: Vec<_> = check(&input)
             .into_iter()
             .map(|f| (f.attribute, f.rule, f.is_error()))
             .collect();
@@ -218,63 +216,24 @@ mod tests {
     #[test]
     fn table() {
         type Edit = fn(&mut TokenRequestInput<'static>);
-        let cases: Vec<(Edit, &str, &str, bool)> = vec![
-            (
-                |c| c.client_id = Input::Known("app"),
-                "client_id",
-                "guid",
-                true,
-            ),
-            (
-                |c| c.tenant_id = Input::Known("common"),
-                "tenant_id",
-                "tenant.format",
-                true,
-            ),
-            (
-                |c| c.tenant_id = Input::Known("contoso_com"),
-                "tenant_id",
-                "tenant.format",
-                true,
-            ),
-            (
-                |c| c.managed_identity_client_id = Input::Known("x"),
-                "managed_identity_client_id",
-                "guid",
-                true,
-            ),
-            (
-                |c| c.scopes = Input::Known(vec![]),
-                "scopes",
-                "scopes.required",
-                true,
-            ),
-            (
-                |c| c.scopes = Input::Known(vec![Input::Known("User.Read")]),
-                "scopes",
-                "scopes.default_suffix",
-                true,
-            ),
-            (
-                |c| c.scopes = Input::Known(vec![Input::Known("/.default")]),
-                "scopes",
-                "scopes.default_suffix",
-                true,
-            ),
-            (
-                |c| c.token_exchange_audience = Input::Known(""),
-                "token_exchange_audience",
-                "audience.format",
-                true,
-            ),
-            (
-                |c| c.token_exchange_audience = Input::Known("api://AzureADTokenExchangeUSGov"),
-                "token_exchange_audience",
-                "audience.not_exchange_audience",
-                false,
-            ),
+        #[rustfmt::skip]
+        let cases: [(Edit, &str, &str, bool); 9] = [
+            (|c| c.client_id = Input::Known("app"), "client_id", "guid", true),
+            (|c| c.tenant_id = Input::Known("common"), "tenant_id", "tenant.format", true),
+            (|c| c.tenant_id = Input::Known("contoso_com"), "tenant_id", "tenant.format", true),
+            (|c| c.managed_identity_client_id = Input::Known("x"), "managed_identity_client_id", "guid", true),
+            (|c| c.scopes = Input::Known(vec![]), "scopes", "scopes.required", true),
+            (|c| c.scopes = Input::Known(vec![Input::Known("User.Read")]), "scopes", "scopes.default_suffix", true),
+            (|c| c.scopes = Input::Known(vec![Input::Known("/.default")]), "scopes", "scopes.default_suffix", true),
+            (|c| c.token_exchange_audience = Input::Known(""), "token_exchange_audience", "audience.format", true),
+            (|c| c.token_exchange_audience = Input::Known("api://AzureADTokenExchangeUSGov"), "token_exchange_audience", "audience.not_exchange_audience", false),
         ];
-        assert_each_case(base, check_config, cases);
+        let cases = cases.into_iter().map(|(edit, attribute, rule, is_error)| {
+            let mut c = base();
+            edit(&mut c);
+            (c, attribute, rule, is_error)
+        });
+        assert_each_case(check_config, cases);
     }
 
     #[test]

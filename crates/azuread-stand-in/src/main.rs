@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use terraform_provider_entra::codec::{Type, Value};
 use terraform_provider_entra::framework::{
-    Attribute, Block, Ctx, Diagnostics, ProviderData, ProviderDef, Resource, Schema, Server,
+    Attribute, Block, Ctx, Declaration, Diagnostics, ProviderData, ProviderDef, Resource, Schema,
+    Server,
 };
 
 /// Which azuread major version's schema to serve (`2` or `3`).
@@ -55,6 +56,32 @@ struct FederatedIdentityCredential {
 }
 
 impl FederatedIdentityCredential {
+    /// azuread's schema for the resource, in the major version this process stands for.
+    fn schema(&self) -> Schema {
+        let timeouts = ["create", "delete", "read", "update"]
+            .into_iter()
+            .fold(Block::new("SDK timeouts."), |b, name| {
+                b.attribute(Attribute::string(name).optional())
+            });
+        let block = self
+            .application_attributes()
+            .into_iter()
+            .fold(Block::new("Stand-in schema."), Block::attribute)
+            .attribute(Attribute::new("audiences", Type::list(Type::String)).required())
+            .attribute(Attribute::string("credential_id").computed())
+            .attribute(Attribute::string("description").optional())
+            .attribute(
+                Attribute::string("display_name")
+                    .required()
+                    .requires_replace(),
+            )
+            .attribute(Attribute::string("id").optional().computed())
+            .attribute(Attribute::string("issuer").required())
+            .attribute(Attribute::string("subject").required())
+            .block("timeouts", timeouts);
+        Schema::new(0, block)
+    }
+
     fn application_attributes(&self) -> Vec<Attribute> {
         if self.major_2 {
             vec![
@@ -85,33 +112,11 @@ fn stand_in_only() -> Diagnostics {
 
 #[async_trait::async_trait]
 impl Resource for FederatedIdentityCredential {
-    fn type_name(&self) -> &'static str {
-        "azuread_application_federated_identity_credential"
-    }
-
-    fn schema(&self) -> Schema {
-        let timeouts = ["create", "delete", "read", "update"]
-            .into_iter()
-            .fold(Block::new("SDK timeouts."), |b, name| {
-                b.attribute(Attribute::string(name).optional())
-            });
-        let block = self
-            .application_attributes()
-            .into_iter()
-            .fold(Block::new("Stand-in schema."), Block::attribute)
-            .attribute(Attribute::new("audiences", Type::list(Type::String)).required())
-            .attribute(Attribute::string("credential_id").computed())
-            .attribute(Attribute::string("description").optional())
-            .attribute(
-                Attribute::string("display_name")
-                    .required()
-                    .requires_replace(),
-            )
-            .attribute(Attribute::string("id").optional().computed())
-            .attribute(Attribute::string("issuer").required())
-            .attribute(Attribute::string("subject").required())
-            .block("timeouts", timeouts);
-        Schema::new(0, block)
+    fn declaration(&self) -> Declaration {
+        Declaration::unchecked(
+            "azuread_application_federated_identity_credential",
+            self.schema(),
+        )
     }
 
     async fn create(&self, _p: &Value, _c: &Value, _ctx: &Ctx) -> (Option<Value>, Diagnostics) {

@@ -24,25 +24,32 @@ use tonic::{Request, Response, Status};
 use super::diag::Diagnostics;
 use super::schema::Schema;
 use super::traits::{
-    Ctx, DataSource, EphemeralResource, Function, ProviderData, ProviderDef, Resource,
+    Ctx, DataSource, Declaration, EphemeralResource, Function, ProviderData, ProviderDef, Resource,
 };
 use crate::codec::{Type, Value};
 use crate::proto::tfplugin5 as pb;
 use crate::proto::tfplugin5::provider_server::Provider as ProviderService;
+use to_proto::{failed, Answer};
 
 type Rpc<T> = Result<Response<T>, Status>;
 
-/// An implementation with its schema and the object type values are decoded with.
+/// An implementation with its declaration and the object type values are decoded with.
 struct Typed<T: ?Sized> {
     imp: Arc<T>,
     schema: Schema,
+    validate: fn(&Value, &Ctx) -> Diagnostics,
     ty: Type,
 }
 
 impl<T: ?Sized> Typed<T> {
-    fn new(imp: Arc<T>, schema: Schema) -> Typed<T> {
-        let ty = schema.object_type();
-        Typed { imp, schema, ty }
+    fn new(imp: Arc<T>, declaration: Declaration) -> Typed<T> {
+        let ty = declaration.schema.object_type();
+        Typed {
+            imp,
+            schema: declaration.schema,
+            validate: declaration.validate,
+            ty,
+        }
     }
 }
 
@@ -66,21 +73,9 @@ impl Server {
         let provider: Arc<dyn ProviderDef> = Arc::new(provider);
         let provider_schema = provider.schema();
         let provider_type = provider_schema.object_type();
-        let resources = provider
-            .resources()
-            .into_iter()
-            .map(|r| (r.type_name(), Typed::new(r.clone(), r.schema())))
-            .collect();
-        let data_sources = provider
-            .data_sources()
-            .into_iter()
-            .map(|d| (d.type_name(), Typed::new(d.clone(), d.schema())))
-            .collect();
-        let ephemeral = provider
-            .ephemeral_resources()
-            .into_iter()
-            .map(|e| (e.type_name(), Typed::new(e.clone(), e.schema())))
-            .collect();
+        let resources = by_name(provider.resources(), |r| r.declaration());
+        let data_sources = by_name(provider.data_sources(), |d| d.declaration());
+        let ephemeral = by_name(provider.ephemeral_resources(), |e| e.declaration());
         let functions = provider
             .functions()
             .into_iter()
@@ -159,16 +154,30 @@ impl Server {
 
     /// The Validate*Config RPCs: decode the configuration with the object's type, then
     /// run its static checks.
-    fn validate_config<T: ?Sized>(
+    fn validate_config<T: ?Sized, R: Answer>(
         &self,
         typed: Result<&Typed<T>, Diagnostics>,
         config: Option<&pb::DynamicValue>,
-        check: impl FnOnce(&T, &Value, &Ctx) -> Diagnostics,
-    ) -> Diagnostics {
-        with_config(typed, config)
-            .map(|(t, config)| check(&t.imp, &config, &self.ctx()))
-            .unwrap_or_else(|d| d)
+    ) -> R {
+        let diags = with_config(typed, config)
+            .map(|(t, config)| (t.validate)(&config, &self.ctx()))
+            .unwrap_or_else(|d| d);
+        failed(diags)
     }
+}
+
+/// Implementations keyed by their type name, each with its declaration.
+fn by_name<T: ?Sized>(
+    items: Vec<Arc<T>>,
+    declaration: impl Fn(&T) -> Declaration,
+) -> BTreeMap<&'static str, Typed<T>> {
+    items
+        .into_iter()
+        .map(|imp| {
+            let d = declaration(&imp);
+            (d.type_name, Typed::new(imp, d))
+        })
+        .collect()
 }
 
 /// The object found by type name, with its configuration decoded with the object's type.
@@ -191,168 +200,54 @@ fn ok<T>(t: T) -> Rpc<T> {
     Ok(Response::new(t))
 }
 
-#[tonic::async_trait]
-impl ProviderService for Server {
-    async fn get_metadata(
-        &self,
-        _r: Request<pb::get_metadata::Request>,
-    ) -> Rpc<pb::get_metadata::Response> {
-        ok(provider::metadata(self))
-    }
+/// Writes the `Provider` service impl: one line per RPC, `name(message) => |self, request| body`,
+/// where `message` is the module of the RPC's request/response pair. Each body only
+/// delegates, so the impl stays a table of which module answers which RPC.
+macro_rules! delegate_rpcs {
+    ($($rpc:ident($msg:ident) => |$s:ident, $r:ident| $body:expr;)*) => {
+        #[tonic::async_trait]
+        impl ProviderService for Server {
+            $(
+                async fn $rpc(&$s, $r: Request<pb::$msg::Request>) -> Rpc<pb::$msg::Response> {
+                    #[allow(unused_variables)]
+                    let $r = $r.into_inner();
+                    ok($body)
+                }
+            )*
 
-    async fn get_schema(
-        &self,
-        _r: Request<pb::get_provider_schema::Request>,
-    ) -> Rpc<pb::get_provider_schema::Response> {
-        ok(provider::schema(self))
-    }
+            async fn list_resource(
+                &self,
+                r: Request<pb::list_resource::Request>,
+            ) -> Rpc<tonic::codegen::BoxStream<pb::list_resource::Event>> {
+                let event = data::list(r.into_inner());
+                ok(Box::pin(futures_util::stream::iter([Ok(event)])))
+            }
+        }
+    };
+}
 
-    async fn get_resource_identity_schemas(
-        &self,
-        _r: Request<pb::get_resource_identity_schemas::Request>,
-    ) -> Rpc<pb::get_resource_identity_schemas::Response> {
-        ok(provider::identity_schemas())
-    }
-
-    async fn upgrade_resource_identity(
-        &self,
-        _r: Request<pb::upgrade_resource_identity::Request>,
-    ) -> Rpc<pb::upgrade_resource_identity::Response> {
-        ok(provider::upgrade_identity())
-    }
-
-    async fn prepare_provider_config(
-        &self,
-        r: Request<pb::prepare_provider_config::Request>,
-    ) -> Rpc<pb::prepare_provider_config::Response> {
-        ok(provider::validate(self, r.into_inner()))
-    }
-
-    async fn configure(&self, r: Request<pb::configure::Request>) -> Rpc<pb::configure::Response> {
-        ok(provider::configure(self, r.into_inner()).await)
-    }
-
-    async fn stop(&self, _r: Request<pb::stop::Request>) -> Rpc<pb::stop::Response> {
-        ok(provider::stop(self))
-    }
-
-    async fn get_functions(
-        &self,
-        _r: Request<pb::get_functions::Request>,
-    ) -> Rpc<pb::get_functions::Response> {
-        ok(provider::functions(self))
-    }
-
-    async fn call_function(
-        &self,
-        r: Request<pb::call_function::Request>,
-    ) -> Rpc<pb::call_function::Response> {
-        ok(provider::call_function(self, r.into_inner()).await)
-    }
-
-    async fn validate_resource_type_config(
-        &self,
-        r: Request<pb::validate_resource_type_config::Request>,
-    ) -> Rpc<pb::validate_resource_type_config::Response> {
-        ok(resource::validate(self, r.into_inner()))
-    }
-
-    async fn upgrade_resource_state(
-        &self,
-        r: Request<pb::upgrade_resource_state::Request>,
-    ) -> Rpc<pb::upgrade_resource_state::Response> {
-        ok(resource::upgrade(self, r.into_inner()))
-    }
-
-    async fn read_resource(
-        &self,
-        r: Request<pb::read_resource::Request>,
-    ) -> Rpc<pb::read_resource::Response> {
-        ok(resource::read(self, r.into_inner()).await)
-    }
-
-    async fn plan_resource_change(
-        &self,
-        r: Request<pb::plan_resource_change::Request>,
-    ) -> Rpc<pb::plan_resource_change::Response> {
-        ok(resource::plan(self, r.into_inner()).await)
-    }
-
-    async fn apply_resource_change(
-        &self,
-        r: Request<pb::apply_resource_change::Request>,
-    ) -> Rpc<pb::apply_resource_change::Response> {
-        ok(resource::apply(self, r.into_inner()).await)
-    }
-
-    async fn import_resource_state(
-        &self,
-        r: Request<pb::import_resource_state::Request>,
-    ) -> Rpc<pb::import_resource_state::Response> {
-        ok(resource::import(self, r.into_inner()).await)
-    }
-
-    async fn move_resource_state(
-        &self,
-        r: Request<pb::move_resource_state::Request>,
-    ) -> Rpc<pb::move_resource_state::Response> {
-        ok(resource::move_state(self, r.into_inner()))
-    }
-
-    async fn validate_data_source_config(
-        &self,
-        r: Request<pb::validate_data_source_config::Request>,
-    ) -> Rpc<pb::validate_data_source_config::Response> {
-        ok(data::validate_data_source(self, r.into_inner()))
-    }
-
-    async fn read_data_source(
-        &self,
-        r: Request<pb::read_data_source::Request>,
-    ) -> Rpc<pb::read_data_source::Response> {
-        ok(data::read_data_source(self, r.into_inner()).await)
-    }
-
-    async fn validate_ephemeral_resource_config(
-        &self,
-        r: Request<pb::validate_ephemeral_resource_config::Request>,
-    ) -> Rpc<pb::validate_ephemeral_resource_config::Response> {
-        ok(data::validate_ephemeral(self, r.into_inner()))
-    }
-
-    async fn open_ephemeral_resource(
-        &self,
-        r: Request<pb::open_ephemeral_resource::Request>,
-    ) -> Rpc<pb::open_ephemeral_resource::Response> {
-        ok(data::open(self, r.into_inner()).await)
-    }
-
-    async fn renew_ephemeral_resource(
-        &self,
-        r: Request<pb::renew_ephemeral_resource::Request>,
-    ) -> Rpc<pb::renew_ephemeral_resource::Response> {
-        ok(data::renew(self, r.into_inner()).await)
-    }
-
-    async fn close_ephemeral_resource(
-        &self,
-        r: Request<pb::close_ephemeral_resource::Request>,
-    ) -> Rpc<pb::close_ephemeral_resource::Response> {
-        ok(data::close(self, r.into_inner()).await)
-    }
-
-    async fn list_resource(
-        &self,
-        r: Request<pb::list_resource::Request>,
-    ) -> Rpc<tonic::codegen::BoxStream<pb::list_resource::Event>> {
-        let event = data::list(r.into_inner());
-        ok(Box::pin(futures_util::stream::iter([Ok(event)])))
-    }
-
-    async fn validate_list_resource_config(
-        &self,
-        r: Request<pb::validate_list_resource_config::Request>,
-    ) -> Rpc<pb::validate_list_resource_config::Response> {
-        ok(data::validate_list(r.into_inner()))
-    }
+delegate_rpcs! {
+    get_metadata(get_metadata) => |self, r| provider::metadata(self);
+    get_schema(get_provider_schema) => |self, r| provider::schema(self);
+    get_resource_identity_schemas(get_resource_identity_schemas) => |self, r| provider::identity_schemas();
+    upgrade_resource_identity(upgrade_resource_identity) => |self, r| provider::upgrade_identity();
+    prepare_provider_config(prepare_provider_config) => |self, r| provider::validate(self, r);
+    configure(configure) => |self, r| provider::configure(self, r).await;
+    stop(stop) => |self, r| provider::stop(self);
+    get_functions(get_functions) => |self, r| provider::functions(self);
+    call_function(call_function) => |self, r| provider::call_function(self, r).await;
+    validate_resource_type_config(validate_resource_type_config) => |self, r| self.validate_config(self.resource(&r.type_name), r.config.as_ref());
+    upgrade_resource_state(upgrade_resource_state) => |self, r| resource::upgrade(self, r);
+    read_resource(read_resource) => |self, r| resource::read(self, r).await;
+    plan_resource_change(plan_resource_change) => |self, r| resource::plan(self, r).await;
+    apply_resource_change(apply_resource_change) => |self, r| resource::apply(self, r).await;
+    import_resource_state(import_resource_state) => |self, r| resource::import(self, r).await;
+    move_resource_state(move_resource_state) => |self, r| resource::move_state(self, r);
+    validate_data_source_config(validate_data_source_config) => |self, r| self.validate_config(self.data_source(&r.type_name), r.config.as_ref());
+    read_data_source(read_data_source) => |self, r| data::read_data_source(self, r).await;
+    validate_ephemeral_resource_config(validate_ephemeral_resource_config) => |self, r| self.validate_config(self.ephemeral(&r.type_name), r.config.as_ref());
+    open_ephemeral_resource(open_ephemeral_resource) => |self, r| data::open(self, r).await;
+    renew_ephemeral_resource(renew_ephemeral_resource) => |self, r| data::renew(self, r).await;
+    close_ephemeral_resource(close_ephemeral_resource) => |self, r| data::close(self, r).await;
+    validate_list_resource_config(validate_list_resource_config) => |self, r| data::validate_list(r);
 }

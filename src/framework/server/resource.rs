@@ -3,28 +3,13 @@
 //! A failed read, update or delete keeps the prior object in state: losing track of an
 //! object that still exists is worse than showing stale values.
 
-use super::{from_proto, to_proto, Server};
+use super::to_proto::{self, answer};
+use super::{from_proto, Server};
 use crate::codec::Value;
 use crate::framework::diag::Diagnostics;
 use crate::framework::plan::plan_change;
 use crate::framework::traits::{MoveSource, PlanRequest};
 use crate::proto::tfplugin5 as pb;
-
-/// ValidateResourceTypeConfig: the resource's static checks of its configuration.
-pub(super) fn validate(
-    server: &Server,
-    r: pb::validate_resource_type_config::Request,
-) -> pb::validate_resource_type_config::Response {
-    tracing::debug!(type_name = %r.type_name, "ValidateResourceTypeConfig");
-    let diags = server.validate_config(
-        server.resource(&r.type_name),
-        r.config.as_ref(),
-        |t, c, ctx| t.validate(c, ctx),
-    );
-    pb::validate_resource_type_config::Response {
-        diagnostics: diags.to_proto(),
-    }
-}
 
 /// UpgradeResourceState: stored JSON state, decoded leniently and upgraded by the
 /// resource from the schema version it was written with.
@@ -33,25 +18,18 @@ pub(super) fn upgrade(
     r: pb::upgrade_resource_state::Request,
 ) -> pb::upgrade_resource_state::Response {
     tracing::debug!(type_name = %r.type_name, version = r.version, "UpgradeResourceState");
-    let upgraded = server.resource(&r.type_name).and_then(|t| {
+    answer(server.resource(&r.type_name).and_then(|t| {
         let decoded = from_proto::raw_state(r.raw_state, &t.ty)?;
         let upgraded = if decoded.is_null() {
             decoded
         } else {
             t.imp.upgrade_state(r.version, decoded)?
         };
-        to_proto::value(&upgraded, &t.ty, "upgraded state")
-    });
-    match upgraded {
-        Ok(state) => pb::upgrade_resource_state::Response {
-            upgraded_state: Some(state),
+        Ok(pb::upgrade_resource_state::Response {
+            upgraded_state: Some(to_proto::value(&upgraded, &t.ty, "upgraded state")?),
             diagnostics: vec![],
-        },
-        Err(d) => pb::upgrade_resource_state::Response {
-            upgraded_state: None,
-            diagnostics: d.to_proto(),
-        },
-    }
+        })
+    }))
 }
 
 /// ReadResource: refreshes the state from the real object; a null new state tells
@@ -79,19 +57,16 @@ pub(super) async fn read(
         Ok::<_, Diagnostics>((to_proto::known_value(&new_state, &t.ty, "state")?, diags))
     }
     .await;
-    match result {
-        Ok((state, d)) => pb::read_resource::Response {
-            new_state: Some(state),
-            diagnostics: d.to_proto(),
-            private: r.private,
-            ..Default::default()
-        },
-        Err(d) => pb::read_resource::Response {
-            new_state: r.current_state,
-            diagnostics: d.to_proto(),
-            private: r.private,
-            ..Default::default()
-        },
+    // Whatever happened, the private bytes stay and some state is returned.
+    let (new_state, d) = match result {
+        Ok((state, d)) => (Some(state), d),
+        Err(d) => (r.current_state, d),
+    };
+    pb::read_resource::Response {
+        new_state,
+        diagnostics: d.to_proto(),
+        private: r.private,
+        ..Default::default()
     }
 }
 
@@ -113,12 +88,12 @@ pub(super) async fn plan(
             } else {
                 t.imp.plan_destroy(&prior, &server.ctx()).await
             };
-            return Ok((
-                to_proto::value(&Value::Null, &t.ty, "plan")?,
-                Vec::new(),
-                r.prior_private.clone(),
-                diags,
-            ));
+            return Ok(pb::plan_resource_change::Response {
+                planned_state: Some(to_proto::value(&Value::Null, &t.ty, "plan")?),
+                planned_private: r.prior_private.clone(),
+                diagnostics: diags.to_proto(),
+                ..Default::default()
+            });
         }
         let prior_opt = (!prior.is_null()).then_some(&prior);
         let (planned, requires_replace) = plan_change(&t.schema, prior_opt, &proposed, &config);
@@ -131,28 +106,16 @@ pub(super) async fn plan(
             planned_private: r.prior_private.clone(),
         };
         let diags = t.imp.modify_plan(&mut req, &server.ctx()).await;
-        let replace = req.requires_replace.iter().map(|p| p.to_proto()).collect();
-        Ok::<_, Diagnostics>((
-            to_proto::value(&req.planned, &t.ty, "plan")?,
-            replace,
-            req.planned_private,
-            diags,
-        ))
+        Ok(pb::plan_resource_change::Response {
+            planned_state: Some(to_proto::value(&req.planned, &t.ty, "plan")?),
+            requires_replace: req.requires_replace.iter().map(|p| p.to_proto()).collect(),
+            planned_private: req.planned_private,
+            diagnostics: diags.to_proto(),
+            ..Default::default()
+        })
     }
     .await;
-    match result {
-        Ok((planned, replace, private, d)) => pb::plan_resource_change::Response {
-            planned_state: Some(planned),
-            requires_replace: replace,
-            planned_private: private,
-            diagnostics: d.to_proto(),
-            ..Default::default()
-        },
-        Err(d) => pb::plan_resource_change::Response {
-            diagnostics: d.to_proto(),
-            ..Default::default()
-        },
-    }
+    answer(result)
 }
 
 /// ApplyResourceChange: create (null prior), delete (null plan) or update, returning the
@@ -192,18 +155,16 @@ pub(super) async fn apply(
         Ok::<_, Diagnostics>((to_proto::value(&new_state, &t.ty, "new state")?, diags))
     }
     .await;
-    match result {
-        Ok((state, d)) => pb::apply_resource_change::Response {
-            new_state: Some(state),
-            private: r.planned_private,
-            diagnostics: d.to_proto(),
-            ..Default::default()
-        },
-        Err(d) => pb::apply_resource_change::Response {
-            new_state: r.prior_state,
-            diagnostics: d.to_proto(),
-            ..Default::default()
-        },
+    // A state that cannot be encoded is answered with the prior one.
+    let (new_state, private, d) = match result {
+        Ok((state, d)) => (Some(state), r.planned_private, d),
+        Err(d) => (r.prior_state, Vec::new(), d),
+    };
+    pb::apply_resource_change::Response {
+        new_state,
+        private,
+        diagnostics: d.to_proto(),
+        ..Default::default()
     }
 }
 
@@ -230,20 +191,14 @@ pub(super) async fn import(
                 })
             })
             .collect::<Result<Vec<_>, Diagnostics>>()?;
-        Ok((imported, diags))
+        Ok(pb::import_resource_state::Response {
+            imported_resources: imported,
+            diagnostics: diags.to_proto(),
+            deferred: None,
+        })
     }
     .await;
-    match result {
-        Ok((imported, d)) => pb::import_resource_state::Response {
-            imported_resources: imported,
-            diagnostics: d.to_proto(),
-            deferred: None,
-        },
-        Err(d) => pb::import_resource_state::Response {
-            diagnostics: d.to_proto(),
-            ..Default::default()
-        },
-    }
+    answer(result)
 }
 
 /// MoveResourceState: a `moved` block from another resource type or provider. The target
@@ -272,18 +227,12 @@ pub(super) fn move_state(
             state_json: &raw.json,
         };
         let state = t.imp.move_state(&source)?;
-        to_proto::known_value(&state, &t.ty, "moved state")
+        Ok(pb::move_resource_state::Response {
+            target_state: Some(to_proto::known_value(&state, &t.ty, "moved state")?),
+            ..Default::default()
+        })
     });
-    match moved {
-        Ok(state) => pb::move_resource_state::Response {
-            target_state: Some(state),
-            ..Default::default()
-        },
-        Err(d) => pb::move_resource_state::Response {
-            diagnostics: d.to_proto(),
-            ..Default::default()
-        },
-    }
+    answer(moved)
 }
 
 #[cfg(test)]
@@ -403,14 +352,12 @@ mod tests {
     #[tokio::test]
     async fn unknown_types_are_diagnostics_not_errors() {
         let server = Server::new(P);
-        let resp = server
-            .read_resource(Request::new(pb::read_resource::Request {
-                type_name: "nope".into(),
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner();
+        let unknown = pb::read_resource::Request {
+            type_name: "nope".into(),
+            ..Default::default()
+        };
+        let resp = server.read_resource(Request::new(unknown)).await;
+        let resp = resp.unwrap().into_inner();
         assert_eq!(resp.diagnostics.len(), 1);
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::codec::{self, Type, Value};
 use crate::framework::{
-    Attribute, Block, Ctx, Diagnostics, ProviderData, ProviderDef, Resource, Schema,
+    Attribute, Block, Ctx, Declaration, Diagnostics, ProviderData, ProviderDef, Resource, Schema,
 };
 use crate::proto::tfplugin5 as pb;
 
@@ -12,14 +12,9 @@ pub(super) struct Slow;
 
 #[async_trait::async_trait]
 impl Resource for Slow {
-    fn type_name(&self) -> &'static str {
-        "test_slow"
-    }
-    fn schema(&self) -> Schema {
-        Schema::new(
-            0,
-            Block::new("t").attribute(Attribute::string("id").computed().describe("d")),
-        )
+    fn declaration(&self) -> Declaration {
+        let block = Block::new("t").attribute(Attribute::string("id").computed().describe("d"));
+        Declaration::unchecked("test_slow", Schema::new(0, block))
     }
     async fn create(&self, _p: &Value, _c: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {
         // Waits for Terraform's Stop, as a long Graph retry loop would.

@@ -8,6 +8,49 @@ use crate::framework::diag::Diagnostics;
 use crate::framework::traits::Function;
 use crate::proto::tfplugin5 as pb;
 
+/// A response that can carry diagnostics alone: what an RPC answers when it fails before
+/// it has a result (every other field left empty).
+pub(super) trait Answer: Default {
+    /// The response's diagnostics field.
+    fn diagnostics(&mut self) -> &mut Vec<pb::Diagnostic>;
+}
+
+macro_rules! answers {
+    ($($rpc:ident),*) => {
+        $(impl Answer for pb::$rpc::Response {
+            fn diagnostics(&mut self) -> &mut Vec<pb::Diagnostic> {
+                &mut self.diagnostics
+            }
+        })*
+    };
+}
+
+answers!(
+    validate_resource_type_config,
+    validate_data_source_config,
+    validate_ephemeral_resource_config,
+    upgrade_resource_state,
+    plan_resource_change,
+    import_resource_state,
+    move_resource_state,
+    read_data_source,
+    open_ephemeral_resource,
+    renew_ephemeral_resource,
+    close_ephemeral_resource
+);
+
+/// The response for `result`: its own on success, only the diagnostics on failure.
+pub(super) fn answer<R: Answer>(result: Result<R, Diagnostics>) -> R {
+    result.unwrap_or_else(failed)
+}
+
+/// A response with `diagnostics` and nothing else.
+pub(super) fn failed<R: Answer>(diagnostics: Diagnostics) -> R {
+    let mut r = R::default();
+    *r.diagnostics() = diagnostics.to_proto();
+    r
+}
+
 /// Encodes a value as msgpack, the encoding Terraform reads back.
 pub(super) fn value(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
     codec::msgpack::encode(value, ty)

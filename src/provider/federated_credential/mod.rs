@@ -32,22 +32,16 @@ use super::client::EntraClient;
 use crate::codec::Value;
 use crate::entra::graph::{GraphClient, GraphError};
 use crate::entra::retry::Deadline;
-use crate::framework::{Ctx, Diagnostics, MoveSource, PlanRequest, Resource, Schema};
+use crate::framework::{Ctx, Declaration, Diagnostics, MoveSource, PlanRequest, Resource};
 
 pub struct FederatedCredentialResource;
 
 #[async_trait]
 impl Resource for FederatedCredentialResource {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    fn validate(&self, config: &Value, ctx: &Ctx) -> Diagnostics {
-        plan::validate(&FicModel::from_value(config), ctx)
+    fn declaration(&self) -> Declaration {
+        Declaration::new(TYPE_NAME, schema(), |config, ctx| {
+            plan::validate(&FicModel::from_value(config), ctx)
+        })
     }
 
     async fn modify_plan(&self, plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagnostics {

@@ -31,281 +31,106 @@ fn valid_configuration_has_no_findings() {
     crate::rules::token::assert_no_findings(base, check_config, vec![defaults]);
 }
 
+/// A value a table row gives an attribute: absent, one string, a list, or a string of
+/// `n` letters after a prefix (for the length limits), or the tenant id between two strings.
+#[derive(Clone, Copy)]
+enum V {
+    Null,
+    S(&'static str),
+    List(&'static [&'static str]),
+    Long(&'static str, usize),
+    Tenant(&'static str, &'static str),
+}
+
+/// A row's changes to `base()`: `(attribute, value)` pairs.
+type Edits = &'static [(&'static str, V)];
+
+/// `base()` with each `(attribute, value)` of `edits` set.
+fn edited(edits: &[(&str, V)]) -> FicInput<'static> {
+    let mut c = base();
+    for &(attribute, value) in edits {
+        let text = |v: V| match v {
+            V::Null => Input::Null,
+            V::S(s) => Input::Known(s),
+            V::Long(prefix, n) => Input::Known(&*Box::leak(
+                format!("{prefix}{}", "x".repeat(n)).into_boxed_str(),
+            )),
+            V::Tenant(before, after) => Input::Known(&*Box::leak(
+                format!("{before}{TENANT}{after}").into_boxed_str(),
+            )),
+            V::List(_) => unreachable!("a list for {attribute}"),
+        };
+        match (attribute, value) {
+            ("audiences", V::List(l)) => {
+                c.audiences = Input::Known(l.iter().map(|a| Input::Known(*a)).collect())
+            }
+            ("audiences", v) => c.audiences = Input::Known(vec![text(v)]),
+            ("name", v) => c.name = text(v),
+            ("issuer", v) => c.issuer = text(v),
+            ("subject", v) => c.subject = text(v),
+            ("description", v) => c.description = text(v),
+            ("managed_identity_principal_id", v) => c.managed_identity_principal_id = text(v),
+            ("application_object_id", v) => c.application_object_id = text(v),
+            ("application_client_id", v) => c.application_client_id = text(v),
+            _ => unreachable!("no attribute {attribute}"),
+        }
+    }
+    c
+}
+
+const ENTRA_V2: &str =
+    "https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0";
+const GITHUB: &str = "https://token.actions.githubusercontent.com";
+const NO_PRINCIPAL: (&str, V) = ("managed_identity_principal_id", V::Null);
+const ERROR: bool = true;
+const WARNING: bool = false;
+
 #[test]
 fn each_broken_rule_is_reported() {
-    let long = "a".repeat(601);
-    let long_issuer = format!(
-        "https://login.microsoftonline.com/{TENANT}/v2.0{}",
-        "x".repeat(600)
-    );
-    let long_name = "n".repeat(121);
-    type Edit = Box<dyn Fn(&mut FicInput<'static>)>;
-    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-    let long: &'static str = leak(long);
-    let long_issuer: &'static str = leak(long_issuer);
-    let long_name: &'static str = leak(long_name);
-    let cases: Vec<(Edit, &str, &str, bool)> = vec![
-        (
-            Box::new(|c| c.name = Input::Known("ab")),
-            "name",
-            "name.length",
-            true,
-        ),
-        (
-            Box::new(move |c| c.name = Input::Known(long_name)),
-            "name",
-            "name.length",
-            true,
-        ),
-        (
-            Box::new(|c| c.name = Input::Known("-deploy")),
-            "name",
-            "name.first_character",
-            true,
-        ),
-        (
-            Box::new(|c| c.name = Input::Known("_deploy")),
-            "name",
-            "name.first_character",
-            true,
-        ),
-        (
-            Box::new(|c| c.name = Input::Known("de ploy")),
-            "name",
-            "name.characters",
-            true,
-        ),
-        (
-            Box::new(|c| c.name = Input::Known("de/ploy")),
-            "name",
-            "name.characters",
-            true,
-        ),
-        (
-            Box::new(|c| c.name = Input::Known("de@ploy")),
-            "name",
-            "name.characters",
-            true,
-        ),
-        (
-            Box::new(|c| c.name = Input::Known("de.ploy")),
-            "name",
-            "name.dot",
-            false,
-        ),
-        (
-            Box::new(|c| {
-                c.issuer = Input::Known(
-                    "http://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0",
-                )
-            }),
-            "issuer",
-            "issuer.https",
-            true,
-        ),
-        (
-            Box::new(|c| {
-                c.issuer = Input::Known(
-                    " https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0",
-                )
-            }),
-            "issuer",
-            "issuer.whitespace",
-            true,
-        ),
-        (
-            Box::new(|c| {
-                c.issuer = Input::Known(
-                    "https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0/",
-                )
-            }),
-            "issuer",
-            "issuer.trailing_slash",
-            true,
-        ),
-        (
-            Box::new(|c| {
-                c.issuer =
-                    Input::Known("https://sts.windows.net/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/")
-            }),
-            "issuer",
-            "issuer.v1_with_managed_identity",
-            true,
-        ),
-        (
-            Box::new(|c| {
-                c.issuer = Input::Known("https://login.microsoftonline.com/contoso.com/v2.0")
-            }),
-            "issuer",
-            "issuer.tenant_guid",
-            true,
-        ),
-        (
-            Box::new(|c| {
-                c.issuer = Input::Known(
-                    "https://login.microsoftonline.us/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0",
-                )
-            }),
-            "issuer",
-            "issuer.cross_cloud",
-            true,
-        ),
-        (
-            Box::new(|c| c.issuer = Input::Known("https://token.actions.githubusercontent.com")),
-            "issuer",
-            "issuer.not_entra_with_managed_identity",
-            true,
-        ),
-        (
-            Box::new(move |c| c.issuer = Input::Known(long_issuer)),
-            "issuer",
-            "issuer.length",
-            true,
-        ),
-        (
-            Box::new(|c| c.issuer = Input::Known("https://login.microsoftonline.com/*/v2.0")),
-            "issuer",
-            "issuer.wildcard",
-            true,
-        ),
-        (
-            Box::new(|c| c.issuer = Input::Known("")),
-            "issuer",
-            "issuer.empty",
-            true,
-        ),
-        (
-            Box::new(|c| c.audiences = Input::Known(vec![])),
-            "audiences",
-            "audiences.exactly_one",
-            true,
-        ),
-        (
-            Box::new(|c| {
-                c.audiences = Input::Known(vec![
-                    Input::Known("api://AzureADTokenExchange"),
-                    Input::Known("api://other"),
-                ])
-            }),
-            "audiences",
-            "audiences.exactly_one",
-            true,
-        ),
-        (
-            Box::new(move |c| c.audiences = Input::Known(vec![Input::Known(long)])),
-            "audiences",
-            "audiences.length",
-            true,
-        ),
-        (
-            Box::new(|c| c.audiences = Input::Known(vec![Input::Known("")])),
-            "audiences",
-            "audiences.length",
-            true,
-        ),
-        (
-            Box::new(|c| c.audiences = Input::Known(vec![Input::Known("api://*")])),
-            "audiences",
-            "audiences.wildcard",
-            true,
-        ),
-        (
-            Box::new(|c| c.audiences = Input::Known(vec![Input::Known("api://custom")])),
-            "audiences",
-            "audiences.not_exchange_audience",
-            false,
-        ),
-        (
-            Box::new(|c| c.subject = Input::Known("x")),
-            "subject",
-            "subject.conflicts_with_principal",
-            true,
-        ),
-        (
-            Box::new(|c| c.managed_identity_principal_id = Input::Null),
-            "managed_identity_principal_id",
-            "subject.required",
-            true,
-        ),
-        (
-            Box::new(|c| c.managed_identity_principal_id = Input::Known("not-a-guid")),
-            "managed_identity_principal_id",
-            "guid",
-            true,
-        ),
-        (
-            Box::new(|c| {
-                c.managed_identity_principal_id =
-                    Input::Known("B0000001-2B3C-4D5E-8F90-A1B2C3D4E5F1")
-            }),
-            "managed_identity_principal_id",
-            "principal_id.case",
-            false,
-        ),
-        (
-            Box::new(|c| {
-                c.managed_identity_principal_id = Input::Null;
-                c.subject = Input::Known("repo:org/app:ref:refs/heads/main");
-            }),
-            "subject",
-            "subject.guid_for_entra_issuer",
-            true,
-        ),
-        (
-            Box::new(move |c| {
-                c.managed_identity_principal_id = Input::Null;
-                c.issuer = Input::Known("https://token.actions.githubusercontent.com");
-                c.subject = Input::Known(long);
-            }),
-            "subject",
-            "subject.length",
-            true,
-        ),
-        (
-            Box::new(|c| {
-                c.managed_identity_principal_id = Input::Null;
-                c.issuer = Input::Known("https://token.actions.githubusercontent.com");
-                c.subject = Input::Known("repo:org/*");
-            }),
-            "subject",
-            "subject.wildcard",
-            true,
-        ),
-        (
-            Box::new(move |c| c.description = Input::Known(long)),
-            "description",
-            "description.length",
-            true,
-        ),
-        (
-            Box::new(|c| c.application_object_id = Input::Known("app")),
-            "application_object_id",
-            "guid",
-            true,
-        ),
-        (
-            Box::new(|c| {
-                c.application_object_id = Input::Null;
-                c.application_client_id = Input::Known("12345");
-            }),
-            "application_client_id",
-            "guid",
-            true,
-        ),
-        (
-            Box::new(|c| c.application_client_id = Input::Known(APP)),
-            "application_client_id",
-            "application.exactly_one",
-            true,
-        ),
-        (
-            Box::new(|c| c.application_object_id = Input::Null),
-            "application_object_id",
-            "application.exactly_one",
-            true,
-        ),
+    use V::*;
+    #[rustfmt::skip]
+    let cases: &[(Edits, &str, &str, bool)] = &[
+        (&[("name", S("ab"))], "name", "name.length", ERROR),
+        (&[("name", Long("n", 121))], "name", "name.length", ERROR),
+        (&[("name", S("-deploy"))], "name", "name.first_character", ERROR),
+        (&[("name", S("_deploy"))], "name", "name.first_character", ERROR),
+        (&[("name", S("de ploy"))], "name", "name.characters", ERROR),
+        (&[("name", S("de/ploy"))], "name", "name.characters", ERROR),
+        (&[("name", S("de@ploy"))], "name", "name.characters", ERROR),
+        (&[("name", S("de.ploy"))], "name", "name.dot", WARNING),
+        (&[("issuer", Tenant("http://login.microsoftonline.com/", "/v2.0"))], "issuer", "issuer.https", ERROR),
+        (&[("issuer", Tenant(" https://login.microsoftonline.com/", "/v2.0"))], "issuer", "issuer.whitespace", ERROR),
+        (&[("issuer", Tenant("https://login.microsoftonline.com/", "/v2.0/"))], "issuer", "issuer.trailing_slash", ERROR),
+        (&[("issuer", Tenant("https://sts.windows.net/", "/"))], "issuer", "issuer.v1_with_managed_identity", ERROR),
+        (&[("issuer", S("https://login.microsoftonline.com/contoso.com/v2.0"))], "issuer", "issuer.tenant_guid", ERROR),
+        (&[("issuer", Tenant("https://login.microsoftonline.us/", "/v2.0"))], "issuer", "issuer.cross_cloud", ERROR),
+        (&[("issuer", S(GITHUB))], "issuer", "issuer.not_entra_with_managed_identity", ERROR),
+        (&[("issuer", Long(ENTRA_V2, 600))], "issuer", "issuer.length", ERROR),
+        (&[("issuer", S("https://login.microsoftonline.com/*/v2.0"))], "issuer", "issuer.wildcard", ERROR),
+        (&[("issuer", S(""))], "issuer", "issuer.empty", ERROR),
+        (&[("audiences", List(&[]))], "audiences", "audiences.exactly_one", ERROR),
+        (&[("audiences", List(&["api://AzureADTokenExchange", "api://other"]))], "audiences", "audiences.exactly_one", ERROR),
+        (&[("audiences", Long("a", 600))], "audiences", "audiences.length", ERROR),
+        (&[("audiences", S(""))], "audiences", "audiences.length", ERROR),
+        (&[("audiences", S("api://*"))], "audiences", "audiences.wildcard", ERROR),
+        (&[("audiences", S("api://custom"))], "audiences", "audiences.not_exchange_audience", WARNING),
+        (&[("subject", S("x"))], "subject", "subject.conflicts_with_principal", ERROR),
+        (&[NO_PRINCIPAL], "managed_identity_principal_id", "subject.required", ERROR),
+        (&[("managed_identity_principal_id", S("not-a-guid"))], "managed_identity_principal_id", "guid", ERROR),
+        (&[("managed_identity_principal_id", S("B0000001-2B3C-4D5E-8F90-A1B2C3D4E5F1"))], "managed_identity_principal_id", "principal_id.case", WARNING),
+        (&[NO_PRINCIPAL, ("subject", S("repo:org/app:ref:refs/heads/main"))], "subject", "subject.guid_for_entra_issuer", ERROR),
+        (&[NO_PRINCIPAL, ("issuer", S(GITHUB)), ("subject", Long("a", 600))], "subject", "subject.length", ERROR),
+        (&[NO_PRINCIPAL, ("issuer", S(GITHUB)), ("subject", S("repo:org/*"))], "subject", "subject.wildcard", ERROR),
+        (&[("description", Long("a", 600))], "description", "description.length", ERROR),
+        (&[("application_object_id", S("app"))], "application_object_id", "guid", ERROR),
+        (&[("application_object_id", Null), ("application_client_id", S("12345"))], "application_client_id", "guid", ERROR),
+        (&[("application_client_id", S(APP))], "application_client_id", "application.exactly_one", ERROR),
+        (&[("application_object_id", Null)], "application_object_id", "application.exactly_one", ERROR),
     ];
-    crate::rules::token::assert_each_case(base, check_config, cases);
+    let cases = cases
+        .iter()
+        .map(|&(edits, attribute, rule, is_error)| (edited(edits), attribute, rule, is_error));
+    crate::rules::token::assert_each_case(check_config, cases);
 }
 
 #[test]
