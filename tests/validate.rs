@@ -81,6 +81,11 @@ fn find<'a>(o: &'a Outcome, severity: &str, attribute: &str, rule: &str) -> Opti
     })
 }
 
+/// A credential whose issuer is `value`.
+fn issuer(value: &str) -> String {
+    fic_with("", &format!("  issuer = \"{value}\""))
+}
+
 #[test]
 fn valid_configurations_of_every_type_pass() {
     let h = Harness::initialised("");
@@ -114,16 +119,16 @@ fn each_broken_rule_has_its_own_error() {
         (fic_with("name", "  name = \"de@ploy\""), "name", "name.characters"),
         (fic_with("name", "  name = \"-deploy\""), "name", "name.first_character"),
         (fic_with("name", "  name = \"_deploy\""), "name", "name.first_character"),
-        (fic_with("", "  issuer = \"http://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0\""), "issuer", "issuer.https"),
-        (fic_with("", &format!("  issuer = \" {ISSUER}\"")), "issuer", "issuer.whitespace"),
-        (fic_with("", &format!("  issuer = \"{ISSUER}/\"")), "issuer", "issuer.trailing_slash"),
-        (fic_with("", "  issuer = \"https://sts.windows.net/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/\""), "issuer", "issuer.v1_with_managed_identity"),
-        (fic_with("", &format!("  issuer = \"{ISSUER}{long}\"")), "issuer", "issuer.length"),
-        (fic_with("", "  issuer = \"https://login.microsoftonline.com/*/v2.0\""), "issuer", "issuer.wildcard"),
-        (fic_with("", "  issuer = \"not a url\""), "issuer", "issuer.url"),
-        (fic_with("", "  issuer = \"https://login.microsoftonline.com/contoso.com/v2.0\""), "issuer", "issuer.tenant_guid"),
-        (fic_with("", "  issuer = \"https://token.actions.githubusercontent.com\""), "issuer", "issuer.not_entra_with_managed_identity"),
-        (fic_with("", "  issuer = \"https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01\""), "issuer", "issuer.not_v2"),
+        (issuer("http://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/v2.0"), "issuer", "issuer.https"),
+        (issuer(&format!(" {ISSUER}")), "issuer", "issuer.whitespace"),
+        (issuer(&format!("{ISSUER}/")), "issuer", "issuer.trailing_slash"),
+        (issuer("https://sts.windows.net/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01/"), "issuer", "issuer.v1_with_managed_identity"),
+        (issuer(&format!("{ISSUER}{long}")), "issuer", "issuer.length"),
+        (issuer("https://login.microsoftonline.com/*/v2.0"), "issuer", "issuer.wildcard"),
+        (issuer("not a url"), "issuer", "issuer.url"),
+        (issuer("https://login.microsoftonline.com/contoso.com/v2.0"), "issuer", "issuer.tenant_guid"),
+        (issuer("https://token.actions.githubusercontent.com"), "issuer", "issuer.not_entra_with_managed_identity"),
+        (issuer("https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01"), "issuer", "issuer.not_v2"),
         (fic_with("", "  audiences = []"), "audiences", "audiences.exactly_one"),
         (fic_with("", "  audiences = [\"api://AzureADTokenExchange\", \"api://other\"]"), "audiences", "audiences.exactly_one"),
         (fic_with("", &format!("  audiences = [\"{long}\"]")), "audiences", "audiences.length"),

@@ -114,6 +114,15 @@ impl Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// A result in the shape the traits return: the value and no diagnostics, or no
+    /// value and the errors.
+    pub fn split<T>(result: Result<T, Diagnostics>) -> (Option<T>, Diagnostics) {
+        match result {
+            Ok(t) => (Some(t), Diagnostics::new()),
+            Err(d) => (None, d),
+        }
+    }
+
     /// No diagnostics: success.
     pub fn new() -> Diagnostics {
         Diagnostics::default()

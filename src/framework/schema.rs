@@ -32,6 +32,34 @@ pub struct Attribute {
     pub deprecated: bool,
 }
 
+/// The builder methods that set one flag of [`Attribute`], each documented as its field.
+macro_rules! flag_setters {
+    ($($(#[$doc:meta])* $flag:ident;)*) => {
+        impl Attribute {
+            $($(#[$doc])* pub fn $flag(mut self) -> Self {
+                self.$flag = true;
+                self
+            })*
+        }
+    };
+}
+
+flag_setters! {
+    /// The configuration must set it.
+    required;
+    /// The configuration may set it.
+    optional;
+    /// The provider sets it; planned unknown on create when the configuration leaves it
+    /// null.
+    computed;
+    /// Terraform hides the value in plans and output.
+    sensitive;
+    /// Sent on apply but never stored in plan or state.
+    write_only;
+    /// A change of this attribute plans a replacement instead of an update.
+    requires_replace;
+}
+
 impl Attribute {
     /// An attribute of any type, none of its flags set yet.
     pub fn new(name: &'static str, ty: Type) -> Attribute {
@@ -57,43 +85,6 @@ impl Attribute {
     /// A bool attribute.
     pub fn bool(name: &'static str) -> Attribute {
         Attribute::new(name, Type::Bool)
-    }
-
-    /// The configuration must set it.
-    pub fn required(mut self) -> Self {
-        self.required = true;
-        self
-    }
-
-    /// The configuration may set it.
-    pub fn optional(mut self) -> Self {
-        self.optional = true;
-        self
-    }
-
-    /// The provider sets it; planned unknown on create when the configuration leaves it
-    /// null.
-    pub fn computed(mut self) -> Self {
-        self.computed = true;
-        self
-    }
-
-    /// Terraform hides the value in plans and output.
-    pub fn sensitive(mut self) -> Self {
-        self.sensitive = true;
-        self
-    }
-
-    /// Sent on apply but never stored in plan or state.
-    pub fn write_only(mut self) -> Self {
-        self.write_only = true;
-        self
-    }
-
-    /// A change of this attribute plans a replacement instead of an update.
-    pub fn requires_replace(mut self) -> Self {
-        self.requires_replace = true;
-        self
     }
 
     /// Markdown, shown by `terraform providers schema` and checked against `docs/`.

@@ -204,10 +204,7 @@ impl DataSource for AccessTokenDataSource {
     }
 
     async fn read(&self, config: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {
-        match obtain(config, ctx).await {
-            Ok(v) => (Some(v), Diagnostics::new()),
-            Err(d) => (None, d),
-        }
+        Diagnostics::split(obtain(config, ctx).await)
     }
 }
 
@@ -220,17 +217,12 @@ impl EphemeralResource for AccessTokenEphemeral {
     }
 
     async fn open(&self, config: &Value, ctx: &Ctx) -> (Option<Opened>, Diagnostics) {
-        match obtain(config, ctx).await {
-            Ok(result) => (
-                Some(Opened {
-                    result,
-                    renew_at: None,
-                    private: Vec::new(),
-                }),
-                Diagnostics::new(),
-            ),
-            Err(d) => (None, d),
-        }
+        let opened = obtain(config, ctx).await.map(|result| Opened {
+            result,
+            renew_at: None,
+            private: Vec::new(),
+        });
+        Diagnostics::split(opened)
     }
 }
 

@@ -1,5 +1,7 @@
 //! GUIDs as Entra writes them: `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits.
 
+use super::{quote, Finding};
+
 /// Whether `s` is a GUID in the hyphenated 8-4-4-4-12 form (either case).
 pub fn is_guid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
@@ -9,6 +11,21 @@ pub fn is_guid(s: &str) -> bool {
             .iter()
             .zip(lengths)
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `attribute`'s value must be a GUID; `what` says whose id it is.
+pub fn check(attribute: &'static str, value: &str, what: &str) -> Option<Finding> {
+    (!is_guid(value)).then(|| {
+        Finding::error(
+            attribute,
+            "guid",
+            format!("{attribute} must be a GUID"),
+            format!(
+                "Expected {what} in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx; got {}.",
+                quote(value)
+            ),
+        )
+    })
 }
 
 /// Whether the GUID has capital letters: Entra returns object ids in lower case and

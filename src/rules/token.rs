@@ -19,17 +19,8 @@ pub struct TokenRequestInput<'a> {
 pub fn check_config(c: &TokenRequestInput) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Input::Known(id) = c.client_id {
-        if !guid::is_guid(id) {
-            out.push(Finding::error(
-                "client_id",
-                "guid",
-                "client_id must be a GUID",
-                format!(
-                    "Expected the application (client) id of the app that trusts the managed identity; got {}.",
-                    quote(id)
-                ),
-            ));
-        }
+        let what = "the application (client) id of the app that trusts the managed identity";
+        out.extend(guid::check("client_id", id, what));
     }
     if let Input::Known(t) = c.tenant_id {
         if let Some(f) = check_tenant("tenant_id", t) {
@@ -37,17 +28,8 @@ pub fn check_config(c: &TokenRequestInput) -> Vec<Finding> {
         }
     }
     if let Input::Known(id) = c.managed_identity_client_id {
-        if !guid::is_guid(id) {
-            out.push(Finding::error(
-                "managed_identity_client_id",
-                "guid",
-                "managed_identity_client_id must be a GUID",
-                format!(
-                    "Expected the user-assigned identity's client id; got {}.",
-                    quote(id)
-                ),
-            ));
-        }
+        let what = "the user-assigned identity's client id";
+        out.extend(guid::check("managed_identity_client_id", id, what));
     }
     if let Input::Known(scopes) = &c.scopes {
         if scopes.is_empty() {

@@ -39,13 +39,9 @@ async fn start(deny_admin: bool) -> (Emulator, Client, String) {
 #[tokio::test]
 async fn managed_identities_and_applications_have_graph_shapes() {
     let (_e, c, token) = start(false).await;
+    let get = async |path: String| c.graph_get(&path, &token).await;
     for version in ["v1.0", "beta"] {
-        let (s, v) = c
-            .graph_get(
-                &format!("../{version}/servicePrincipals/{DEPLOY_PRINCIPAL}"),
-                &token,
-            )
-            .await;
+        let (s, v) = get(format!("../{version}/servicePrincipals/{DEPLOY_PRINCIPAL}")).await;
         assert_eq!(s, 200, "{v}");
         assert_eq!(v["servicePrincipalType"], "ManagedIdentity");
         assert_eq!(v["appId"], DEPLOY_CLIENT);
@@ -61,29 +57,17 @@ async fn managed_identities_and_applications_have_graph_shapes() {
             .contains(&format!("{version}/$metadata#servicePrincipals/$entity")));
     }
 
-    let (s, v) = c
-        .graph_get(&format!("servicePrincipals/{SYSTEM_PRINCIPAL}"), &token)
-        .await;
+    let (s, v) = get(format!("servicePrincipals/{SYSTEM_PRINCIPAL}")).await;
     assert_eq!(s, 200);
     assert_eq!(
         v["alternativeNames"],
         serde_json::json!(["isExplicit=False", VM])
     );
 
-    let (s, v) = c
-        .graph_get(
-            &format!("servicePrincipals(appId='{DEPLOY_CLIENT}')"),
-            &token,
-        )
-        .await;
+    let (s, v) = get(format!("servicePrincipals(appId='{DEPLOY_CLIENT}')")).await;
     assert_eq!((s, v["id"].as_str()), (200, Some(DEPLOY_PRINCIPAL)));
 
-    let (s, v) = c
-        .graph_get(
-            &format!("servicePrincipals(appId='{WORKLOAD_CLIENT}')"),
-            &token,
-        )
-        .await;
+    let (s, v) = get(format!("servicePrincipals(appId='{WORKLOAD_CLIENT}')")).await;
     assert_eq!(s, 200);
     assert_eq!(v["servicePrincipalType"], "Application");
     assert_ne!(
@@ -91,17 +75,13 @@ async fn managed_identities_and_applications_have_graph_shapes() {
         "the service principal is its own object"
     );
     let sp_id = v["id"].as_str().unwrap().to_string();
-    let (s, v) = c
-        .graph_get(&format!("servicePrincipals/{sp_id}"), &token)
-        .await;
+    let (s, v) = get(format!("servicePrincipals/{sp_id}")).await;
     assert_eq!((s, v["appId"].as_str()), (200, Some(WORKLOAD_CLIENT)));
 
-    let (s, v) = c
-        .graph_get(
-            &format!("servicePrincipals?$filter=appId eq '{DEPLOY_CLIENT}'"),
-            &token,
-        )
-        .await;
+    let (s, v) = get(format!(
+        "servicePrincipals?$filter=appId eq '{DEPLOY_CLIENT}'"
+    ))
+    .await;
     assert_eq!(s, 200);
     let list = v["value"].as_array().unwrap();
     assert_eq!(list.len(), 1);

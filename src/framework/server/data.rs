@@ -13,21 +13,20 @@ pub(super) async fn read_data_source(
     server: &Server,
     r: pb::read_data_source::Request,
 ) -> pb::read_data_source::Response {
-    tracing::debug!(type_name = %r.type_name, "ReadDataSource");
     answer(
         async {
             let (t, config) = with_config(server.data_source(&r.type_name), r.config.as_ref())?;
             match t.imp.read(&config, &server.ctx()).await {
                 (_, diags) if diags.has_errors() => Err(diags),
-                (state, diags) => Ok(pb::read_data_source::Response {
-                    state: Some(to_proto::known_value(
-                        &state.unwrap_or(Value::Null),
-                        &t.ty,
-                        "data source result",
-                    )?),
-                    diagnostics: diags.to_proto(),
-                    deferred: None,
-                }),
+                (state, diags) => {
+                    let state = state.unwrap_or(Value::Null);
+                    let state = to_proto::known_value(&state, &t.ty, "data source result")?;
+                    Ok(pb::read_data_source::Response {
+                        state: Some(state),
+                        diagnostics: diags.to_proto(),
+                        deferred: None,
+                    })
+                }
             }
         }
         .await,
@@ -40,7 +39,6 @@ pub(super) async fn open(
     server: &Server,
     r: pb::open_ephemeral_resource::Request,
 ) -> pb::open_ephemeral_resource::Response {
-    tracing::debug!(type_name = %r.type_name, "OpenEphemeralResource");
     answer(
         async {
             let (t, config) = with_config(server.ephemeral(&r.type_name), r.config.as_ref())?;
@@ -48,12 +46,9 @@ pub(super) async fn open(
             let Some(opened) = opened.filter(|_| !diags.has_errors()) else {
                 return Err(diags);
             };
+            let result = to_proto::known_value(&opened.result, &t.ty, "ephemeral result")?;
             Ok(pb::open_ephemeral_resource::Response {
-                result: Some(to_proto::known_value(
-                    &opened.result,
-                    &t.ty,
-                    "ephemeral result",
-                )?),
+                result: Some(result),
                 renew_at: opened.renew_at.map(to_proto::timestamp),
                 private: Some(opened.private),
                 diagnostics: diags.to_proto(),

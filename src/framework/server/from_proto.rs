@@ -28,6 +28,19 @@ pub(super) fn value(
     })
 }
 
+/// Decodes several values of one type at once, each named for its error: the prior,
+/// planned or proposed state and the configuration a plan or apply receives.
+pub(super) fn values<const N: usize>(
+    ty: &Type,
+    named: [(&Option<pb::DynamicValue>, &str); N],
+) -> Result<[Value; N], Diagnostics> {
+    let mut out = [const { Value::Null }; N];
+    for (slot, (dv, what)) in out.iter_mut().zip(named) {
+        *slot = value(dv.as_ref(), ty, what)?;
+    }
+    Ok(out)
+}
+
 /// Decodes stored state (`RawState`), which is JSON written by some earlier version of the
 /// provider. Terraform 0.11's flatmap format is refused with what to do instead.
 pub(super) fn raw_state(raw: Option<pb::RawState>, ty: &Type) -> Result<Value, Diagnostics> {

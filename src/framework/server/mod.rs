@@ -209,6 +209,7 @@ macro_rules! delegate_rpcs {
         impl ProviderService for Server {
             $(
                 async fn $rpc(&$s, $r: Request<pb::$msg::Request>) -> Rpc<pb::$msg::Response> {
+                    tracing::debug!(rpc = stringify!($msg), "tfplugin5 call");
                     #[allow(unused_variables)]
                     let $r = $r.into_inner();
                     ok($body)

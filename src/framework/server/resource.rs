@@ -38,7 +38,6 @@ pub(super) async fn read(
     server: &Server,
     r: pb::read_resource::Request,
 ) -> pb::read_resource::Response {
-    tracing::debug!(type_name = %r.type_name, "ReadResource");
     let result = async {
         let t = server.resource(&r.type_name)?;
         let state = from_proto::value(r.current_state.as_ref(), &t.ty, "state")?;
@@ -58,10 +57,7 @@ pub(super) async fn read(
     }
     .await;
     // Whatever happened, the private bytes stay and some state is returned.
-    let (new_state, d) = match result {
-        Ok((state, d)) => (Some(state), d),
-        Err(d) => (r.current_state, d),
-    };
+    let (new_state, d) = result.map_or_else(|d| (r.current_state, d), |(s, d)| (Some(s), d));
     pb::read_resource::Response {
         new_state,
         diagnostics: d.to_proto(),
@@ -70,18 +66,56 @@ pub(super) async fn read(
     }
 }
 
+/// MoveResourceState: a `moved` block from another resource type or provider. The target
+/// resource builds its state from the source's stored JSON (see [`Resource::move_state`]);
+/// the source's private bytes stay behind.
+///
+/// [`Resource::move_state`]: crate::framework::Resource::move_state
+pub(super) fn move_state(
+    server: &Server,
+    r: pb::move_resource_state::Request,
+) -> pb::move_resource_state::Response {
+    tracing::debug!(
+        source_provider = %r.source_provider_address,
+        source_type = %r.source_type_name,
+        source_version = r.source_schema_version,
+        target_type = %r.target_type_name,
+        "MoveResourceState"
+    );
+    let moved = server.resource(&r.target_type_name).and_then(|t| {
+        let raw = r.source_state.unwrap_or_default();
+        let source = MoveSource {
+            provider_address: &r.source_provider_address,
+            type_name: &r.source_type_name,
+            schema_version: r.source_schema_version,
+            private: &r.source_private,
+            state_json: &raw.json,
+        };
+        let state = t.imp.move_state(&source)?;
+        Ok(pb::move_resource_state::Response {
+            target_state: Some(to_proto::known_value(&state, &t.ty, "moved state")?),
+            ..Default::default()
+        })
+    });
+    answer(moved)
+}
+
 /// PlanResourceChange: Terraform's proposal with the planning rules applied, then the
 /// resource's own `modify_plan`. A null proposal (destroy) is planned as null.
 pub(super) async fn plan(
     server: &Server,
     r: pb::plan_resource_change::Request,
 ) -> pb::plan_resource_change::Response {
-    tracing::debug!(type_name = %r.type_name, "PlanResourceChange");
     let result = async {
         let t = server.resource(&r.type_name)?;
-        let prior = from_proto::value(r.prior_state.as_ref(), &t.ty, "prior state")?;
-        let proposed = from_proto::value(r.proposed_new_state.as_ref(), &t.ty, "proposed state")?;
-        let config = from_proto::value(r.config.as_ref(), &t.ty, "configuration")?;
+        let [prior, proposed, config] = from_proto::values(
+            &t.ty,
+            [
+                (&r.prior_state, "prior state"),
+                (&r.proposed_new_state, "proposed state"),
+                (&r.config, "configuration"),
+            ],
+        )?;
         if proposed.is_null() {
             let diags = if prior.is_null() {
                 Diagnostics::new()
@@ -124,12 +158,14 @@ pub(super) async fn apply(
     server: &Server,
     r: pb::apply_resource_change::Request,
 ) -> pb::apply_resource_change::Response {
-    tracing::debug!(type_name = %r.type_name, "ApplyResourceChange");
     let result = async {
         let t = server.resource(&r.type_name)?;
-        let prior = from_proto::value(r.prior_state.as_ref(), &t.ty, "prior state")?;
-        let planned = from_proto::value(r.planned_state.as_ref(), &t.ty, "planned state")?;
-        let config = from_proto::value(r.config.as_ref(), &t.ty, "configuration")?;
+        let states = [
+            (&r.prior_state, "prior state"),
+            (&r.planned_state, "planned state"),
+        ];
+        let [prior, planned] = from_proto::values(&t.ty, states)?;
+        let [config] = from_proto::values(&t.ty, [(&r.config, "configuration")])?;
         let ctx = server.ctx();
         let (new_state, diags) = if planned.is_null() {
             let d = t.imp.delete(&prior, &ctx).await;
@@ -174,7 +210,6 @@ pub(super) async fn import(
     server: &Server,
     r: pb::import_resource_state::Request,
 ) -> pb::import_resource_state::Response {
-    tracing::debug!(type_name = %r.type_name, "ImportResourceState");
     let result = async {
         let t = server.resource(&r.type_name)?;
         let (objects, diags) = t.imp.import(&r.id, &server.ctx()).await;
@@ -199,40 +234,6 @@ pub(super) async fn import(
     }
     .await;
     answer(result)
-}
-
-/// MoveResourceState: a `moved` block from another resource type or provider. The target
-/// resource builds its state from the source's stored JSON (see [`Resource::move_state`]);
-/// the source's private bytes stay behind.
-///
-/// [`Resource::move_state`]: crate::framework::Resource::move_state
-pub(super) fn move_state(
-    server: &Server,
-    r: pb::move_resource_state::Request,
-) -> pb::move_resource_state::Response {
-    tracing::debug!(
-        source_provider = %r.source_provider_address,
-        source_type = %r.source_type_name,
-        source_version = r.source_schema_version,
-        target_type = %r.target_type_name,
-        "MoveResourceState"
-    );
-    let moved = server.resource(&r.target_type_name).and_then(|t| {
-        let raw = r.source_state.unwrap_or_default();
-        let source = MoveSource {
-            provider_address: &r.source_provider_address,
-            type_name: &r.source_type_name,
-            schema_version: r.source_schema_version,
-            private: &r.source_private,
-            state_json: &raw.json,
-        };
-        let state = t.imp.move_state(&source)?;
-        Ok(pb::move_resource_state::Response {
-            target_state: Some(to_proto::known_value(&state, &t.ty, "moved state")?),
-            ..Default::default()
-        })
-    });
-    answer(moved)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub use subject::{check_principal_id, check_subject};
 use super::{guid, quote, Finding, Input};
 use crate::cloud::Cloud;
 use issuer::{check_issuer_for_identity, is_v1_issuer, issuer_cloud};
-use subject::{check_guid_attr, subject_not_guid};
+use subject::subject_not_guid;
 
 /// Graph's limit of credentials per application (no increase available).
 pub const MAX_PER_APPLICATION: usize = 20;
@@ -101,19 +101,21 @@ pub fn check_config(c: &FicInput) -> Vec<Finding> {
         )),
         _ => {}
     }
-    if let Input::Known(id) = c.application_object_id {
-        out.extend(check_guid_attr(
+    for (attribute, value, what) in [
+        (
             "application_object_id",
-            id,
+            &c.application_object_id,
             "the application's object id",
-        ));
-    }
-    if let Input::Known(id) = c.application_client_id {
-        out.extend(check_guid_attr(
+        ),
+        (
             "application_client_id",
-            id,
+            &c.application_client_id,
             "the application (client) id, the appId",
-        ));
+        ),
+    ] {
+        if let Input::Known(id) = value {
+            out.extend(guid::check(attribute, id, what));
+        }
     }
 
     if let Input::Known(name) = c.name {

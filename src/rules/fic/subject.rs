@@ -52,32 +52,15 @@ pub(super) fn subject_not_guid(subject: &str) -> Finding {
     )
 }
 
-pub(super) fn check_guid_attr(attribute: &'static str, value: &str, what: &str) -> Option<Finding> {
-    (!guid::is_guid(value)).then(|| {
-        Finding::error(
-            attribute,
-            "guid",
-            format!("{attribute} must be a GUID"),
-            format!(
-                "Expected {what} in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx; got {}.",
-                quote(value)
-            ),
-        )
-    })
-}
-
 /// The identity's principal (object) id, which becomes the subject.
 pub fn check_principal_id(principal: &str) -> Vec<Finding> {
-    if !guid::is_guid(principal) {
-        return vec![Finding::error(
-            "managed_identity_principal_id",
-            "guid",
-            "managed_identity_principal_id must be a GUID",
-            format!(
-                "Expected the identity's principal (object) id in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx; got {}.",
-                quote(principal)
-            ),
-        )];
+    let not_guid = guid::check(
+        "managed_identity_principal_id",
+        principal,
+        "the identity's principal (object) id",
+    );
+    if let Some(f) = not_guid {
+        return vec![f];
     }
     if guid::has_uppercase(principal) {
         return vec![Finding::warning(
