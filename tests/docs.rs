@@ -72,41 +72,31 @@ fn check(path: &str, schema: &Schema) {
     }
 }
 
+/// Every registry page lists exactly its schema's attributes and blocks.
 #[test]
-fn provider_page() {
-    check("docs/index.md", &config::schema());
-}
-
-#[test]
-fn resource_page() {
-    check(
-        "docs/resources/mi_federated_credential.md",
-        &federated_credential::schema(),
-    );
-}
-
-#[test]
-fn data_source_page() {
-    check(
-        "docs/data-sources/mi_access_token.md",
-        &access_token::schema(false),
-    );
-}
-
-#[test]
-fn audit_data_source_page() {
-    check(
-        "docs/data-sources/mi_federated_credentials.md",
-        &credentials_audit::schema(),
-    );
-}
-
-#[test]
-fn ephemeral_resource_page() {
-    check(
-        "docs/ephemeral-resources/mi_access_token.md",
-        &access_token::schema(true),
-    );
+fn every_page_matches_its_schema() {
+    let pages = [
+        ("docs/index.md", config::schema()),
+        (
+            "docs/resources/mi_federated_credential.md",
+            federated_credential::schema(),
+        ),
+        (
+            "docs/data-sources/mi_access_token.md",
+            access_token::schema(false),
+        ),
+        (
+            "docs/data-sources/mi_federated_credentials.md",
+            credentials_audit::schema(),
+        ),
+        (
+            "docs/ephemeral-resources/mi_access_token.md",
+            access_token::schema(true),
+        ),
+    ];
+    for (page, schema) in pages {
+        check(page, &schema);
+    }
 }
 
 #[test]

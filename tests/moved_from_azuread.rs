@@ -368,12 +368,12 @@ fn unknown_sources_are_refused_with_what_is_accepted() {
     h.init();
     let writes_before = graph_writes(&emu);
     let out = failed_plan(&h);
-    assert!(
-        out.contains("schema version 1")
-            && out.contains("accepts moves from azuread_application_federated_identity_credential")
-            && out.contains("schema version 0"),
-        "{out}"
-    );
+    let wanted = [
+        "schema version 1",
+        "accepts moves from azuread_application_federated_identity_credential",
+        "schema version 0",
+    ];
+    assert_contains_all(&out, &wanted);
 
     // Another provider's type: terraform_data (Terraform's built-in provider).
     let other = "resource \"terraform_data\" \"other\" {\n  input = \"x\"\n}\n";
@@ -390,12 +390,12 @@ fn unknown_sources_are_refused_with_what_is_accepted() {
         ),
     );
     let out = failed_plan(&h);
-    assert!(
-        out.contains("Cannot move terraform_data to entra_mi_federated_credential")
-            && out.contains("registry.terraform.io/hashicorp/azuread")
-            && out.contains("`removed` block"),
-        "{out}"
-    );
+    let wanted = [
+        "Cannot move terraform_data to entra_mi_federated_credential",
+        "registry.terraform.io/hashicorp/azuread",
+        "`removed` block",
+    ];
+    assert_contains_all(&out, &wanted);
     assert_eq!(graph_writes(&emu), writes_before);
     assert_eq!(emu.credential_count(), 1, "nothing created or deleted");
 }

@@ -81,6 +81,11 @@ fn find<'a>(o: &'a Outcome, severity: &str, attribute: &str, rule: &str) -> Opti
     })
 }
 
+/// A credential whose audiences are `list` (HCL).
+fn audiences(list: &str) -> String {
+    fic_with("", &format!("  audiences = {list}"))
+}
+
 /// A credential whose issuer is `value`.
 fn issuer(value: &str) -> String {
     fic_with("", &format!("  issuer = \"{value}\""))
@@ -129,11 +134,11 @@ fn each_broken_rule_has_its_own_error() {
         (issuer("https://login.microsoftonline.com/contoso.com/v2.0"), "issuer", "issuer.tenant_guid"),
         (issuer("https://token.actions.githubusercontent.com"), "issuer", "issuer.not_entra_with_managed_identity"),
         (issuer("https://login.microsoftonline.com/6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01"), "issuer", "issuer.not_v2"),
-        (fic_with("", "  audiences = []"), "audiences", "audiences.exactly_one"),
-        (fic_with("", "  audiences = [\"api://AzureADTokenExchange\", \"api://other\"]"), "audiences", "audiences.exactly_one"),
-        (fic_with("", &format!("  audiences = [\"{long}\"]")), "audiences", "audiences.length"),
-        (fic_with("", "  audiences = [\"\"]"), "audiences", "audiences.length"),
-        (fic_with("", "  audiences = [\"api://*\"]"), "audiences", "audiences.wildcard"),
+        (audiences("[]"), "audiences", "audiences.exactly_one"),
+        (audiences("[\"api://AzureADTokenExchange\", \"api://other\"]"), "audiences", "audiences.exactly_one"),
+        (audiences(&format!("[\"{long}\"]")), "audiences", "audiences.length"),
+        (audiences("[\"\"]"), "audiences", "audiences.length"),
+        (audiences("[\"api://*\"]"), "audiences", "audiences.wildcard"),
         (fic_with("", "  subject = \"x\""), "subject", "subject.conflicts_with_principal"),
         (fic_with("managed_identity_principal_id", ""), "entra_mi_federated_credential", "subject.required"),
         (fic_with("managed_identity_principal_id", "  managed_identity_principal_id = \"not-a-guid\""), "managed_identity_principal_id", "guid"),

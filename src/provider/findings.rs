@@ -46,7 +46,9 @@ mod tests {
 
     #[test]
     fn list_elements_and_warnings_keep_their_place_and_severity() {
-        let f = Finding::warning("audiences", "audience.x", "s", "d").at(1);
+        let f = Finding::error("audiences", "audience.x", "s", "d")
+            .warning_only()
+            .at(1);
         let d = Diagnostic::from(f);
         assert_eq!(d.severity, Severity::Warning);
         assert_eq!(

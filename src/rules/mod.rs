@@ -69,14 +69,11 @@ impl Finding {
         Finding::new(Severity::Error, attribute, rule, summary, detail)
     }
 
-    /// A likely mistake that Graph and Entra accept: plan goes on.
-    pub(crate) fn warning(
-        attribute: &'static str,
-        rule: &'static str,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) -> Finding {
-        Finding::new(Severity::Warning, attribute, rule, summary, detail)
+    /// Downgrades the finding to a warning: a likely mistake that Graph and Entra
+    /// accept, so plan goes on.
+    pub(crate) fn warning_only(mut self) -> Finding {
+        self.severity = Severity::Warning;
+        self
     }
 
     pub(crate) fn by_graph(mut self) -> Finding {

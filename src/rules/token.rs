@@ -65,7 +65,7 @@ pub fn check_config(c: &TokenRequestInput) -> Vec<Finding> {
             };
             if !known {
                 let want = c.cloud.unwrap_or(Cloud::Public).token_exchange_audience();
-                out.push(Finding::warning(
+                out.push(Finding::error(
                     "token_exchange_audience",
                     "audience.not_exchange_audience",
                     format!("Entra's exchange audience in this cloud is {want}"),
@@ -73,7 +73,7 @@ pub fn check_config(c: &TokenRequestInput) -> Vec<Finding> {
                         "Got {}. The app's federated credential must list the same audience, or the exchange fails with AADSTS700212.",
                         quote(aud)
                     ),
-                ));
+                ).warning_only());
             }
         }
     }

@@ -23,7 +23,7 @@ pub fn check_exchange_audience(aud: &str, cloud: Option<Cloud>) -> Option<Findin
         ),
     };
     (!ok).then(|| {
-        Finding::warning(
+        Finding::error(
             "audiences",
             "audiences.not_exchange_audience",
             format!("Entra's token exchange audience is {want}"),
@@ -31,7 +31,7 @@ pub fn check_exchange_audience(aud: &str, cloud: Option<Cloud>) -> Option<Findin
                 "Got {}. Managed identity and Entra-issued tokens for the exchange are requested for the cloud's exchange audience; another audience fails with AADSTS700212 unless your token source uses it too.",
                 quote(aud)
             ),
-        )
+        ).warning_only()
     })
 }
 

@@ -186,7 +186,9 @@ mod tests {
 
     #[test]
     fn text_names_path_rule_and_level() {
-        let f = Finding::warning("audiences", "a.b", "sum", "Detail.").at(0);
+        let f = Finding::error("audiences", "a.b", "sum", "Detail.")
+            .warning_only()
+            .at(0);
         assert_eq!(
             finding_text(&f),
             "warning: audiences[0]: sum. Detail. [rule a.b]"

@@ -123,20 +123,20 @@ pub fn check_config(c: &FicInput) -> Vec<Finding> {
     }
 
     let with_identity = c.managed_identity_principal_id.is_set();
-    match (&c.managed_identity_principal_id, &c.subject) {
-        (Input::Null, Input::Null) => out.push(Finding::error(
+    if c.managed_identity_principal_id.is_null() && c.subject.is_null() {
+        out.push(Finding::error(
             "managed_identity_principal_id",
             "subject.required",
             "one of managed_identity_principal_id or subject is required",
             "Set managed_identity_principal_id to the user-assigned identity's principal (object) id, or subject to the external identity's subject.",
-        )),
-        (a, b) if a.is_set() && b.is_set() => out.push(Finding::error(
+        ));
+    } else if with_identity && c.subject.is_set() {
+        out.push(Finding::error(
             "subject",
             "subject.conflicts_with_principal",
             "subject conflicts with managed_identity_principal_id",
             "managed_identity_principal_id sets the subject; remove subject.",
-        )),
-        _ => {}
+        ));
     }
     if let Input::Known(principal) = c.managed_identity_principal_id {
         out.extend(check_principal_id(principal));
@@ -150,7 +150,7 @@ pub fn check_config(c: &FicInput) -> Vec<Finding> {
         if with_identity {
             out.extend(check_issuer_for_identity(issuer, c.cloud));
         } else if is_entra_issuer(issuer) && issuer.ends_with('/') && !is_v1_issuer(issuer) {
-            out.push(Finding::warning(
+            out.push(Finding::error(
                 "issuer",
                 "issuer.trailing_slash",
                 "Entra v2 issuers have no trailing slash",
@@ -158,7 +158,7 @@ pub fn check_config(c: &FicInput) -> Vec<Finding> {
                     "Got {}. Tokens from Entra carry the issuer without a trailing slash and matching is exact, so the exchange would fail with AADSTS700211.",
                     quote(issuer)
                 ),
-            ));
+            ).warning_only());
         }
         if let Input::Known(subject) = c.subject {
             if is_entra_issuer(issuer) && !guid::is_guid(subject) {

@@ -54,15 +54,18 @@ pub fn check_name(name: &str) -> Vec<Finding> {
                 format!("Got {} with {:?}.", quote(name), dedup(&other)),
             ));
         } else if name.contains('.') {
-            out.push(Finding::warning(
-                "name",
-                "name.dot",
-                "a '.' in a name is accepted by Graph today but not documented",
-                format!(
+            out.push(
+                Finding::error(
+                    "name",
+                    "name.dot",
+                    "a '.' in a name is accepted by Graph today but not documented",
+                    format!(
                     "Got {}. The documented rule is [A-Za-z0-9_-]; consider '-' instead of '.'.",
                     quote(name)
                 ),
-            ));
+                )
+                .warning_only(),
+            );
         }
     }
     if let Some(first) = name.chars().next() {

@@ -63,7 +63,7 @@ pub fn check_principal_id(principal: &str) -> Vec<Finding> {
         return vec![f];
     }
     if guid::has_uppercase(principal) {
-        return vec![Finding::warning(
+        return vec![Finding::error(
             "managed_identity_principal_id",
             "principal_id.case",
             "managed_identity_principal_id has capital letters",
@@ -72,7 +72,7 @@ pub fn check_principal_id(principal: &str) -> Vec<Finding> {
                 quote(principal),
                 quote(&principal.to_ascii_lowercase())
             ),
-        )];
+        ).warning_only()];
     }
     Vec::new()
 }
