@@ -229,20 +229,16 @@ impl EphemeralResource for AccessTokenEphemeral {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framework::schema::{check_schema, SchemaKind};
 
     #[test]
-    fn schemas_follow_terraform_rules() {
-        assert_eq!(
-            check_schema(SchemaKind::DataSource, &schema(false)),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            check_schema(SchemaKind::EphemeralResource, &schema(true)),
-            Vec::<String>::new()
-        );
-        assert!(schema(true)
-            .attribute("access_token")
-            .is_some_and(|a| a.sensitive && a.computed));
+    fn the_token_is_sensitive_and_computed() {
+        for ephemeral in [false, true] {
+            let schema = schema(ephemeral);
+            let token = schema.attribute("access_token");
+            assert!(
+                token.is_some_and(|a| a.sensitive && a.computed),
+                "{ephemeral}"
+            );
+        }
     }
 }

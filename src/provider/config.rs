@@ -326,16 +326,7 @@ mod tests {
             }
         }
     }
-    use crate::framework::schema::{check_schema, SchemaKind};
     use std::collections::BTreeMap;
-
-    #[test]
-    fn schema_follows_terraform_rules() {
-        assert_eq!(
-            check_schema(SchemaKind::Provider, &schema()),
-            Vec::<String>::new()
-        );
-    }
 
     #[test]
     fn every_spec_attribute_is_in_the_schema() {

@@ -216,15 +216,6 @@ impl DataSource for FederatedCredentialsDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framework::schema::{check_schema, SchemaKind};
-
-    #[test]
-    fn schema_follows_terraform_rules() {
-        assert_eq!(
-            check_schema(SchemaKind::DataSource, &schema()),
-            Vec::<String>::new()
-        );
-    }
 
     #[test]
     fn exactly_one_guid_application_id() {

@@ -68,3 +68,33 @@ impl ProviderDef for EntraProvider {
 pub fn new_server() -> Server {
     Server::new(EntraProvider)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::schema::{check_schema, SchemaKind};
+
+    /// Every schema the provider serves keeps Terraform's rules, so a broken one fails
+    /// here rather than in a user's `terraform init`.
+    #[test]
+    fn every_schema_follows_terraform_rules() {
+        let p = EntraProvider;
+        let mut schemas = vec![(SchemaKind::Provider, "provider", p.schema())];
+        for r in p.resources() {
+            let d = r.declaration();
+            schemas.push((SchemaKind::Resource, d.type_name, d.schema));
+        }
+        for r in p.data_sources() {
+            let d = r.declaration();
+            schemas.push((SchemaKind::DataSource, d.type_name, d.schema));
+        }
+        for r in p.ephemeral_resources() {
+            let d = r.declaration();
+            schemas.push((SchemaKind::EphemeralResource, d.type_name, d.schema));
+        }
+        assert_eq!(schemas.len(), 5);
+        for (kind, name, schema) in schemas {
+            assert_eq!(check_schema(kind, &schema), Vec::<String>::new(), "{name}");
+        }
+    }
+}

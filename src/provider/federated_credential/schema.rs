@@ -63,17 +63,3 @@ pub fn schema() -> Schema {
             .block("timeouts", timeouts),
     )
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::framework::schema::{check_schema, SchemaKind};
-
-    #[test]
-    fn schema_follows_terraform_rules() {
-        assert_eq!(
-            check_schema(SchemaKind::Resource, &schema()),
-            Vec::<String>::new()
-        );
-    }
-}
