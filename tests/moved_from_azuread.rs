@@ -380,22 +380,20 @@ fn unknown_sources_are_refused_with_what_is_accepted() {
     main_tf(&h, &emu, AZUREAD_3, other);
     std::fs::remove_file(h.work().join("terraform.tfstate")).expect("remove state");
     apply(&h);
+    let moved =
+        "moved {\n  from = terraform_data.other\n  to   = entra_mi_federated_credential.other\n}\n";
     main_tf(
         &h,
         &emu,
         AZUREAD_3,
-        &format!(
-            "moved {{\n  from = terraform_data.other\n  to   = entra_mi_federated_credential.other\n}}\n{}",
-            resource("other")
-        ),
+        &(moved.to_string() + &resource("other")),
     );
-    let out = failed_plan(&h);
     let wanted = [
         "Cannot move terraform_data to entra_mi_federated_credential",
         "registry.terraform.io/hashicorp/azuread",
         "`removed` block",
     ];
-    assert_contains_all(&out, &wanted);
+    assert_contains_all(&failed_plan(&h), &wanted);
     assert_eq!(graph_writes(&emu), writes_before);
     assert_eq!(emu.credential_count(), 1, "nothing created or deleted");
 }

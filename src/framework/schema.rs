@@ -380,15 +380,9 @@ mod tests {
 
     #[test]
     fn object_type_includes_blocks() {
-        let s = Schema::new(
-            0,
-            Block::new("x")
-                .attribute(Attribute::string("a").optional().describe("d"))
-                .block(
-                    "timeouts",
-                    Block::new("t").attribute(Attribute::string("create").optional().describe("d")),
-                ),
-        );
+        let timeouts = Block::new("t").attribute(Attribute::string("create").optional());
+        let block = Block::new("x").attribute(Attribute::string("a").optional());
+        let s = Schema::new(0, block.block("timeouts", timeouts));
         let t = s.object_type();
         let Type::Object(attrs) = t else {
             panic!("object expected")
