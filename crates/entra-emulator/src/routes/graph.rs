@@ -252,15 +252,7 @@ pub(super) fn authorize_caller(
             "Access token validation failure. Invalid audience.",
         ));
     }
-    let roles: Vec<String> = claims
-        .get("roles")
-        .and_then(Value::as_array)
-        .map(|r| {
-            r.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let roles = super::strings(claims.get("roles")).unwrap_or_default();
     let allowed = if write {
         roles.iter().any(|r| r == WRITE)
     } else {

@@ -152,14 +152,7 @@ fn oob_create(shared: &Shared, req: &Req, app: &str) -> Response {
         name: text("name"),
         issuer: text("issuer"),
         subject: text("subject"),
-        audiences: body
-            .get("audiences")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
+        audiences: super::strings(body.get("audiences"))
             .unwrap_or_else(|| vec!["api://AzureADTokenExchange".to_string()]),
         description: body
             .get("description")
@@ -198,11 +191,8 @@ fn oob_patch(shared: &Shared, req: &Req, app: &str, id: &str) -> Response {
     if let Some(v) = body.get("description") {
         c.fic.description = v.as_str().map(str::to_string);
     }
-    if let Some(a) = body.get("audiences").and_then(Value::as_array) {
-        c.fic.audiences = a
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect();
+    if let Some(a) = super::strings(body.get("audiences")) {
+        c.fic.audiences = a;
     }
     StatusCode::NO_CONTENT.into_response()
 }

@@ -98,6 +98,17 @@ pub fn classify(method: &Method, path: &str) -> (String, Kind) {
     (format!("{method} /{}", templ.join("/")), kind)
 }
 
+/// The strings of a JSON array (other elements skipped); `None` when `v` is no array.
+pub fn strings(v: Option<&serde_json::Value>) -> Option<Vec<String>> {
+    let items = v?.as_array()?;
+    Some(
+        items
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+    )
+}
+
 pub async fn dispatch(shared: &Shared, req: &Req) -> Response {
     let (_, kind) = classify(&req.method, &req.path);
     match kind {
