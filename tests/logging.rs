@@ -23,7 +23,7 @@ fn trace_logs_show_provider_lines_without_secrets() {
     );
     assert!(
         log.contains("[DEBUG] provider.terraform-provider-entra_v")
-            && log.contains("ValidateResourceTypeConfig"),
+            && log.contains("rpc=validate_resource_type_config"),
         "debug lines missing"
     );
     assert!(
