@@ -170,6 +170,17 @@ impl GraphError {
         )
     }
 
+    /// The heading and text of a diagnostic for this error, when `attempted` (e.g. "Cannot
+    /// read application X") failed with it. A sign-in failure is headed as one, whatever the
+    /// operation needed the token for.
+    pub fn headed(&self, attempted: &str) -> (String, String) {
+        if self.kind == GraphErrorKind::SignIn {
+            let detail = format!("{self}\n\n(Needed for: {attempted}.)");
+            return ("Cannot sign in to Microsoft Graph".into(), detail);
+        }
+        (attempted.to_string(), self.to_string())
+    }
+
     /// Whether Graph said 404.
     pub fn is_not_found(&self) -> bool {
         self.kind == GraphErrorKind::NotFound
