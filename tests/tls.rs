@@ -226,3 +226,24 @@ fn sign_in_and_graph_use_https_proxy_and_managed_identity_never_does() {
     assert!(identity_calls >= 1, "no managed identity request: {routes}");
     h.ok(DESTROY);
 }
+
+#[test]
+fn an_unusable_ssl_cert_file_is_named_at_configure() {
+    let emu = Emu::start_https(Default::default());
+    let mut h = harness(None);
+    let bad = h.dir.path().join("not-a-ca.pem");
+    std::fs::write(&bad, "this is not a certificate\n").unwrap();
+    h.set_env("SSL_CERT_FILE", &bad.display().to_string());
+    h.main_tf(&format!("{}{}", emu.provider_block(), resource("never")));
+    h.init();
+    let out = h.fails(PLAN);
+    assert_contains_all(
+        &out,
+        &[
+            "Cannot configure the entra provider",
+            &format!("SSL_CERT_FILE={}", bad.display()),
+            "holds no PEM certificate",
+        ],
+    );
+    assert_eq!(emu.requests()["total"], 0);
+}
