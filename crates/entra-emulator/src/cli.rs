@@ -35,7 +35,7 @@ Usage: entra-emulator [--port N] [--seed FILE] [options]
 /// What the command line asks for.
 pub enum Command {
     /// Serve with this configuration until SIGTERM or Ctrl-C.
-    Serve(EmulatorConfig),
+    Serve(Box<EmulatorConfig>),
     /// Print the built-in seed (JSON) and exit.
     PrintDefaultSeed,
     /// Print [`USAGE`] and exit.
@@ -128,7 +128,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     }
     c.faults = faults;
     c.tls = tls(tls_cert, tls_key, self_signed_ca)?;
-    Ok(Command::Serve(c))
+    Ok(Command::Serve(Box::new(c)))
 }
 
 /// The HTTPS identity the TLS flags ask for; a self-signed one writes its CA to the file.

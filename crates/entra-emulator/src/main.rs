@@ -25,7 +25,7 @@ fn main() -> ExitCode {
             print!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
         }
-        cli::Command::Serve(c) => c,
+        cli::Command::Serve(c) => *c,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
