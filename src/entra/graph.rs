@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::http::describe;
+use super::http::TransportError;
 use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, Policy};
 use super::signin::SignInMethod;
 
@@ -157,6 +157,30 @@ impl GraphError {
         }
     }
 
+    /// A request that got no answer: which kind (read or write) and why.
+    pub(crate) fn transport(method: &reqwest::Method, t: &TransportError) -> GraphError {
+        let what = if method == reqwest::Method::GET {
+            "read"
+        } else {
+            "write"
+        };
+        GraphError::new(
+            GraphErrorKind::Transport,
+            format!("Graph {what} ({method}) got no answer: {t}"),
+        )
+    }
+
+    /// The heading and text of a diagnostic for this error, when `attempted` (e.g. "Cannot
+    /// read application X") failed with it. A sign-in failure is headed as one, whatever the
+    /// operation needed the token for.
+    pub fn headed(&self, attempted: &str) -> (String, String) {
+        if self.kind == GraphErrorKind::SignIn {
+            let detail = format!("{self}\n\n(Needed for: {attempted}.)");
+            return ("Cannot sign in to Microsoft Graph".into(), detail);
+        }
+        (attempted.to_string(), self.to_string())
+    }
+
     /// Whether Graph said 404.
     pub fn is_not_found(&self) -> bool {
         self.kind == GraphErrorKind::NotFound
@@ -174,7 +198,8 @@ impl GraphError {
             (GraphErrorKind::Throttled, _) => "Graph kept throttling the requests until the operation's timeout.".into(),
             (GraphErrorKind::Server, _) => "Graph kept failing (5xx) until the operation's timeout.".into(),
             (GraphErrorKind::Transport, _) => "Graph could not be reached.".into(),
-            (GraphErrorKind::SignIn, _) => "Signing in to Microsoft Graph failed.".into(),
+            (GraphErrorKind::SignIn, "") => "Signing in to Microsoft Graph failed.".into(),
+            (GraphErrorKind::SignIn, method) => format!("Signing in to Microsoft Graph failed (sign-in method: {method})."),
             (GraphErrorKind::Cancelled, _) => "The operation was cancelled.".into(),
             _ => "Microsoft Graph refused the request.".into(),
         }
@@ -198,16 +223,21 @@ impl From<Interrupted> for GraphError {
 impl std::fmt::Display for GraphError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.meaning())?;
+        // Graph's answer: "HTTP 403 code X: message"; our own errors: the message alone
+        // (a sign-in failure's method is already in the meaning).
+        let mut answer: Vec<String> = Vec::new();
         if let Some(s) = self.status {
-            write!(f, "\n\nHTTP {s}")?;
-        } else {
-            write!(f, "\n\n")?;
+            answer.push(format!("HTTP {s}"));
         }
-        if !self.code.is_empty() {
-            write!(f, " code {}", self.code)?;
+        if !self.code.is_empty() && self.kind != GraphErrorKind::SignIn {
+            answer.push(format!("code {}", self.code));
         }
-        if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+        let head = answer.join(" ");
+        match (head.is_empty(), self.message.is_empty()) {
+            (false, false) => write!(f, "\n\n{head}: {}", self.message)?,
+            (false, true) => write!(f, "\n\n{head}")?,
+            (true, false) => write!(f, "\n\n{}", self.message)?,
+            (true, true) => {}
         }
         if let Some(r) = &self.request_id {
             write!(f, "\nrequest-id: {r}")?;
@@ -397,7 +427,7 @@ impl GraphClient {
                 let token = match self.signin.get_token(&self.scope, d).await {
                     Ok(t) => t,
                     Err(e) => {
-                        let mut err = GraphError::new(GraphErrorKind::SignIn, e.to_string());
+                        let mut err = GraphError::new(GraphErrorKind::SignIn, e.message);
                         err.code = e.method.to_string();
                         return Attempt::Fail(err);
                     }
@@ -416,10 +446,11 @@ impl GraphClient {
                 let resp = match req.send().await {
                     Ok(r) => r,
                     Err(e) => {
-                        let mut err = GraphError::new(GraphErrorKind::Transport, describe(&e));
-                        err.client_request_id = Some(client_request_id);
-                        tracing::debug!(%method, error = %err.message, "Graph request failed; retrying");
-                        return Attempt::NoAnswer(err);
+                        return TransportError::from_reqwest(&e).attempt(|t| {
+                            let mut err = GraphError::transport(&method, &t);
+                            err.client_request_id = Some(client_request_id);
+                            err
+                        });
                     }
                 };
                 let status = resp.status();
@@ -428,9 +459,11 @@ impl GraphClient {
                 let bytes = match resp.bytes().await {
                     Ok(b) => b.to_vec(),
                     Err(e) => {
-                        let mut err = GraphError::new(GraphErrorKind::Transport, describe(&e));
-                        err.request_id = request_id;
-                        return Attempt::NoAnswer(err);
+                        return TransportError::from_reqwest(&e).attempt(|t| {
+                            let mut err = GraphError::transport(&method, &t);
+                            err.request_id = request_id;
+                            err
+                        });
                     }
                 };
                 tracing::debug!(%method, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, request_id = request_id.as_deref().unwrap_or(""), "Graph request");

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::aadsts::AadstsError;
-use super::http::describe;
+use super::http::TransportError;
 use super::retry::{self, Attempt, Deadline, Interrupted, Policy};
 use super::{AccessToken, Secret};
 
@@ -26,8 +26,10 @@ pub enum ClientAuth<'a> {
 pub enum TokenError {
     /// Entra answered with an error.
     Entra(AadstsError),
-    /// No answer, or not Entra's.
-    Transport(String),
+    /// No answer: why, and from which host.
+    Transport(TransportError),
+    /// An answer that is not Entra's (not JSON, no AADSTS error body).
+    Unreadable(String),
     /// Terraform stopped the operation, or its deadline passed.
     Interrupted(Interrupted),
 }
@@ -42,7 +44,8 @@ impl std::fmt::Display for TokenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TokenError::Entra(e) => write!(f, "{e}"),
-            TokenError::Transport(t) => f.write_str(t),
+            TokenError::Transport(t) => write!(f, "{t}"),
+            TokenError::Unreadable(t) => f.write_str(t),
             TokenError::Interrupted(i) => write!(f, "{i}"),
         }
     }
@@ -110,13 +113,13 @@ pub async fn request_token(
         async move {
             let resp = match http.post(url).form(form).send().await {
                 Ok(r) => r,
-                Err(e) => return Attempt::NoAnswer(TokenError::Transport(describe(&e))),
+                Err(e) => return TransportError::from_reqwest(&e).attempt(TokenError::Transport),
             };
             let status = resp.status();
             let after = retry::retry_after(resp.headers());
             let body = match resp.bytes().await {
                 Ok(b) => b,
-                Err(e) => return Attempt::NoAnswer(TokenError::Transport(describe(&e))),
+                Err(e) => return TransportError::from_reqwest(&e).attempt(TokenError::Transport),
             };
             if status.is_success() {
                 return match serde_json::from_slice::<Success>(&body) {
@@ -124,14 +127,14 @@ pub async fn request_token(
                         Secret::new(s.access_token),
                         expiry(s.expires_in.as_ref()),
                     )),
-                    Err(_) => Attempt::Fail(TokenError::Transport(format!(
+                    Err(_) => Attempt::Fail(TokenError::Unreadable(format!(
                         "{url}: the token response is not valid JSON"
                     ))),
                 };
             }
             let error = match AadstsError::parse(&body) {
                 Some(e) => TokenError::Entra(e),
-                None => TokenError::Transport(format!(
+                None => TokenError::Unreadable(format!(
                     "{url}: HTTP {status} without an Entra error body"
                 )),
             };

@@ -122,10 +122,9 @@ async fn audit(config: &Value, ctx: &Ctx) -> Result<(Value, Diagnostics), Diagno
         .list_credentials(&app, &Deadline::after(LIST_TIMEOUT, ctx.cancel.clone()))
         .await
         .map_err(|e| {
-            Diagnostics::from_error(
-                "Cannot list the application's federated identity credentials",
-                e.to_string(),
-            )
+            let (summary, detail) =
+                e.headed("Cannot list the application's federated identity credentials");
+            Diagnostics::from_error(summary, detail)
         })?;
     let mut sorted: Vec<&FederatedCredential> = listed.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));

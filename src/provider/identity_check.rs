@@ -93,6 +93,10 @@ pub fn unchecked_reason(e: &GraphError) -> String {
             "Microsoft Graph refused to read service principals (HTTP 403 {}). {enable}",
             e.code
         ),
+        GraphErrorKind::SignIn => format!(
+            "Signing in to Microsoft Graph failed (sign-in method: {}), so the service principal could not be read: {}",
+            e.code, e.message
+        ),
         _ => format!(
             "Microsoft Graph did not answer the service principal read ({}: {}). The check needs {READ_PERMISSIONS}.",
             e.meaning(),

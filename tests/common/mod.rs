@@ -294,12 +294,35 @@ pub fn text(out: &Output) -> String {
 /// An in-process entra-emulator for a test, on its own runtime.
 pub struct Emu {
     pub url: String,
+    /// The throwaway CA of an HTTPS emulator ([`Emu::start_https`]), PEM.
+    pub ca_pem: Option<String>,
+    client: reqwest::Client,
     _emulator: entra_emulator::Emulator,
     rt: tokio::runtime::Runtime,
 }
 
 impl Emu {
+    /// An emulator serving HTTPS with a certificate for 127.0.0.1 and localhost signed by
+    /// a throwaway CA ([`Emu::ca_pem`]); the helpers here trust that CA.
+    pub fn start_https(mut config: entra_emulator::EmulatorConfig) -> Emu {
+        let s = entra_emulator::TlsIdentity::self_signed().expect("throwaway CA");
+        config.tls = Some(s.identity);
+        let ca = reqwest::Certificate::from_pem(s.ca_pem.as_bytes()).expect("CA PEM");
+        let client = reqwest::Client::builder()
+            .add_root_certificate(ca)
+            .no_proxy()
+            .build()
+            .expect("client");
+        let mut emu = Emu::start_with(config, client);
+        emu.ca_pem = Some(s.ca_pem);
+        emu
+    }
+
     pub fn start(config: entra_emulator::EmulatorConfig) -> Emu {
+        Emu::start_with(config, reqwest::Client::new())
+    }
+
+    fn start_with(config: entra_emulator::EmulatorConfig, client: reqwest::Client) -> Emu {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -310,6 +333,8 @@ impl Emu {
             .expect("emulator");
         Emu {
             url: emulator.url.clone(),
+            ca_pem: None,
+            client,
             _emulator: emulator,
             rt,
         }
@@ -327,7 +352,7 @@ impl Emu {
     ) -> (u16, serde_json::Value) {
         let url = format!("{}{path}", self.url);
         self.rt.block_on(async move {
-            let mut r = reqwest::Client::new().request(method, url);
+            let mut r = self.client.request(method, url);
             if let Some(b) = body {
                 r = r.json(&b);
             }
@@ -404,7 +429,8 @@ impl Emu {
     pub fn admin_graph_token(&self) -> String {
         let url = format!("{}/{TENANT}/oauth2/v2.0/token", self.url);
         self.rt.block_on(async move {
-            let v: serde_json::Value = reqwest::Client::new()
+            let v: serde_json::Value = self
+                .client
                 .post(url)
                 .form(&[
                     ("grant_type", "client_credentials"),

@@ -1,9 +1,10 @@
-//! The `entra-emulator` command line: `--port N`, `--seed FILE`, `--print-default-seed`, and
-//! flags for faults, latency and the values the managed identity endpoints expect.
+//! The `entra-emulator` command line: `--port N`, `--seed FILE`, `--print-default-seed`,
+//! HTTPS (`--tls-cert`/`--tls-key`, `--tls-self-signed`), and flags for faults, latency and
+//! the values the managed identity endpoints expect.
 
 use std::time::Duration;
 
-use crate::{EmulatorConfig, Faults, Seed};
+use crate::{EmulatorConfig, Faults, Seed, TlsIdentity};
 
 /// The text `--help` prints.
 pub const USAGE: &str = "entra-emulator: a local Entra ID sign-in, Microsoft Graph and managed identity endpoint
@@ -14,6 +15,11 @@ Usage: entra-emulator [--port N] [--seed FILE] [options]
   --port N                     listen on 127.0.0.1:N (0 = any free port; default 0)
   --seed FILE                  tenants, applications and identities (JSON; default: built-in)
   --print-default-seed         print the built-in seed and exit
+  --tls-cert FILE              serve HTTPS with this PEM certificate (chain), with --tls-key
+  --tls-key FILE               the PEM private key of --tls-cert
+  --tls-self-signed CA_FILE    serve HTTPS with a new throwaway CA's certificate for
+                               127.0.0.1 and localhost; write the CA (PEM) to CA_FILE for
+                               clients to trust (e.g. SSL_CERT_FILE=CA_FILE)
   --throttle-rate P            answer Graph requests 429 + Retry-After with probability P
   --error-rate P               answer Graph requests 503 with probability P
   --drop-rate P                close Graph connections without an answer with probability P
@@ -29,7 +35,7 @@ Usage: entra-emulator [--port N] [--seed FILE] [options]
 /// What the command line asks for.
 pub enum Command {
     /// Serve with this configuration until SIGTERM or Ctrl-C.
-    Serve(EmulatorConfig),
+    Serve(Box<EmulatorConfig>),
     /// Print the built-in seed (JSON) and exit.
     PrintDefaultSeed,
     /// Print [`USAGE`] and exit.
@@ -43,6 +49,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         ..EmulatorConfig::default()
     };
     let mut faults = Faults::default();
+    let (mut tls_cert, mut tls_key, mut self_signed_ca) = (None, None, None);
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -81,6 +88,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 c.seed = Seed::parse(&text)?;
             }
             "--print-default-seed" => return Ok(Command::PrintDefaultSeed),
+            "--tls-cert" => tls_cert = Some(value("--tls-cert")?),
+            "--tls-key" => tls_key = Some(value("--tls-key")?),
+            "--tls-self-signed" => self_signed_ca = Some(value("--tls-self-signed")?),
             "--help" | "-h" => return Ok(Command::Help),
             "--throttle-rate" => {
                 faults.throttle_rate = rate("--throttle-rate", value("--throttle-rate")?)?
@@ -117,7 +127,28 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         return Err("--throttle-rate + --error-rate + --drop-rate must not exceed 1".into());
     }
     c.faults = faults;
-    Ok(Command::Serve(c))
+    c.tls = tls(tls_cert, tls_key, self_signed_ca)?;
+    Ok(Command::Serve(Box::new(c)))
+}
+
+/// The HTTPS identity the TLS flags ask for; a self-signed one writes its CA to the file.
+fn tls(
+    cert: Option<String>,
+    key: Option<String>,
+    self_signed_ca: Option<String>,
+) -> Result<Option<TlsIdentity>, String> {
+    match (cert, key, self_signed_ca) {
+        (None, None, None) => Ok(None),
+        (Some(c), Some(k), None) => TlsIdentity::from_files(&c, &k).map(Some),
+        (None, None, Some(ca_file)) => {
+            let s = TlsIdentity::self_signed()?;
+            std::fs::write(&ca_file, &s.ca_pem)
+                .map_err(|e| format!("--tls-self-signed {ca_file}: cannot write the CA: {e}"))?;
+            Ok(Some(s.identity))
+        }
+        (_, _, Some(_)) => Err("--tls-self-signed conflicts with --tls-cert/--tls-key".into()),
+        _ => Err("--tls-cert and --tls-key go together".into()),
+    }
 }
 
 #[cfg(test)]
@@ -159,5 +190,25 @@ mod tests {
             parse(args(&["--print-default-seed"])),
             Ok(Command::PrintDefaultSeed)
         ));
+        assert!(c.tls.is_none(), "plain HTTP unless asked");
+    }
+
+    #[test]
+    fn tls_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        let ca_arg = ca.to_str().unwrap();
+        let Ok(Command::Serve(c)) = parse(args(&["--tls-self-signed", ca_arg])) else {
+            panic!("parse failed")
+        };
+        assert!(c.tls.is_some());
+        let written = std::fs::read_to_string(&ca).unwrap();
+        assert!(written.starts_with("-----BEGIN CERTIFICATE-----"));
+        let e = |a: &[&str]| match parse(args(a)) {
+            Err(e) => e,
+            Ok(_) => panic!("{a:?} should fail"),
+        };
+        assert!(e(&["--tls-cert", ca_arg]).contains("go together"));
+        assert!(e(&["--tls-self-signed", ca_arg, "--tls-key", ca_arg]).contains("conflicts"));
     }
 }

@@ -17,6 +17,7 @@ mod routes;
 pub mod seed;
 mod server;
 mod state;
+pub mod tls;
 pub mod tokens;
 
 use std::sync::{Mutex, MutexGuard};
@@ -27,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use faults::Faults;
 pub use seed::Seed;
+pub use tls::{SelfSigned, TlsIdentity};
 
 /// Everything the emulator can be told at start.
 #[derive(Debug, Clone)]
@@ -45,6 +47,8 @@ pub struct EmulatorConfig {
     pub port: u16,
     /// Log one line per request to stderr.
     pub log_requests: bool,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<TlsIdentity>,
 }
 
 impl Default for EmulatorConfig {
@@ -57,6 +61,7 @@ impl Default for EmulatorConfig {
             github_request_token: "emulator-request-token".into(),
             port: 0,
             log_requests: false,
+            tls: None,
         }
     }
 }
@@ -94,7 +99,8 @@ impl Shared {
 
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
-    /// `http://127.0.0.1:PORT`: the base of every endpoint (authority host, Graph, IMDS).
+    /// `http://127.0.0.1:PORT` (`https://` with [`EmulatorConfig::tls`]): the base of every
+    /// endpoint (authority host, Graph, IMDS).
     pub url: String,
     shutdown: CancellationToken,
     task: Option<JoinHandle<()>>,
@@ -107,7 +113,9 @@ impl Emulator {
             .await
             .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", config.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let url = format!("http://{addr}");
+        let acceptor = config.tls.as_ref().map(TlsIdentity::acceptor).transpose()?;
+        let scheme = if acceptor.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{addr}");
         let shared = std::sync::Arc::new(Shared {
             state: Mutex::new(state::State::new(config.seed.clone())),
             signer: tokens::Signer::new()?,
@@ -120,7 +128,7 @@ impl Emulator {
             log_requests: config.log_requests,
         });
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(server::serve(listener, shared, shutdown.clone()));
+        let task = tokio::spawn(server::serve(listener, acceptor, shared, shutdown.clone()));
         Ok(Emulator {
             url,
             shutdown,

@@ -1,6 +1,7 @@
 //! The emulator binary: `entra-emulator --port N [--seed FILE]` prints
-//! `ENTRA_EMULATOR_URL=http://127.0.0.1:PORT` on stdout once it listens, serves until
-//! SIGTERM or Ctrl-C, and exits 2 on a bad command line.
+//! `ENTRA_EMULATOR_URL=http://127.0.0.1:PORT` on stdout once it listens (`https://` with
+//! `--tls-cert`/`--tls-key` or `--tls-self-signed`), serves until SIGTERM or Ctrl-C, and
+//! exits 2 on a bad command line.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,7 +25,7 @@ fn main() -> ExitCode {
             print!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
         }
-        cli::Command::Serve(c) => c,
+        cli::Command::Serve(c) => *c,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

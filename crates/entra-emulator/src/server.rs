@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, Request, Response, StatusCode};
 use axum::response::IntoResponse;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use crate::faults::Fault;
@@ -27,8 +28,14 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-/// Serves `listener` until `shutdown` is cancelled, each connection on its own task.
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>, shutdown: CancellationToken) {
+/// Serves `listener` until `shutdown` is cancelled, each connection on its own task,
+/// over TLS when `tls` is given.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) {
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -42,18 +49,35 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>, shutdown: Cancell
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let shutdown = shutdown.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                let shared = shared.clone();
-                async move { handle(shared, req).await }
-            });
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = conn => {}
-                _ = shutdown.cancelled() => {}
+            let Some(acceptor) = tls else {
+                return serve_connection(stream, shared, shutdown).await;
+            };
+            match acceptor.accept(stream).await {
+                Ok(stream) => serve_connection(stream, shared, shutdown).await,
+                // Counted so tests can tell how often a client that refused the
+                // certificate tried.
+                Err(_) => shared.lock().counters.tls_handshake_failures += 1,
             }
         });
+    }
+}
+
+/// Serves one connection (HTTP/1.1 or HTTP/2) until it ends or `shutdown`.
+async fn serve_connection<I>(io: I, shared: Arc<Shared>, shutdown: CancellationToken)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        let shared = shared.clone();
+        async move { handle(shared, req).await }
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::select! {
+        _ = conn => {}
+        _ = shutdown.cancelled() => {}
     }
 }
 

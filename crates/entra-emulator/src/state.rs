@@ -29,6 +29,8 @@ pub struct Counters {
     pub total: u64,
     pub routes: BTreeMap<String, u64>,
     pub faults: BTreeMap<String, u64>,
+    /// TLS connections whose handshake failed (a client refusing the certificate).
+    pub tls_handshake_failures: u64,
 }
 
 pub struct State {

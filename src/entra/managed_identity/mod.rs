@@ -14,7 +14,7 @@ use std::time::Duration;
 pub use imds::IMDS_ENDPOINT;
 pub use response::parse_expires_on;
 
-use super::http::describe;
+use super::http::{TransportError, TransportKind};
 use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, Policy};
 use super::token::TokenCache;
 use super::{AccessToken, Secret};
@@ -262,16 +262,11 @@ impl ManagedIdentityClient {
         deadline: &Deadline,
     ) -> Result<AccessToken, ManagedIdentityError> {
         retry::run(&self.policy, deadline, |_| async move {
-            self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let resp = match self.request(identity, resource, None).send().await {
                 Ok(r) => r,
-                Err(e) if e.is_connect() || e.is_timeout() => {
-                    return Attempt::Fail(self.err(format!(
-                        "{}: no managed identity endpoint reachable — not running on Azure compute with a managed identity, or `msi_endpoint` is wrong",
-                        describe(&e)
-                    )))
-                }
-                Err(e) => return Attempt::NoAnswer(self.err(describe(&e))),
+                Err(e) => return self.no_answer(&e),
             };
             let resp = match (&self.source, resp.status().as_u16()) {
                 (Source::AzureArc { .. }, 401) => {
@@ -281,7 +276,7 @@ impl ManagedIdentityClient {
                     };
                     match self.request(identity, resource, Some(&secret)).send().await {
                         Ok(r) => r,
-                        Err(e) => return Attempt::NoAnswer(self.err(describe(&e))),
+                        Err(e) => return self.no_answer(&e),
                     }
                 }
                 _ => resp,
@@ -302,6 +297,27 @@ impl ManagedIdentityClient {
             }
         })
         .await
+    }
+
+    /// A request without an answer. Nothing there (refused, silent, no such host) means
+    /// no managed identity endpoint on this host, which no retry changes; other permanent
+    /// failures (a refused certificate, a redirect) say their own cause; the rest is retried.
+    fn no_answer<T>(&self, e: &reqwest::Error) -> Attempt<T, ManagedIdentityError> {
+        let t = TransportError::from_reqwest(e);
+        let nothing_there = matches!(
+            t.kind,
+            TransportKind::Refused
+                | TransportKind::Timeout
+                | TransportKind::UnknownHost
+                | TransportKind::Dns(_)
+        );
+        if nothing_there {
+            return Attempt::Fail(self.err(format!(
+                "{}: no managed identity endpoint reachable — not running on Azure compute with a managed identity, or `msi_endpoint` is wrong (managed identity requests never go through a proxy)",
+                t.why()
+            )));
+        }
+        t.attempt(|t| self.err(t.to_string()))
     }
 
     fn request(

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::{ClientApp, TokenSource};
-use crate::entra::http::describe;
+use crate::entra::http::TransportError;
 use crate::entra::retry::Deadline;
 use crate::entra::{AccessToken, Secret};
 
@@ -69,7 +69,12 @@ impl Oidc {
                     .within(send)
                     .await
                     .map_err(|i| format!("OIDC token request: {i}"))?
-                    .map_err(|e| format!("OIDC token request failed: {}", describe(&e)))?;
+                    .map_err(|e| {
+                        format!(
+                            "OIDC token request failed: {}",
+                            TransportError::from_reqwest(&e)
+                        )
+                    })?;
                 let status = resp.status();
                 let body: serde_json::Value = resp
                     .json()

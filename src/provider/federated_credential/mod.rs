@@ -128,7 +128,8 @@ fn client(ctx: &Ctx) -> Result<Arc<EntraClient>, Diagnostics> {
 }
 
 fn graph_diag(summary: &str, e: &GraphError) -> Diagnostics {
-    Diagnostics::from_error(summary, e.to_string())
+    let (summary, detail) = e.headed(summary);
+    Diagnostics::from_error(summary, detail)
 }
 
 fn import_hint(app_object_id: &str, name: &str) -> String {

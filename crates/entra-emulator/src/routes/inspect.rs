@@ -132,7 +132,8 @@ fn state(shared: &Shared) -> Response {
 
 fn requests(shared: &Shared) -> Response {
     let s = shared.lock();
-    Json(json!({"total": s.counters.total, "routes": s.counters.routes, "faults": s.counters.faults})).into_response()
+    let c = &s.counters;
+    Json(json!({"total": c.total, "routes": c.routes, "faults": c.faults, "tls_handshake_failures": c.tls_handshake_failures})).into_response()
 }
 
 fn oob_create(shared: &Shared, req: &Req, app: &str) -> Response {

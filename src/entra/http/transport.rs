@@ -1,0 +1,528 @@
+//! Why a request got no answer, in words a user can act on. Built in one place
+//! ([`TransportError::from_reqwest`]) by walking the error's source chain down to hyper,
+//! the socket and rustls, so every caller (sign-in, Graph, managed identity, the token
+//! exchange) reports the same cause the same way and retries only what a retry can fix.
+
+use std::error::Error as StdError;
+
+use rustls::CertificateError;
+
+use crate::entra::retry::Attempt;
+
+/// Why a server's certificate was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertProblem {
+    /// Issued by a CA this machine does not trust (a TLS-inspecting proxy, a private CA).
+    UnknownIssuer,
+    /// Past its validity.
+    Expired,
+    /// Not valid yet (or this machine's clock is behind).
+    NotYetValid,
+    /// Issued for other host names than the one connected to.
+    WrongHost,
+    /// Revoked by its issuer.
+    Revoked,
+    /// Something else, as rustls says it.
+    Other(String),
+}
+
+/// What went wrong on the way to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportKind {
+    /// TLS verification refused the server's certificate.
+    Certificate(CertProblem),
+    /// The host name does not exist.
+    UnknownHost,
+    /// Name resolution failed for another reason (a resolver that did not answer).
+    Dns(String),
+    /// Nothing listens on the port.
+    Refused,
+    /// No answer in time.
+    Timeout,
+    /// The connection was closed or reset before an answer came.
+    Reset,
+    /// An `https://` URL pointing at a server that speaks plain HTTP.
+    TlsToPlainHttp,
+    /// The proxy (`HTTPS_PROXY`/`HTTP_PROXY`) refused or failed the tunnel.
+    Proxy(String),
+    /// The server answered with a redirect, which the provider never follows.
+    Redirect {
+        /// The URL requested.
+        from: String,
+        /// The redirect's `Location`.
+        to: String,
+    },
+    /// Anything else, as the HTTP stack says it.
+    Other(String),
+}
+
+/// A request that got no usable answer: the server (`scheme://host[:port]`) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// `scheme://host[:port]` of the request (never a path or query).
+    pub origin: String,
+    /// What went wrong.
+    pub kind: TransportKind,
+}
+
+/// The error a redirect policy returns so the refusal reaches the caller with both URLs.
+#[derive(Debug)]
+pub struct RedirectRefused {
+    /// The URL requested.
+    pub from: String,
+    /// Where the server redirected to.
+    pub to: String,
+}
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect from {} to {} refused", self.from, self.to)
+    }
+}
+
+impl StdError for RedirectRefused {}
+
+/// The resolver's answer for a name that cannot exist (RFC 6761 `.invalid`).
+#[derive(Debug)]
+pub struct NoSuchHost(pub String);
+
+impl std::fmt::Display for NoSuchHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no such host {}", self.0)
+    }
+}
+
+impl StdError for NoSuchHost {}
+
+/// `scheme://host[:port]` of `url`.
+pub fn origin_of(url: &url::Url) -> String {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}://{}{port}", url.scheme(), url.host_str().unwrap_or(""))
+}
+
+impl TransportError {
+    /// The cause of a failed request, from reqwest's error and everything beneath it.
+    pub fn from_reqwest(e: &reqwest::Error) -> TransportError {
+        let origin = e.url().map(origin_of).unwrap_or_default();
+        let kind = kind_in_chain(e).unwrap_or_else(|| {
+            if e.is_timeout() {
+                TransportKind::Timeout
+            } else if e.is_body() || e.is_decode() {
+                TransportKind::Reset
+            } else {
+                TransportKind::Other(innermost(e))
+            }
+        });
+        TransportError { origin, kind }
+    }
+
+    /// The outcome of a retried attempt that ended with this error, wrapped by `wrap`:
+    /// [`Attempt::Fail`] when it is permanent, [`Attempt::NoAnswer`] (worth another try)
+    /// otherwise.
+    pub fn attempt<T, E>(self, wrap: impl FnOnce(TransportError) -> E) -> Attempt<T, E> {
+        tracing::debug!(error = %self.why(), permanent = self.is_permanent(), "request got no answer");
+        if self.is_permanent() {
+            Attempt::Fail(wrap(self))
+        } else {
+            Attempt::NoAnswer(wrap(self))
+        }
+    }
+
+    /// Whether no retry can fix it: a refused certificate, a host name that does not
+    /// exist, nothing listening on a loopback port, plain HTTP behind `https://`, a redirect.
+    pub fn is_permanent(&self) -> bool {
+        match &self.kind {
+            TransportKind::Certificate(_)
+            | TransportKind::UnknownHost
+            | TransportKind::TlsToPlainHttp
+            | TransportKind::Redirect { .. } => true,
+            TransportKind::Refused => self.is_loopback(),
+            _ => false,
+        }
+    }
+
+    fn is_loopback(&self) -> bool {
+        let Ok(url) = url::Url::parse(&self.origin) else {
+            return false;
+        };
+        match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        }
+    }
+
+    /// Why, in words, naming the server.
+    pub fn why(&self) -> String {
+        let o = &self.origin;
+        match &self.kind {
+            TransportKind::Certificate(p) => {
+                let reason = match p {
+                    CertProblem::UnknownIssuer => "unknown issuer: it is not signed by a certificate authority this machine trusts".to_string(),
+                    CertProblem::Expired => "it has expired".to_string(),
+                    CertProblem::NotYetValid => "it is not valid yet (or this machine's clock is wrong)".to_string(),
+                    CertProblem::WrongHost => "it is not valid for this host name".to_string(),
+                    CertProblem::Revoked => "it has been revoked".to_string(),
+                    CertProblem::Other(s) => s.clone(),
+                };
+                format!("the server's certificate was refused for {o}: {reason}")
+            }
+            TransportKind::UnknownHost => format!("the host name of {o} does not exist (DNS)"),
+            TransportKind::Dns(s) => format!("the host name of {o} could not be resolved: {s}"),
+            TransportKind::Refused => {
+                format!("the connection to {o} was refused: nothing listens there")
+            }
+            TransportKind::Timeout => format!("{o} did not answer in time"),
+            TransportKind::Reset => {
+                format!("the connection to {o} was closed before an answer came")
+            }
+            TransportKind::TlsToPlainHttp => format!(
+                "{o} does not speak TLS: the URL says https but the server answers plain HTTP"
+            ),
+            TransportKind::Proxy(s) => {
+                format!("the proxy refused or failed the tunnel to {o}: {s}")
+            }
+            TransportKind::Redirect { from, to } => format!(
+                "{from} answered with a redirect to {to}, which the provider does not follow"
+            ),
+            TransportKind::Other(s) => format!("the request to {o} failed: {s}"),
+        }
+    }
+
+    /// What to do about it, when there is something to say.
+    pub fn advice(&self) -> Option<&'static str> {
+        Some(match &self.kind {
+            TransportKind::Certificate(CertProblem::UnknownIssuer) => "If a TLS-inspecting proxy or a private CA is in the way, trust its CA certificate in the operating system's store or point SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR at it.",
+            TransportKind::Certificate(CertProblem::WrongHost) => "Check the endpoint setting (authority_host, graph_endpoint, msi_endpoint): the server is not the one named. If a TLS-inspecting proxy or a private CA is in the way, trust its CA in the operating system's store or point SSL_CERT_FILE at it.",
+            TransportKind::Certificate(_) => "Check this machine's clock and the server's certificate. If a TLS-inspecting proxy or a private CA is in the way, trust its CA in the operating system's store or point SSL_CERT_FILE at it.",
+            TransportKind::UnknownHost | TransportKind::Dns(_) => "Check the host name in the endpoint settings (authority_host, graph_endpoint, msi_endpoint, environment) and this machine's DNS.",
+            TransportKind::Refused => "Check the endpoint's port and that the service runs; behind a proxy, set HTTPS_PROXY.",
+            TransportKind::Timeout | TransportKind::Reset => "Check the network path to the service (firewall, proxy: HTTPS_PROXY / NO_PROXY).",
+            TransportKind::TlsToPlainHttp => "Use the server's https port, or http:// where the provider allows it (loopback).",
+            TransportKind::Proxy(_) => "Check HTTPS_PROXY / HTTP_PROXY (address, credentials) and NO_PROXY.",
+            TransportKind::Redirect { .. } => "Point the endpoint setting at the final URL; redirects are refused so credentials are never sent to another server.",
+            TransportKind::Other(_) => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why())?;
+        if let Some(a) = self.advice() {
+            write!(f, ". {a}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The first cause in `e`'s chain that says what happened. `io::Error` hides the error
+/// it wraps from `source()`, so it is opened with `get_ref()`.
+fn kind_in_chain(e: &(dyn StdError + 'static)) -> Option<TransportKind> {
+    let mut cur = Some(e);
+    while let Some(e) = cur {
+        if let Some(r) = e.downcast_ref::<RedirectRefused>() {
+            return Some(TransportKind::Redirect {
+                from: r.from.clone(),
+                to: r.to.clone(),
+            });
+        }
+        if e.downcast_ref::<NoSuchHost>().is_some() {
+            return Some(TransportKind::UnknownHost);
+        }
+        if let Some(t) = e.downcast_ref::<rustls::Error>() {
+            return Some(from_rustls(t));
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(k) = io.get_ref().and_then(|inner| kind_in_chain(inner)) {
+                return Some(k);
+            }
+            if let Some(k) = from_io(io) {
+                return Some(k);
+            }
+        }
+        // hyper-util's connect errors say what failed only in their text; reqwest's own
+        // text holds the URL, which could contain anything, so it is not read.
+        if e.downcast_ref::<reqwest::Error>().is_none() {
+            let text = e.to_string();
+            if text.starts_with("dns error") {
+                return Some(dns(e.source()));
+            }
+            if text.starts_with("tunnel error") {
+                let detail = match e.source() {
+                    Some(s) => format!("{text}: {}", innermost(s)),
+                    None => text,
+                };
+                return Some(TransportKind::Proxy(detail));
+            }
+        }
+        cur = e.source();
+    }
+    None
+}
+
+fn from_rustls(e: &rustls::Error) -> TransportKind {
+    let problem = match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            CertificateError::UnknownIssuer => CertProblem::UnknownIssuer,
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                CertProblem::Expired
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                CertProblem::NotYetValid
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                CertProblem::WrongHost
+            }
+            CertificateError::Revoked => CertProblem::Revoked,
+            other => CertProblem::Other(format!("{other:?}")),
+        },
+        rustls::Error::InvalidMessage(_) => return TransportKind::TlsToPlainHttp,
+        other => return TransportKind::Other(format!("TLS: {other}")),
+    };
+    TransportKind::Certificate(problem)
+}
+
+fn from_io(e: &std::io::Error) -> Option<TransportKind> {
+    use std::io::ErrorKind as K;
+    Some(match e.kind() {
+        K::ConnectionRefused => TransportKind::Refused,
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+            TransportKind::Reset
+        }
+        K::TimedOut => TransportKind::Timeout,
+        _ => return None,
+    })
+}
+
+/// A resolver failure: permanent when the name does not exist (the messages of glibc,
+/// musl, macOS and Windows), otherwise worth another try.
+fn dns(cause: Option<&(dyn StdError + 'static)>) -> TransportKind {
+    if let Some(k) = cause.and_then(kind_in_chain) {
+        if k == TransportKind::UnknownHost {
+            return k;
+        }
+    }
+    let text = cause.map(innermost).unwrap_or_default();
+    let lower = text.to_ascii_lowercase();
+    let gone = [
+        "name or service not known",
+        "no address associated",
+        "nodename nor servname",
+        "no such host",
+        "name does not resolve",
+    ];
+    if gone.iter().any(|g| lower.contains(g)) {
+        TransportKind::UnknownHost
+    } else {
+        TransportKind::Dns(text)
+    }
+}
+
+/// The deepest message of the chain (the root cause, without reqwest's wrapping).
+fn innermost(e: &(dyn StdError + 'static)) -> String {
+    let mut last = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        last = s.to_string();
+        cur = s.source();
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Wrap(&'static str, Box<dyn StdError + Send + Sync>);
+    impl std::fmt::Display for Wrap {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl StdError for Wrap {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&*self.1)
+        }
+    }
+
+    /// The shape hyper-util gives: a connect error over an `io::Error` over the cause.
+    fn chain(outer: &'static str, inner: impl StdError + Send + Sync + 'static) -> Wrap {
+        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, inner);
+        Wrap(outer, Box::new(io))
+    }
+
+    fn io(kind: std::io::ErrorKind, text: &str) -> std::io::Error {
+        std::io::Error::new(kind, text.to_string())
+    }
+
+    #[test]
+    fn causes_are_found_under_every_wrapping() {
+        use std::io::ErrorKind as K;
+        let cert = |c| {
+            chain(
+                "client error (Connect)",
+                rustls::Error::InvalidCertificate(c),
+            )
+        };
+        let cases: Vec<(Wrap, TransportKind)> = vec![
+            (cert(CertificateError::UnknownIssuer), TransportKind::Certificate(CertProblem::UnknownIssuer)),
+            (cert(CertificateError::Expired), TransportKind::Certificate(CertProblem::Expired)),
+            (cert(CertificateError::NotValidForName), TransportKind::Certificate(CertProblem::WrongHost)),
+            (cert(CertificateError::NotValidYet), TransportKind::Certificate(CertProblem::NotYetValid)),
+            (chain("tcp connect error", io(K::ConnectionRefused, "refused")), TransportKind::Refused),
+            (Wrap("connection error", Box::new(io(K::ConnectionReset, "reset by peer"))), TransportKind::Reset),
+            (Wrap("dns error", Box::new(io(K::Other, "failed to lookup address information: Name or service not known"))), TransportKind::UnknownHost),
+            (Wrap("dns error", Box::new(io(K::Other, "failed to lookup address information: Temporary failure in name resolution"))), TransportKind::Dns("failed to lookup address information: Temporary failure in name resolution".into())),
+            (Wrap("dns error", Box::new(NoSuchHost("x.invalid".into()))), TransportKind::UnknownHost),
+            (chain("client error (Connect)", rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)), TransportKind::TlsToPlainHttp),
+            (Wrap("error following redirect", Box::new(RedirectRefused { from: "https://a/x".into(), to: "https://b/y".into() })), TransportKind::Redirect { from: "https://a/x".into(), to: "https://b/y".into() }),
+            (Wrap("tunnel error: failed to create underlying connection", Box::new(io(K::ConnectionRefused, "refused"))), TransportKind::Proxy("tunnel error: failed to create underlying connection: refused".into())),
+        ];
+        for (e, want) in cases {
+            assert_eq!(kind_in_chain(&e), Some(want), "{e}");
+        }
+        assert_eq!(
+            kind_in_chain(&Wrap("other", Box::new(io(K::Other, "x")))),
+            None
+        );
+    }
+
+    fn err(origin: &str, kind: TransportKind) -> TransportError {
+        TransportError {
+            origin: origin.into(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn only_what_a_retry_cannot_fix_is_permanent() {
+        let cases = [
+            (
+                err(
+                    "https://login.example",
+                    TransportKind::Certificate(CertProblem::Expired),
+                ),
+                true,
+            ),
+            (
+                err("https://login.example", TransportKind::UnknownHost),
+                true,
+            ),
+            (
+                err(
+                    "https://login.example",
+                    TransportKind::Dns("timeout".into()),
+                ),
+                false,
+            ),
+            (err("http://127.0.0.1:9", TransportKind::Refused), true),
+            (err("http://localhost:9", TransportKind::Refused), true),
+            (err("http://[::1]:9", TransportKind::Refused), true),
+            (err("https://graph.example", TransportKind::Refused), false),
+            (err("https://graph.example", TransportKind::Timeout), false),
+            (err("https://graph.example", TransportKind::Reset), false),
+            (
+                err("https://127.0.0.1:9", TransportKind::TlsToPlainHttp),
+                true,
+            ),
+            (
+                err(
+                    "https://a",
+                    TransportKind::Redirect {
+                        from: "https://a/t".into(),
+                        to: "https://b/t".into(),
+                    },
+                ),
+                true,
+            ),
+            (err("https://a", TransportKind::Proxy("x".into())), false),
+            (err("https://a", TransportKind::Other("x".into())), false),
+        ];
+        for (e, permanent) in cases {
+            assert_eq!(e.is_permanent(), permanent, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn messages_say_what_why_where_and_what_to_do() {
+        let cases = [
+            (
+                err(
+                    "https://127.0.0.1:8443",
+                    TransportKind::Certificate(CertProblem::UnknownIssuer),
+                ),
+                &[
+                    "certificate was refused",
+                    "https://127.0.0.1:8443",
+                    "unknown issuer",
+                    "TLS-inspecting proxy",
+                    "SSL_CERT_FILE",
+                ][..],
+            ),
+            (
+                err(
+                    "https://login.example",
+                    TransportKind::Certificate(CertProblem::WrongHost),
+                ),
+                &[
+                    "certificate was refused",
+                    "not valid for this host name",
+                    "authority_host",
+                ][..],
+            ),
+            (
+                err(
+                    "https://login.example",
+                    TransportKind::Certificate(CertProblem::Expired),
+                ),
+                &["certificate was refused", "expired", "clock"][..],
+            ),
+            (
+                err("https://login.example.invalid", TransportKind::UnknownHost),
+                &["https://login.example.invalid", "does not exist"][..],
+            ),
+            (
+                err("http://127.0.0.1:9", TransportKind::Refused),
+                &["http://127.0.0.1:9", "refused", "nothing listens"][..],
+            ),
+            (
+                err("https://127.0.0.1:9", TransportKind::TlsToPlainHttp),
+                &["https://127.0.0.1:9", "plain HTTP"][..],
+            ),
+            (
+                err(
+                    "https://a",
+                    TransportKind::Redirect {
+                        from: "https://a/t".into(),
+                        to: "https://b/t".into(),
+                    },
+                ),
+                &["https://a/t", "https://b/t", "redirect", "does not follow"][..],
+            ),
+            (
+                err(
+                    "https://a",
+                    TransportKind::Proxy("407 Proxy Authentication Required".into()),
+                ),
+                &["proxy", "407", "HTTPS_PROXY"][..],
+            ),
+        ];
+        for (e, words) in cases {
+            let text = e.to_string();
+            for w in words {
+                assert!(text.contains(w), "{w:?} missing from {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn origins_keep_scheme_host_and_port_only() {
+        let u = url::Url::parse("https://login.example:8443/t/oauth2/v2.0/token?x=1").unwrap();
+        assert_eq!(origin_of(&u), "https://login.example:8443");
+        let u = url::Url::parse("https://graph.example/v1.0/applications").unwrap();
+        assert_eq!(origin_of(&u), "https://graph.example");
+    }
+}
