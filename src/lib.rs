@@ -28,6 +28,7 @@ pub mod codec;
 pub mod entra;
 pub mod framework;
 pub mod logging;
+pub mod per_key;
 pub mod proto;
 pub mod provider;
 pub mod rules;

@@ -3,6 +3,7 @@
 use time::OffsetDateTime;
 
 use super::secret::Secret;
+use crate::per_key::PerKey;
 
 /// A bearer token with its lifetime.
 #[derive(Clone, Debug)]
@@ -45,18 +46,16 @@ impl AccessToken {
     }
 }
 
-type Slot = std::sync::Arc<tokio::sync::Mutex<Option<AccessToken>>>;
-
 /// Tokens cached per key. Concurrent callers for one key wait for a single fetch, so a
 /// burst of 50 data sources costs one request, not 50.
 pub struct TokenCache<K> {
-    slots: tokio::sync::Mutex<std::collections::HashMap<K, Slot>>,
+    slots: PerKey<K, tokio::sync::Mutex<Option<AccessToken>>>,
 }
 
-impl<K: Eq + std::hash::Hash + Clone> Default for TokenCache<K> {
+impl<K> Default for TokenCache<K> {
     fn default() -> Self {
         TokenCache {
-            slots: tokio::sync::Mutex::new(std::collections::HashMap::new()),
+            slots: PerKey::default(),
         }
     }
 }
@@ -68,13 +67,7 @@ impl<K: Eq + std::hash::Hash + Clone> TokenCache<K> {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<AccessToken, E>>,
     {
-        let slot = self
-            .slots
-            .lock()
-            .await
-            .entry(key.clone())
-            .or_default()
-            .clone();
+        let slot = self.slots.get(key.clone()).await;
         let mut cached = slot.lock().await;
         if let Some(t) = cached.as_ref().filter(|t| t.is_fresh()) {
             return Ok(t.clone());
@@ -86,8 +79,7 @@ impl<K: Eq + std::hash::Hash + Clone> TokenCache<K> {
 
     /// Drops a cached token, e.g. when Entra says it expired.
     pub async fn forget(&self, key: &K) {
-        let slot = self.slots.lock().await.get(key).cloned();
-        if let Some(slot) = slot {
+        if let Some(slot) = self.slots.existing(key).await {
             *slot.lock().await = None;
         }
     }

@@ -43,10 +43,10 @@ impl From<Interrupted> for TokenError {
 impl std::fmt::Display for TokenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TokenError::Entra(e) => write!(f, "{e}"),
-            TokenError::Transport(t) => write!(f, "{t}"),
+            TokenError::Entra(e) => e.fmt(f),
+            TokenError::Transport(t) => t.fmt(f),
             TokenError::Unreadable(t) => f.write_str(t),
-            TokenError::Interrupted(i) => write!(f, "{i}"),
+            TokenError::Interrupted(i) => i.fmt(f),
         }
     }
 }

@@ -2,7 +2,6 @@
 //! client, the managed identity source, and (on first use) the Graph client signed in
 //! with the chosen method.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, OnceCell};
@@ -14,6 +13,7 @@ use crate::entra::managed_identity::{ManagedIdentityClient, Source};
 use crate::entra::retry::Deadline;
 use crate::entra::signin::{self, SignInConfig};
 use crate::entra::{http, jwt};
+use crate::per_key::PerKey;
 
 /// The configured provider, shared by its resources, data sources and ephemeral
 /// resources.
@@ -25,12 +25,12 @@ pub struct EntraClient {
     /// The host's managed identity endpoint (never through a proxy).
     pub mi: Arc<ManagedIdentityClient>,
     graph: OnceCell<Result<Arc<GraphClient>, String>>,
-    apps: Mutex<HashMap<String, Arc<AppEntry>>>,
+    apps: PerKey<String, AppEntry>,
     /// What this run plans per application, so plan checks resources against each
     /// other (and a replacement's create half does not collide with what it replaces).
     pub plans: crate::provider::federated_credential::PlannedSet,
     /// Applications resolved so far, by object id and by client id (both lower case).
-    resolved: Mutex<HashMap<String, Arc<Mutex<Option<AppRegistration>>>>>,
+    resolved: PerKey<String, Mutex<Option<AppRegistration>>>,
     /// Managed identity token -> app token, for `entra_mi_access_token`.
     pub exchange: crate::entra::exchange::TokenExchange,
     /// Service principal lookups of this run (the live identity check).
@@ -87,9 +87,9 @@ impl EntraClient {
             http,
             mi,
             graph: OnceCell::new(),
-            apps: Mutex::new(HashMap::new()),
+            apps: PerKey::default(),
             plans: Default::default(),
-            resolved: Mutex::new(HashMap::new()),
+            resolved: PerKey::default(),
             exchange,
             identities: Default::default(),
         })
@@ -144,7 +144,7 @@ impl EntraClient {
         let key = match app {
             AppRef::ObjectId(id) | AppRef::ClientId(id) => id.to_ascii_lowercase(),
         };
-        let slot = self.resolved.lock().await.entry(key).or_default().clone();
+        let slot = self.resolved.get(key).await;
         let mut cached = slot.lock().await;
         if let Some(a) = cached.as_ref() {
             return Ok(a.clone());
@@ -153,22 +153,15 @@ impl EntraClient {
         *cached = Some(a.clone());
         drop(cached);
         // Known by the other id too from now on.
-        let mut resolved = self.resolved.lock().await;
         for other in [a.id.to_ascii_lowercase(), a.app_id.to_ascii_lowercase()] {
-            resolved
-                .entry(other)
-                .or_insert_with(|| Arc::new(Mutex::new(Some(a.clone()))));
+            let known = || Mutex::new(Some(a.clone()));
+            self.resolved.get_or_make(other, known).await;
         }
         Ok(a)
     }
 
     /// The coordination entry of an application (by object id).
     pub async fn app(&self, object_id: &str) -> Arc<AppEntry> {
-        self.apps
-            .lock()
-            .await
-            .entry(object_id.to_ascii_lowercase())
-            .or_default()
-            .clone()
+        self.apps.get(object_id.to_ascii_lowercase()).await
     }
 }

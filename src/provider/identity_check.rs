@@ -5,30 +5,27 @@
 //! Graph refusing the read (403) or not answering never fails a plan: the check is
 //! skipped with one warning per run naming the permission that would enable it.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::OnceCell;
 
 use crate::entra::graph::{GraphClient, GraphError, GraphErrorKind};
 use crate::entra::retry::Deadline;
 use crate::entra::service_principals::{PrincipalLookup, READ_PERMISSIONS};
 use crate::framework::diag::Severity;
 use crate::framework::{AttrPath, Diagnostic};
+use crate::per_key::PerKey;
 use crate::rules::{fic, Finding};
 
 /// How long plan waits for Graph's answer, so an outage does not stall every plan.
 pub const PLAN_BUDGET: Duration = Duration::from_secs(5);
 
-/// One value's lookup, shared by every caller in the run.
-type Slot = Arc<OnceCell<Result<PrincipalLookup, GraphError>>>;
-
-/// Lookups made in this run, by value (lower case: Graph ids are case-insensitive).
+/// Lookups made in this run, by value (lower case: Graph ids are case-insensitive); each
+/// value's lookup is shared by every caller in the run.
 #[derive(Default)]
 pub struct IdentityCache {
-    lookups: Mutex<HashMap<String, Slot>>,
+    lookups: PerKey<String, OnceCell<Result<PrincipalLookup, GraphError>>>,
     warned: AtomicBool,
 }
 
@@ -51,13 +48,7 @@ impl IdentityCache {
         value: &str,
         d: &Deadline,
     ) -> Result<PrincipalLookup, GraphError> {
-        let cell = self
-            .lookups
-            .lock()
-            .await
-            .entry(value.to_ascii_lowercase())
-            .or_default()
-            .clone();
+        let cell = self.lookups.get(value.to_ascii_lowercase()).await;
         cell.get_or_init(|| g.lookup_principal(value, d))
             .await
             .clone()

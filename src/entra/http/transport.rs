@@ -399,45 +399,23 @@ mod tests {
 
     #[test]
     fn only_what_a_retry_cannot_fix_is_permanent() {
+        let redirect = TransportKind::Redirect {
+            from: "https://a/t".into(),
+            to: "https://b/t".into(),
+        };
+        #[rustfmt::skip]
         let cases = [
-            (
-                err(
-                    "https://login.example",
-                    TransportKind::Certificate(CertProblem::Expired),
-                ),
-                true,
-            ),
-            (
-                err("https://login.example", TransportKind::UnknownHost),
-                true,
-            ),
-            (
-                err(
-                    "https://login.example",
-                    TransportKind::Dns("timeout".into()),
-                ),
-                false,
-            ),
+            (err("https://login.example", TransportKind::Certificate(CertProblem::Expired)), true),
+            (err("https://login.example", TransportKind::UnknownHost), true),
+            (err("https://login.example", TransportKind::Dns("timeout".into())), false),
             (err("http://127.0.0.1:9", TransportKind::Refused), true),
             (err("http://localhost:9", TransportKind::Refused), true),
             (err("http://[::1]:9", TransportKind::Refused), true),
             (err("https://graph.example", TransportKind::Refused), false),
             (err("https://graph.example", TransportKind::Timeout), false),
             (err("https://graph.example", TransportKind::Reset), false),
-            (
-                err("https://127.0.0.1:9", TransportKind::TlsToPlainHttp),
-                true,
-            ),
-            (
-                err(
-                    "https://a",
-                    TransportKind::Redirect {
-                        from: "https://a/t".into(),
-                        to: "https://b/t".into(),
-                    },
-                ),
-                true,
-            ),
+            (err("https://127.0.0.1:9", TransportKind::TlsToPlainHttp), true),
+            (err("https://a", redirect), true),
             (err("https://a", TransportKind::Proxy("x".into())), false),
             (err("https://a", TransportKind::Other("x".into())), false),
         ];
