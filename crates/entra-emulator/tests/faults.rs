@@ -117,3 +117,73 @@ async fn a_thousand_concurrent_requests_from_fifty_clients() {
     );
     eprintln!("1000 requests from 50 clients in {:?}", started.elapsed());
 }
+
+/// Graph applies a write whose client went away; so does the emulator: a POST, PATCH and
+/// DELETE whose clients give up during the write latency are applied all the same, and
+/// reads are not slowed by the write latency.
+#[tokio::test]
+async fn writes_complete_after_their_client_left() {
+    let e = Emulator::start(EmulatorConfig {
+        faults: Faults {
+            write_latency: Duration::from_millis(800),
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let c = Client::new(&e);
+    let admin = c.admin_token().await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(150))
+        .build()
+        .unwrap();
+    let path = format!("applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials");
+    let list = format!("{}/v1.0/{path}", e.url);
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let listed = || async {
+        let started = std::time::Instant::now();
+        let v = c.graph_get(&path, &admin).await.1;
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "reads are not slowed by the write latency"
+        );
+        v
+    };
+
+    let posted = impatient
+        .post(&list)
+        .bearer_auth(&admin)
+        .json(&json!({"name": "left-early", "issuer": issuer(), "subject": DEPLOY_PRINCIPAL, "audiences": [EXCHANGE]}))
+        .send()
+        .await;
+    assert!(posted.is_err(), "the client gives up before the answer");
+    assert!(names(&listed().await).is_empty(), "not applied yet");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let v = listed().await;
+    assert_eq!(names(&v), ["left-early"], "applied after its client left");
+    let id = v["value"][0]["id"].as_str().unwrap().to_string();
+
+    let one = format!("{list}/{id}");
+    let patched = impatient
+        .patch(&one)
+        .bearer_auth(&admin)
+        .json(&json!({"description": "patched after leaving"}))
+        .send()
+        .await;
+    assert!(patched.is_err());
+    let deleted = impatient.delete(&one).bearer_auth(&admin).send().await;
+    assert!(deleted.is_err());
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        names(&listed().await).is_empty(),
+        "the DELETE was applied after its client left"
+    );
+}
