@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{Mutex, OnceCell};
 
@@ -18,9 +17,6 @@ use crate::entra::service_principals::{PrincipalLookup, READ_PERMISSIONS};
 use crate::framework::diag::Severity;
 use crate::framework::{AttrPath, Diagnostic};
 use crate::rules::{fic, Finding};
-
-/// How long plan waits for Graph's answer, so an outage does not stall every plan.
-pub const PLAN_BUDGET: Duration = Duration::from_secs(5);
 
 /// One value's lookup, shared by every caller in the run.
 type Slot = Arc<OnceCell<Result<PrincipalLookup, GraphError>>>;
@@ -71,7 +67,17 @@ impl IdentityCache {
         value: &str,
         d: &Deadline,
     ) -> Verdict {
-        match self.lookup(g, value, d).await {
+        self.verdict(attribute, value, self.lookup(g, value, d).await)
+    }
+
+    /// The verdict on `value` from what its lookup found.
+    pub fn verdict(
+        &self,
+        attribute: &'static str,
+        value: &str,
+        looked_up: Result<PrincipalLookup, GraphError>,
+    ) -> Verdict {
+        match looked_up {
             Ok(found) => match fic::check_identity(attribute, value, &found.as_rule_input()) {
                 None => Verdict::UserAssigned,
                 Some(f) => Verdict::Mistake(f),

@@ -85,15 +85,28 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     let state_for = |c: &FederatedCredential| planned.with_credential(&ids, c);
     match read_back(g, &app, &created.id, d).await {
         Ok(c) => (Some(state_for(&c)), Diagnostics::new()),
-        // It exists: keep it in state, but say the apply did not finish cleanly.
-        Err(e) => (
-            Some(state_for(&created)),
-            graph_diag(
-                "The credential was created but could not be read back before the create timeout",
-                &e,
-            ),
-        ),
+        // Graph answered the POST with the credential: it exists, so it is recorded as
+        // created. An error here would have Terraform record it as tainted and replace
+        // it; after a Ctrl-C the next apply goes on from it instead.
+        Err(e) => (Some(state_for(&created)), unconfirmed_create(&e)),
     }
+}
+
+/// The warning for a created credential whose read-back did not finish (Terraform
+/// stopped, the timeout passed, or Graph failed the read).
+fn unconfirmed_create(e: &GraphError) -> Diagnostics {
+    let why = match e.kind {
+        GraphErrorKind::Cancelled => {
+            "Terraform was interrupted before the new credential was read back"
+        }
+        _ => "The new credential could not be read back before the create timeout",
+    };
+    let mut d = Diagnostics::new();
+    d.warning(
+        "The credential was created; its read-back did not finish",
+        format!("{why}. Graph answered the create with the credential, so it is recorded in state as created; Entra may take a little longer to show it everywhere. Run `terraform apply` again to finish any remaining changes.\n\n{e}"),
+    );
+    d
 }
 
 /// Whether a refused POST may be our own earlier POST whose answer was lost: a 409 on
@@ -191,10 +204,19 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
             "The credential still exists",
             "Graph still returns the credential after DELETE, until the delete timeout.",
         ),
-        Err(NotReady { reason, .. }) => graph_diag(
-            "Cannot confirm the credential was deleted",
-            &GraphError::from(reason),
-        ),
+        // Graph accepted the DELETE: recorded as deleted; the next plan's refresh sees
+        // what Graph holds.
+        Err(NotReady {
+            reason: Interrupted::Cancelled,
+            ..
+        }) => {
+            let mut diag = Diagnostics::new();
+            diag.warning(
+                "The credential was deleted; Terraform was interrupted before Graph confirmed it",
+                "Graph accepted the DELETE, so the credential is removed from state. Run `terraform apply` again to finish any remaining changes.",
+            );
+            diag
+        }
     }
 }
 
