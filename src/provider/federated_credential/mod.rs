@@ -143,3 +143,11 @@ fn import_hint(app_object_id: &str, name: &str) -> String {
         resource_id(app_object_id, name)
     )
 }
+
+/// An `import` block for the credential, indented so Terraform prints it as is.
+fn import_block(app_object_id: &str, credential_id: &str) -> String {
+    format!(
+        "  import {{\n    to = {TYPE_NAME}.<name>\n    id = \"{}\"\n  }}",
+        resource_id(app_object_id, credential_id)
+    )
+}

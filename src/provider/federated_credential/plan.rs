@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::model::{FicModel, Operation};
 use super::siblings::{PlannedCreate, Siblings};
-use super::{import_hint, read, resource_id};
+use super::{import_block, import_hint, read};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, NewCredential};
 use crate::entra::retry::Deadline;
 use crate::framework::{AttrPath, Ctx, Diagnostics, PlanRequest};
@@ -242,10 +242,10 @@ pub(super) fn preflight(
             AttrPath::attr("name"),
             format!("A federated identity credential named {:?} already exists on this application", new.name),
             format!(
-                "Names are unique per application. To manage the existing credential (id {}) with Terraform, import it:\n  {}\nor add an import block with id = \"{}\".\n\nIf this is a replacement with create_before_destroy: Graph cannot hold two credentials of one name, so remove create_before_destroy or give the new credential another name.",
+                "Names are unique per application. To manage the existing credential (id {}) with Terraform (for example one an interrupted apply created but could not record), add this import block, with `to` set to this resource's address (the `with` line of this message):\n\n{}\n\nor run `{}`.\n\nIf this is a replacement with create_before_destroy: Graph cannot hold two credentials of one name, so remove create_before_destroy or give the new credential another name.",
                 c.id,
+                import_block(app_object_id, &c.id),
                 import_hint(app_object_id, &c.id),
-                resource_id(app_object_id, &c.id)
             ),
         );
     } else if siblings.iter().any(|s| s.name == new.name) {
