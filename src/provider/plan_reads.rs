@@ -108,9 +108,13 @@ impl PlanReads {
             severity: Severity::Warning,
             summary: "Plan-time checks against Microsoft Graph were skipped".into(),
             detail: format!(
-                "Graph gave no answer within the plan's budget of {} s ({}: {}), so plan did not check new credentials against the application's existing ones; apply checks them again before each create.",
+                "{} within the plan's budget of {} s per read ({}), so plan did not check new credentials against the application's existing ones; apply checks them again before each create, within its `timeouts`.",
+                match e.kind {
+                    GraphErrorKind::Throttled => "Graph throttled the requests",
+                    GraphErrorKind::Server => "Graph kept failing",
+                    _ => "Graph gave no answer",
+                },
                 PLAN_BUDGET.as_secs(),
-                e.meaning(),
                 e.message
             ),
             path: None,
@@ -148,7 +152,7 @@ mod tests {
             .await
             .unwrap_err();
         let w = reads.skipped_warning(&throttled).expect("a warning");
-        assert!(w.detail.contains("throttling"), "{}", w.detail);
+        assert!(w.detail.contains("throttled"), "{}", w.detail);
         assert!(reads.skipped_warning(&throttled).is_none(), "once per run");
         assert!(matches!(
             reads.budgeted(&cancel, |_| async { Ok(2) }).await,

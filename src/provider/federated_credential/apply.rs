@@ -5,7 +5,7 @@
 use super::model::{AppIds, FicModel, Operation};
 use super::plan::preflight;
 use super::read::resolve_app;
-use super::{graph_diag, Call};
+use super::Call;
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError, GraphErrorKind};
 use crate::entra::retry::{poll, Backoff, Deadline, Interrupted, NotReady, Poll};
 use crate::framework::{Ctx, Diagnostics};
@@ -25,6 +25,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
         client,
         graph: g,
         deadline: d,
+        ..
     } = &call;
     let app = AppRef::ObjectId(ids.object_id.clone());
     let new = planned.desired();
@@ -38,7 +39,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
         match g.list_credentials(&app, d).await {
             Ok(l) => *writer = Some(l),
             Err(e) => {
-                let diag = graph_diag(
+                let diag = call.diag(
                     "Cannot list the application's federated identity credentials",
                     &e,
                 );
@@ -68,15 +69,15 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
                 Ok(c) => {
                     let mut diag = preflight(&ids.object_id, &[c], &[], &new);
                     if !diag.has_errors() {
-                        diag = graph_diag("Graph refused the credential", &e);
+                        diag = call.diag("Graph refused the credential", &e);
                     }
                     return (None, diag);
                 }
-                Err(_) => return (None, graph_diag("Graph refused the credential", &e)),
+                Err(_) => return (None, call.diag("Graph refused the credential", &e)),
             }
         }
         Err(e) => {
-            let diag = graph_diag("Cannot create the federated identity credential", &e);
+            let diag = call.diag("Cannot create the federated identity credential", &e);
             return (None, diag);
         }
     };
@@ -148,7 +149,7 @@ pub(super) async fn update(
             .update_credential(&app, credential_id, &want, &call.deadline)
             .await
         {
-            let diag = graph_diag("Cannot update the federated identity credential", &e);
+            let diag = call.diag("Cannot update the federated identity credential", &e);
             return (None, diag);
         }
         entry.record(&mut writer, &updated.id, Some(&updated)).await;
@@ -175,6 +176,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
         client,
         graph: g,
         deadline: d,
+        ..
     } = &call;
     let app = AppRef::ObjectId(app_object_id.to_string());
     let entry = client.app(app_object_id).await;
@@ -182,7 +184,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
     match g.delete_credential(&app, credential_id, d).await {
         Ok(()) => {}
         Err(e) if e.is_not_found() => {}
-        Err(e) => return graph_diag("Cannot delete the federated identity credential", &e),
+        Err(e) => return call.diag("Cannot delete the federated identity credential", &e),
     }
     entry.record(&mut writer, credential_id, None).await;
     drop(writer);
@@ -196,7 +198,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
     .await;
     match gone {
         Ok(Ok(())) => Diagnostics::new(),
-        Ok(Err(e)) => graph_diag("Cannot confirm the credential was deleted", &e),
+        Ok(Err(e)) => call.diag("Cannot confirm the credential was deleted", &e),
         Err(NotReady {
             reason: Interrupted::TimedOut,
             ..

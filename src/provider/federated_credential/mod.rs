@@ -33,6 +33,7 @@ use crate::codec::Value;
 use crate::entra::graph::{GraphClient, GraphError};
 use crate::entra::retry::Deadline;
 use crate::framework::{Ctx, Diagnostics, MoveSource, PlanRequest, Resource, Schema};
+use crate::rules;
 
 pub struct FederatedCredentialResource;
 
@@ -110,6 +111,8 @@ struct Call {
     client: Arc<EntraClient>,
     graph: Arc<GraphClient>,
     deadline: Deadline,
+    /// The operation's timeout, named in errors of a Graph that gave no answer in time.
+    timeout: std::time::Duration,
 }
 
 impl Call {
@@ -123,7 +126,23 @@ impl Call {
             client,
             graph,
             deadline: Deadline::after(timeout, ctx.cancel.clone()),
+            timeout,
         })
+    }
+
+    /// A Graph failure as a diagnostic; when Graph gave no answer in time (throttled,
+    /// failing, unreachable), it names the operation's timeout, which gives Graph longer.
+    fn diag(&self, summary: &str, e: &GraphError) -> Diagnostics {
+        let mut d = Diagnostics::from_error(summary, e.to_string());
+        if crate::provider::plan_reads::no_answer(e) {
+            for x in &mut d.0 {
+                x.detail.push_str(&format!(
+                    "\n\nThe operation ended at its timeout {} (the resource's `timeouts` block sets it).",
+                    rules::duration::format(self.timeout)
+                ));
+            }
+        }
+        d
     }
 }
 
@@ -131,10 +150,6 @@ fn client(ctx: &Ctx) -> Result<Arc<EntraClient>, Diagnostics> {
     ctx.provider::<EntraClient>().ok_or_else(|| {
         Diagnostics::from_error("The provider is not configured", "The entra provider was not configured before use; this is a bug in Terraform or the provider.")
     })
-}
-
-fn graph_diag(summary: &str, e: &GraphError) -> Diagnostics {
-    Diagnostics::from_error(summary, e.to_string())
 }
 
 fn import_hint(app_object_id: &str, name: &str) -> String {
