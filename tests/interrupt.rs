@@ -139,6 +139,7 @@ fn ctrl_c_mid_apply_then_apply_converges() {
     let in_flight_at_interrupt = posts(&emu) - emu.credential_count();
     signal(child.id(), "INT");
     let (code, out) = finish(child, &log);
+    eprintln!("--- the interrupted apply\n{out}");
     assert_ne!(code, Some(0), "the interrupted apply should fail:\n{out}");
     // The emulator applies every POST it received, answered or abandoned.
     wait_for(

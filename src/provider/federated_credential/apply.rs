@@ -98,14 +98,16 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
 fn unconfirmed_create(e: &GraphError) -> Diagnostics {
     let why = match e.kind {
         GraphErrorKind::Cancelled => {
-            "Terraform was interrupted before the new credential was read back"
+            "Terraform was interrupted before the new credential was read back.".to_string()
         }
-        _ => "The new credential could not be read back before the create timeout",
+        _ => format!(
+            "The new credential could not be read back before the create timeout:\n\n{e}\n\n"
+        ),
     };
     let mut d = Diagnostics::new();
     d.warning(
         "The credential was created; its read-back did not finish",
-        format!("{why}. Graph answered the create with the credential, so it is recorded in state as created; Entra may take a little longer to show it everywhere. Run `terraform apply` again to finish any remaining changes.\n\n{e}"),
+        format!("{why} Graph answered the create with the credential, so it is recorded in state as created; Entra may take a little longer to show it everywhere. Run `terraform apply` again to finish any remaining changes."),
     );
     d
 }
@@ -256,6 +258,26 @@ async fn read_back(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unconfirmed_create_is_a_warning_that_says_why() {
+        use crate::framework::diag::Severity;
+        for (e, says) in [
+            (GraphError::from(Interrupted::Cancelled), "interrupted"),
+            (GraphError::from(Interrupted::TimedOut), "no answer before"),
+            (
+                GraphError::new(GraphErrorKind::Forbidden, "denied"),
+                "denied",
+            ),
+        ] {
+            let d = unconfirmed_create(&e);
+            assert!(!d.has_errors(), "an error would have Terraform taint it");
+            assert_eq!(d.0.len(), 1);
+            assert_eq!(d.0[0].severity, Severity::Warning);
+            assert!(d.0[0].detail.contains(says), "{}", d.0[0].detail);
+            assert!(d.0[0].detail.contains("recorded in state as created"));
+        }
+    }
 
     #[test]
     fn only_refusals_a_lost_post_can_cause_are_adopted() {
