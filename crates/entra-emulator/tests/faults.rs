@@ -8,6 +8,16 @@ use common::*;
 use entra_emulator::{Emulator, EmulatorConfig, Faults};
 use serde_json::json;
 
+/// An emulator injecting `faults`.
+async fn with_faults(faults: Faults) -> Emulator {
+    Emulator::start(EmulatorConfig {
+        faults,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
 async fn statuses(e: &Emulator, token: &str, n: usize) -> Vec<String> {
     let c = Client::new(e);
     let mut out = Vec::new();
@@ -58,15 +68,11 @@ async fn faults_are_deterministic_under_a_seed() {
     }
     assert!(counts["faults"]["throttle"].as_u64().unwrap() > 0);
     // Retry-After comes with 429.
-    let e = Emulator::start(EmulatorConfig {
-        faults: Faults {
-            throttle_rate: 1.0,
-            ..Faults::default()
-        },
-        ..EmulatorConfig::default()
+    let e = with_faults(Faults {
+        throttle_rate: 1.0,
+        ..Faults::default()
     })
-    .await
-    .unwrap();
+    .await;
     let token = Client::new(&e).admin_token().await;
     let r = reqwest::Client::new()
         .get(format!("{}/v1.0/applications/{WORKLOAD_OBJECT}", e.url))
@@ -80,15 +86,11 @@ async fn faults_are_deterministic_under_a_seed() {
 
 #[tokio::test]
 async fn replication_lag_hides_new_credentials() {
-    let e = Emulator::start(EmulatorConfig {
-        faults: Faults {
-            replication_lag: Duration::from_millis(600),
-            ..Faults::default()
-        },
-        ..EmulatorConfig::default()
+    let e = with_faults(Faults {
+        replication_lag: Duration::from_millis(600),
+        ..Faults::default()
     })
-    .await
-    .unwrap();
+    .await;
     let c = Client::new(&e);
     let admin = c.admin_token().await;
     let (_, v) = c
@@ -123,15 +125,11 @@ async fn a_thousand_concurrent_requests_from_fifty_clients() {
 /// reads are not slowed by the write latency.
 #[tokio::test]
 async fn writes_complete_after_their_client_left() {
-    let e = Emulator::start(EmulatorConfig {
-        faults: Faults {
-            write_latency: Duration::from_millis(800),
-            ..Faults::default()
-        },
-        ..EmulatorConfig::default()
+    let e = with_faults(Faults {
+        write_latency: Duration::from_millis(800),
+        ..Faults::default()
     })
-    .await
-    .unwrap();
+    .await;
     let c = Client::new(&e);
     let admin = c.admin_token().await;
     let impatient = reqwest::Client::builder()
