@@ -64,6 +64,7 @@ fn constant_throttling_ends_at_the_create_timeout() {
     let out = h.tf(APPLY);
     let elapsed = started.elapsed();
     let text = all_output(&out);
+    eprintln!("terraform apply under constant throttling: {elapsed:?}");
     assert!(!out.status.success(), "{text}");
     assert!(
         elapsed < Duration::from_secs(35),
