@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::http::TransportError;
-use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, Policy};
+use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, OnStop, Policy};
 use super::signin::SignInMethod;
 
 /// An application named by object id or by client id (`appId`).
@@ -410,9 +410,25 @@ impl GraphClient {
             .map(|_| ())
     }
 
+    /// A token for Graph (cached by the sign-in method). After Terraform's Stop it is
+    /// the cancellation, so that a request not sent yet is not sent.
+    pub async fn token(&self, d: &Deadline) -> Result<super::AccessToken, GraphError> {
+        match self.signin.get_token(&self.scope, d).await {
+            Ok(_) | Err(_) if d.is_cancelled() => Err(Interrupted::Cancelled.into()),
+            Ok(t) => Ok(t),
+            Err(e) => {
+                let mut err = GraphError::new(GraphErrorKind::SignIn, e.message);
+                err.code = e.method.to_string();
+                Err(err)
+            }
+        }
+    }
+
     /// One logical request with retries. Connection failures are retried for every
     /// method: the callers make writes idempotent (a create that already happened shows
-    /// as a name conflict with identical content and is adopted).
+    /// as a name conflict with identical content and is adopted). A write already sent
+    /// when Terraform stops runs to its answer ([`OnStop::Finish`]); one not sent yet
+    /// is not sent.
     pub(super) async fn send(
         &self,
         method: reqwest::Method,
@@ -420,17 +436,18 @@ impl GraphClient {
         body: Option<Vec<u8>>,
         d: &Deadline,
     ) -> Result<Vec<u8>, GraphError> {
-        retry::run(&self.policy, d, |_| {
+        let on_stop = if method == reqwest::Method::GET {
+            OnStop::Abandon
+        } else {
+            OnStop::Finish
+        };
+        retry::run_with(&self.policy, d, on_stop, |_| {
             let method = method.clone();
             let body = body.clone();
             async move {
-                let token = match self.signin.get_token(&self.scope, d).await {
+                let token = match self.token(d).await {
                     Ok(t) => t,
-                    Err(e) => {
-                        let mut err = GraphError::new(GraphErrorKind::SignIn, e.message);
-                        err.code = e.method.to_string();
-                        return Attempt::Fail(err);
-                    }
+                    Err(e) => return Attempt::Fail(e),
                 };
                 let client_request_id = uuid::Uuid::new_v4().to_string();
                 let mut req = self

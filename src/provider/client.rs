@@ -35,6 +35,8 @@ pub struct EntraClient {
     pub exchange: crate::entra::exchange::TokenExchange,
     /// Service principal lookups of this run (the live identity check).
     pub identities: super::identity_check::IdentityCache,
+    /// The budget of this run's plan-time Graph reads.
+    pub plan_reads: super::plan_reads::PlanReads,
 }
 
 /// Per-application coordination: writes are serialised (Graph rejects concurrent
@@ -92,6 +94,7 @@ impl EntraClient {
             resolved: PerKey::default(),
             exchange,
             identities: Default::default(),
+            plan_reads: Default::default(),
         })
     }
 

@@ -17,10 +17,13 @@ use crate::entra::retry::Deadline;
 use crate::framework::{
     AttrPath, Attribute, Block, Ctx, DataSource, Declaration, Diagnostic, Diagnostics, Schema,
 };
-use crate::provider::identity_check::{Verdict, PLAN_BUDGET};
+use crate::provider::identity_check::Verdict;
 use crate::rules::{fic, guid, Input};
 
 pub const TYPE_NAME: &str = "entra_mi_federated_credentials";
+
+/// How long the identity lookups of all audited credentials may take together.
+const LOOKUPS_BUDGET: Duration = Duration::from_secs(10);
 
 /// How long the list may take (throttling included).
 const LIST_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -128,7 +131,7 @@ async fn audit(config: &Value, ctx: &Ctx) -> Result<(Value, Diagnostics), Diagno
         })?;
     let mut sorted: Vec<&FederatedCredential> = listed.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    let lookups = Deadline::after(PLAN_BUDGET * 2, ctx.cancel.clone());
+    let lookups = Deadline::after(LOOKUPS_BUDGET, ctx.cancel.clone());
     let mut d = Diagnostics::new();
     let mut rows = Vec::new();
     for c in sorted {

@@ -6,7 +6,6 @@
 //! skipped with one warning per run naming the permission that would enable it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use tokio::sync::OnceCell;
 
@@ -17,9 +16,6 @@ use crate::framework::diag::Severity;
 use crate::framework::{AttrPath, Diagnostic};
 use crate::per_key::PerKey;
 use crate::rules::{fic, Finding};
-
-/// How long plan waits for Graph's answer, so an outage does not stall every plan.
-pub const PLAN_BUDGET: Duration = Duration::from_secs(5);
 
 /// Lookups made in this run, by value (lower case: Graph ids are case-insensitive); each
 /// value's lookup is shared by every caller in the run.
@@ -62,7 +58,17 @@ impl IdentityCache {
         value: &str,
         d: &Deadline,
     ) -> Verdict {
-        match self.lookup(g, value, d).await {
+        self.verdict(attribute, value, self.lookup(g, value, d).await)
+    }
+
+    /// The verdict on `value` from what its lookup found.
+    pub fn verdict(
+        &self,
+        attribute: &'static str,
+        value: &str,
+        looked_up: Result<PrincipalLookup, GraphError>,
+    ) -> Verdict {
+        match looked_up {
             Ok(found) => match fic::check_identity(attribute, value, &found.as_rule_input()) {
                 None => Verdict::UserAssigned,
                 Some(f) => Verdict::Mistake(f),

@@ -51,9 +51,40 @@ pub fn parse(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(total))
 }
 
+/// `d` in the same syntax, whole seconds (`30s`, `5m`, `1h30m`), for messages.
+pub fn format(d: Duration) -> String {
+    let secs = d.as_secs_f64().round() as u64;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_what_parse_reads() {
+        for (secs, text) in [
+            (30, "30s"),
+            (300, "5m"),
+            (5400, "1h30m"),
+            (3601, "1h1s"),
+            (0, "0s"),
+        ] {
+            let d = Duration::from_secs(secs);
+            assert_eq!(format(d), text);
+            assert_eq!(parse(text), Ok(d));
+        }
+    }
 
     #[test]
     fn table() {

@@ -196,6 +196,15 @@ impl Harness {
     }
 
     pub fn tf_in(&self, dir: &Path, args: &[&str]) -> Output {
+        self.command_in(dir, args).output().expect("run terraform")
+    }
+
+    /// The terraform command [`Harness::tf`] runs, to start it in the background.
+    pub fn command(&self, args: &[&str]) -> Command {
+        self.command_in(&self.work(), args)
+    }
+
+    fn command_in(&self, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(terraform_path());
         cmd.current_dir(dir).args(args);
         for k in [
@@ -227,7 +236,7 @@ impl Harness {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        cmd.output().expect("run terraform")
+        cmd
     }
 
     /// Runs and asserts success, returning stdout.

@@ -26,6 +26,8 @@ Usage: entra-emulator [--port N] [--seed FILE] [options]
                                (writes are sometimes applied first)
   --replication-lag S          a new credential answers 404 to reads for S seconds
   --latency-ms N               add N ms to every answer
+  --write-latency-ms N         add N ms more to Graph writes (POST, PATCH, DELETE); the
+                               write is applied after the wait even if its client left
   --fic-propagation-delay S    a new credential answers AADSTS70021 at exchange for S seconds
   --rng-seed N                 make fault decisions repeatable
   --identity-header VALUE      App Service X-IDENTITY-HEADER value (default emulator-identity-header)
@@ -107,6 +109,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                         .map_err(|_| "--latency-ms must be milliseconds".to_string())?,
                 )
             }
+            "--write-latency-ms" => {
+                faults.write_latency = Duration::from_millis(
+                    value("--write-latency-ms")?
+                        .parse()
+                        .map_err(|_| "--write-latency-ms must be milliseconds".to_string())?,
+                )
+            }
             "--fic-propagation-delay" => {
                 c.fic_propagation_delay =
                     secs("--fic-propagation-delay", value("--fic-propagation-delay")?)?
@@ -171,6 +180,7 @@ mod tests {
             "3",
             "--latency-ms",
             "50",
+            "--write-latency-ms=700",
             "--rng-seed",
             "7",
             "--fic-propagation-delay",
@@ -182,6 +192,7 @@ mod tests {
         assert_eq!(c.faults.error_rate, 0.1);
         assert_eq!(c.faults.replication_lag, Duration::from_secs(3));
         assert_eq!(c.faults.latency, Duration::from_millis(50));
+        assert_eq!(c.faults.write_latency, Duration::from_millis(700));
         assert_eq!(c.faults.rng_seed, Some(7));
         assert_eq!(c.fic_propagation_delay, Duration::from_secs(5));
         assert!(parse(args(&["--throttle-rate", "2"])).is_err());

@@ -21,6 +21,9 @@ pub struct Faults {
     pub replication_lag: Duration,
     /// Added to every answer except the `/_emulator` endpoints'.
     pub latency: Duration,
+    /// Added before Graph writes (POST, PATCH, DELETE) only, on top of `latency`: a write
+    /// stays in flight this long, then is applied whether or not its client still waits.
+    pub write_latency: Duration,
     /// Seeds the fault decisions, making a run repeatable; `None` draws from the OS.
     pub rng_seed: Option<u64>,
 }

@@ -2,7 +2,7 @@
 //! adds Graph's correlation headers, counts and logs.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, StatusCode};
@@ -71,7 +71,7 @@ where
 {
     let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
         let shared = shared.clone();
-        async move { handle(shared, req).await }
+        async move { finish_detached(handle(shared, req)).await }
     });
     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     let conn = builder.serve_connection(TokioIo::new(io), service);
@@ -79,6 +79,15 @@ where
         _ = conn => {}
         _ = shutdown.cancelled() => {}
     }
+}
+
+/// Runs a request's handling on its own task, so it completes even when the client goes
+/// away (a timeout, a killed process): Graph applies a write whose client disconnected,
+/// and the emulator must too, or a client that abandons writes would look correct here.
+async fn finish_detached(
+    handling: impl std::future::Future<Output = Result<Response<Body>, Dropped>> + Send + 'static,
+) -> Result<Response<Body>, Dropped> {
+    tokio::spawn(handling).await.unwrap_or(Err(Dropped))
 }
 
 async fn handle(
@@ -129,8 +138,16 @@ async fn handle(
                 .or_default() += 1;
         }
     }
-    if kind != Kind::Inspect && !shared.faults.latency.is_zero() {
-        tokio::time::sleep(shared.faults.latency).await;
+    let mut latency = if kind == Kind::Inspect {
+        Duration::ZERO
+    } else {
+        shared.faults.latency
+    };
+    if kind == Kind::Graph && req.method != axum::http::Method::GET {
+        latency += shared.faults.write_latency;
+    }
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
 
     let response = match fault {

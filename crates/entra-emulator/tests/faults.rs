@@ -8,6 +8,16 @@ use common::*;
 use entra_emulator::{Emulator, EmulatorConfig, Faults};
 use serde_json::json;
 
+/// An emulator injecting `faults`.
+async fn with_faults(faults: Faults) -> Emulator {
+    Emulator::start(EmulatorConfig {
+        faults,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
 async fn statuses(e: &Emulator, token: &str, n: usize) -> Vec<String> {
     let c = Client::new(e);
     let mut out = Vec::new();
@@ -58,15 +68,11 @@ async fn faults_are_deterministic_under_a_seed() {
     }
     assert!(counts["faults"]["throttle"].as_u64().unwrap() > 0);
     // Retry-After comes with 429.
-    let e = Emulator::start(EmulatorConfig {
-        faults: Faults {
-            throttle_rate: 1.0,
-            ..Faults::default()
-        },
-        ..EmulatorConfig::default()
+    let e = with_faults(Faults {
+        throttle_rate: 1.0,
+        ..Faults::default()
     })
-    .await
-    .unwrap();
+    .await;
     let token = Client::new(&e).admin_token().await;
     let r = reqwest::Client::new()
         .get(format!("{}/v1.0/applications/{WORKLOAD_OBJECT}", e.url))
@@ -80,15 +86,11 @@ async fn faults_are_deterministic_under_a_seed() {
 
 #[tokio::test]
 async fn replication_lag_hides_new_credentials() {
-    let e = Emulator::start(EmulatorConfig {
-        faults: Faults {
-            replication_lag: Duration::from_millis(600),
-            ..Faults::default()
-        },
-        ..EmulatorConfig::default()
+    let e = with_faults(Faults {
+        replication_lag: Duration::from_millis(600),
+        ..Faults::default()
     })
-    .await
-    .unwrap();
+    .await;
     let c = Client::new(&e);
     let admin = c.admin_token().await;
     let (_, v) = c
@@ -116,4 +118,70 @@ async fn a_thousand_concurrent_requests_from_fifty_clients() {
         json!(1000)
     );
     eprintln!("1000 requests from 50 clients in {:?}", started.elapsed());
+}
+
+/// Graph applies a write whose client went away; so does the emulator: a POST, PATCH and
+/// DELETE whose clients give up during the write latency are applied all the same, and
+/// reads are not slowed by the write latency.
+#[tokio::test]
+async fn writes_complete_after_their_client_left() {
+    let e = with_faults(Faults {
+        write_latency: Duration::from_millis(800),
+        ..Faults::default()
+    })
+    .await;
+    let c = Client::new(&e);
+    let admin = c.admin_token().await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(150))
+        .build()
+        .unwrap();
+    let path = format!("applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials");
+    let list = format!("{}/v1.0/{path}", e.url);
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let listed = || async {
+        let started = std::time::Instant::now();
+        let v = c.graph_get(&path, &admin).await.1;
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "reads are not slowed by the write latency"
+        );
+        v
+    };
+
+    let posted = impatient
+        .post(&list)
+        .bearer_auth(&admin)
+        .json(&json!({"name": "left-early", "issuer": issuer(), "subject": DEPLOY_PRINCIPAL, "audiences": [EXCHANGE]}))
+        .send()
+        .await;
+    assert!(posted.is_err(), "the client gives up before the answer");
+    assert!(names(&listed().await).is_empty(), "not applied yet");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let v = listed().await;
+    assert_eq!(names(&v), ["left-early"], "applied after its client left");
+    let id = v["value"][0]["id"].as_str().unwrap().to_string();
+
+    let one = format!("{list}/{id}");
+    let patched = impatient
+        .patch(&one)
+        .bearer_auth(&admin)
+        .json(&json!({"description": "patched after leaving"}))
+        .send()
+        .await;
+    assert!(patched.is_err());
+    let deleted = impatient.delete(&one).bearer_auth(&admin).send().await;
+    assert!(deleted.is_err());
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        names(&listed().await).is_empty(),
+        "the DELETE was applied after its client left"
+    );
 }

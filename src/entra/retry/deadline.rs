@@ -38,6 +38,21 @@ impl std::fmt::Display for Interrupted {
     }
 }
 
+/// What Terraform's Stop does to a request already sent.
+///
+/// A service finishes a write whose client went away (Graph does): abandoning a sent
+/// write on Stop would leave its effect in the service and nowhere in Terraform's state.
+/// So a write, once sent, runs to its answer (still bounded by the deadline), and its
+/// result is recorded; Stop ends only what has no effect yet: waits, polls, retries,
+/// and requests not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnStop {
+    /// Drop the request at once (a read: nothing is lost).
+    Abandon,
+    /// Let the request finish within the deadline (a write).
+    Finish,
+}
+
 impl Deadline {
     /// `d` from now, ending early when `cancel` is cancelled.
     pub fn after(d: Duration, cancel: CancellationToken) -> Deadline {
@@ -78,6 +93,22 @@ impl Deadline {
             out = work => Ok(out),
             _ = tokio::time::sleep_until(self.at) => Err(Interrupted::TimedOut),
             _ = self.cancel.cancelled() => Err(Interrupted::Cancelled),
+        }
+    }
+
+    /// [`Deadline::within`] for `on_stop` [`OnStop::Abandon`]; for [`OnStop::Finish`],
+    /// `work` runs until it finishes or the deadline passes, whatever Terraform asks.
+    pub async fn within_or_finish<F: Future>(
+        &self,
+        on_stop: OnStop,
+        work: F,
+    ) -> Result<F::Output, Interrupted> {
+        match on_stop {
+            OnStop::Abandon => self.within(work).await,
+            OnStop::Finish => tokio::select! {
+                out = work => Ok(out),
+                _ = tokio::time::sleep_until(self.at) => Err(Interrupted::TimedOut),
+            },
         }
     }
 
@@ -137,5 +168,34 @@ mod tests {
         );
         let d = Deadline::after(Duration::from_secs(60), CancellationToken::new());
         assert_eq!(d.within(async { 7 }).await, Ok(7));
+    }
+
+    #[tokio::test]
+    async fn a_write_in_flight_finishes_after_stop_but_not_after_the_deadline() {
+        let cancel = CancellationToken::new();
+        let d = Deadline::after(Duration::from_secs(60), cancel.clone());
+        let stop = cancel.clone();
+        let write = async move {
+            stop.cancel(); // Terraform stops while the write is in flight
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            "answered"
+        };
+        assert_eq!(
+            d.within_or_finish(OnStop::Finish, write).await,
+            Ok("answered")
+        );
+        assert!(d.is_cancelled());
+        let read = tokio::time::sleep(Duration::from_millis(30));
+        assert_eq!(
+            d.within_or_finish(OnStop::Abandon, read).await,
+            Err(Interrupted::Cancelled)
+        );
+        let short = Deadline::after(Duration::from_millis(20), cancel);
+        assert_eq!(
+            short
+                .within_or_finish(OnStop::Finish, std::future::pending::<()>())
+                .await,
+            Err(Interrupted::TimedOut)
+        );
     }
 }

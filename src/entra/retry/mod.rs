@@ -4,7 +4,7 @@
 //! to wait between attempts and how many to make. [`run`] repeats one request under a
 //! policy; [`poll`] repeats a check until it says done. Both honour `Retry-After`, back
 //! off exponentially with full jitter otherwise, and end at the operation's [`Deadline`]
-//! or as soon as Terraform stops.
+//! or as soon as Terraform stops; a write already sent is the exception ([`OnStop`]).
 
 mod deadline;
 mod poll;
@@ -15,7 +15,7 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::time::Instant;
 
-pub use deadline::{Deadline, Interrupted};
+pub use deadline::{Deadline, Interrupted, OnStop};
 pub use poll::{poll, NotReady, Poll};
 
 /// Backoff shape: full jitter, uniform in `0..=min(max, base * 2^attempt)`.
@@ -141,7 +141,24 @@ pub enum Attempt<T, E> {
 /// the last error, so the user sees what kept failing. An attempt still running when the
 /// deadline passes ends with `E::from(Interrupted::TimedOut)`; Terraform's Stop ends the
 /// loop at once, also in the middle of an attempt, with `E::from(Interrupted::Cancelled)`.
-pub async fn run<T, E, F, Fut>(policy: &Policy, deadline: &Deadline, mut attempt: F) -> Result<T, E>
+pub async fn run<T, E, F, Fut>(policy: &Policy, deadline: &Deadline, attempt: F) -> Result<T, E>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Attempt<T, E>>,
+    E: From<Interrupted>,
+{
+    run_with(policy, deadline, OnStop::Abandon, attempt).await
+}
+
+/// [`run`], with what Stop does to an attempt in flight: [`OnStop::Finish`] lets it run
+/// to its answer (a write), which is returned; no further attempt or wait starts after
+/// Stop either way. The attempt itself checks for Stop before it sends.
+pub async fn run_with<T, E, F, Fut>(
+    policy: &Policy,
+    deadline: &Deadline,
+    on_stop: OnStop,
+    mut attempt: F,
+) -> Result<T, E>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Attempt<T, E>>,
@@ -153,7 +170,10 @@ where
         if deadline.is_cancelled() {
             return Err(E::from(Interrupted::Cancelled));
         }
-        let outcome = deadline.within(attempt(n)).await.map_err(E::from)?;
+        let outcome = deadline
+            .within_or_finish(on_stop, attempt(n))
+            .await
+            .map_err(E::from)?;
         let (error, status, after) = match outcome {
             Attempt::Done(t) => return Ok(t),
             Attempt::Fail(e) => return Err(e),
@@ -292,6 +312,49 @@ mod tests {
         .await;
         assert_eq!(r, Err(E::Stopped(Interrupted::Cancelled)));
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn a_write_in_flight_at_stop_is_answered_and_not_retried() {
+        let cancel = CancellationToken::new();
+        let d = Deadline::after(Duration::from_secs(60), cancel.clone());
+        let calls = AtomicU32::new(0);
+        let r: Result<u32, E> = run_with(&fast(), &d, OnStop::Finish, |n| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let stop = cancel.clone();
+            async move {
+                stop.cancel();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Attempt::Done(n)
+            }
+        })
+        .await;
+        assert_eq!(r, Ok(0), "the answer of the write in flight is kept");
+        let r: Result<u32, E> = run_with(&fast(), &d, OnStop::Finish, |n| async move {
+            busy(n, 429, None)
+        })
+        .await;
+        assert_eq!(
+            r,
+            Err(E::Stopped(Interrupted::Cancelled)),
+            "no attempt after Stop"
+        );
+        let cancel = CancellationToken::new();
+        let d = Deadline::after(Duration::from_secs(60), cancel.clone());
+        let r: Result<u32, E> = run_with(&fast(), &d, OnStop::Finish, |n| {
+            let stop = cancel.clone();
+            async move {
+                stop.cancel();
+                busy(n, 503, None)
+            }
+        })
+        .await;
+        assert_eq!(
+            r,
+            Err(E::Stopped(Interrupted::Cancelled)),
+            "no retry after Stop"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
     #[test]

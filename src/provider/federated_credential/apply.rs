@@ -5,7 +5,7 @@
 use super::model::{AppIds, FicModel, Operation};
 use super::plan::preflight;
 use super::read::resolve_app;
-use super::{graph_diag, Call};
+use super::Call;
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError, GraphErrorKind};
 use crate::entra::retry::{poll, Backoff, Deadline, Interrupted, NotReady, Poll};
 use crate::framework::{Ctx, Diagnostics};
@@ -25,6 +25,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
         client,
         graph: g,
         deadline: d,
+        ..
     } = &call;
     let app = AppRef::ObjectId(ids.object_id.clone());
     let new = planned.desired();
@@ -38,7 +39,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
         match g.list_credentials(&app, d).await {
             Ok(l) => *writer = Some(l),
             Err(e) => {
-                let diag = graph_diag(
+                let diag = call.diag(
                     "Cannot list the application's federated identity credentials",
                     &e,
                 );
@@ -68,15 +69,15 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
                 Ok(c) => {
                     let mut diag = preflight(&ids.object_id, &[c], &[], &new);
                     if !diag.has_errors() {
-                        diag = graph_diag("Graph refused the credential", &e);
+                        diag = call.diag("Graph refused the credential", &e);
                     }
                     return (None, diag);
                 }
-                Err(_) => return (None, graph_diag("Graph refused the credential", &e)),
+                Err(_) => return (None, call.diag("Graph refused the credential", &e)),
             }
         }
         Err(e) => {
-            let diag = graph_diag("Cannot create the federated identity credential", &e);
+            let diag = call.diag("Cannot create the federated identity credential", &e);
             return (None, diag);
         }
     };
@@ -85,15 +86,30 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     let state_for = |c: &FederatedCredential| planned.with_credential(&ids, c);
     match read_back(g, &app, &created.id, d).await {
         Ok(c) => (Some(state_for(&c)), Diagnostics::new()),
-        // It exists: keep it in state, but say the apply did not finish cleanly.
-        Err(e) => (
-            Some(state_for(&created)),
-            graph_diag(
-                "The credential was created but could not be read back before the create timeout",
-                &e,
-            ),
-        ),
+        // Graph answered the POST with the credential: it exists, so it is recorded as
+        // created. An error here would have Terraform record it as tainted and replace
+        // it; after a Ctrl-C the next apply goes on from it instead.
+        Err(e) => (Some(state_for(&created)), unconfirmed_create(&e)),
     }
+}
+
+/// The warning for a created credential whose read-back did not finish (Terraform
+/// stopped, the timeout passed, or Graph failed the read).
+fn unconfirmed_create(e: &GraphError) -> Diagnostics {
+    let why = match e.kind {
+        GraphErrorKind::Cancelled => {
+            "Terraform was interrupted before the new credential was read back.".to_string()
+        }
+        _ => format!(
+            "The new credential could not be read back before the create timeout:\n\n{e}\n\n"
+        ),
+    };
+    let mut d = Diagnostics::new();
+    d.warning(
+        "The credential was created; its read-back did not finish",
+        format!("{why} Graph answered the create with the credential, so it is recorded in state as created; Entra may take a little longer to show it everywhere. Run `terraform apply` again to finish any remaining changes."),
+    );
+    d
 }
 
 /// Whether a refused POST may be our own earlier POST whose answer was lost: a 409 on
@@ -135,7 +151,7 @@ pub(super) async fn update(
             .update_credential(&app, credential_id, &want, &call.deadline)
             .await
         {
-            let diag = graph_diag("Cannot update the federated identity credential", &e);
+            let diag = call.diag("Cannot update the federated identity credential", &e);
             return (None, diag);
         }
         entry.record(&mut writer, &updated.id, Some(&updated)).await;
@@ -162,6 +178,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
         client,
         graph: g,
         deadline: d,
+        ..
     } = &call;
     let app = AppRef::ObjectId(app_object_id.to_string());
     let entry = client.app(app_object_id).await;
@@ -169,7 +186,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
     match g.delete_credential(&app, credential_id, d).await {
         Ok(()) => {}
         Err(e) if e.is_not_found() => {}
-        Err(e) => return graph_diag("Cannot delete the federated identity credential", &e),
+        Err(e) => return call.diag("Cannot delete the federated identity credential", &e),
     }
     entry.record(&mut writer, credential_id, None).await;
     drop(writer);
@@ -183,7 +200,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
     .await;
     match gone {
         Ok(Ok(())) => Diagnostics::new(),
-        Ok(Err(e)) => graph_diag("Cannot confirm the credential was deleted", &e),
+        Ok(Err(e)) => call.diag("Cannot confirm the credential was deleted", &e),
         Err(NotReady {
             reason: Interrupted::TimedOut,
             ..
@@ -191,10 +208,19 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
             "The credential still exists",
             "Graph still returns the credential after DELETE, until the delete timeout.",
         ),
-        Err(NotReady { reason, .. }) => graph_diag(
-            "Cannot confirm the credential was deleted",
-            &GraphError::from(reason),
-        ),
+        // Graph accepted the DELETE: recorded as deleted; the next plan's refresh sees
+        // what Graph holds.
+        Err(NotReady {
+            reason: Interrupted::Cancelled,
+            ..
+        }) => {
+            let mut diag = Diagnostics::new();
+            diag.warning(
+                "The credential was deleted; Terraform was interrupted before Graph confirmed it",
+                "Graph accepted the DELETE, so the credential is removed from state. Run `terraform apply` again to finish any remaining changes.",
+            );
+            diag
+        }
     }
 }
 
@@ -232,6 +258,26 @@ async fn read_back(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unconfirmed_create_is_a_warning_that_says_why() {
+        use crate::framework::diag::Severity;
+        for (e, says) in [
+            (GraphError::from(Interrupted::Cancelled), "interrupted"),
+            (GraphError::from(Interrupted::TimedOut), "no answer before"),
+            (
+                GraphError::new(GraphErrorKind::Forbidden, "denied"),
+                "denied",
+            ),
+        ] {
+            let d = unconfirmed_create(&e);
+            assert!(!d.has_errors(), "an error would have Terraform taint it");
+            assert_eq!(d.0.len(), 1);
+            assert_eq!(d.0[0].severity, Severity::Warning);
+            assert!(d.0[0].detail.contains(says), "{}", d.0[0].detail);
+            assert!(d.0[0].detail.contains("recorded in state as created"));
+        }
+    }
 
     #[test]
     fn only_refusals_a_lost_post_can_cause_are_adopted() {

@@ -6,10 +6,10 @@
 //! refuses or does not answer gives a warning, never an error.
 
 use super::model::FicModel;
-use crate::entra::retry::Deadline;
 use crate::framework::{Ctx, Diagnostics};
 use crate::provider::client::EntraClient;
-use crate::provider::identity_check::{Verdict, PLAN_BUDGET};
+use crate::provider::identity_check::Verdict;
+use crate::provider::plan_reads::Skipped;
 use crate::rules::{fic, guid, Input};
 
 /// The diagnostics of the identity check for one planned credential.
@@ -31,12 +31,19 @@ pub(super) async fn check(
     let Ok(g) = client.graph().await else {
         return d; // no sign-in: nothing can be checked, and plan says so elsewhere
     };
-    let deadline = Deadline::after(PLAN_BUDGET, ctx.cancel.clone());
-    match client
-        .identities
-        .check(&g, attribute, &value, &deadline)
-        .await
-    {
+    let looked_up = client
+        .plan_reads
+        .read(&g, &ctx.cancel, |d| {
+            let (g, value) = (&g, &value);
+            async move { client.identities.lookup(g, value, &d).await }
+        })
+        .await;
+    let looked_up = match looked_up {
+        Ok(found) => Ok(found),
+        Err(Skipped::Failed(e)) => Err(e),
+        Err(Skipped::Earlier) => return d, // Graph gave no answer earlier in this run
+    };
+    match client.identities.verdict(attribute, &value, looked_up) {
         Verdict::UserAssigned | Verdict::Unchecked(None) => {}
         Verdict::Mistake(f) => d.add(f.into()),
         Verdict::Unchecked(Some(warning)) => d.add(warning),

@@ -33,6 +33,7 @@ use crate::codec::Value;
 use crate::entra::graph::{GraphClient, GraphError};
 use crate::entra::retry::Deadline;
 use crate::framework::{Ctx, Declaration, Diagnostics, MoveSource, PlanRequest, Resource};
+use crate::rules;
 
 pub struct FederatedCredentialResource;
 
@@ -104,6 +105,8 @@ struct Call {
     client: Arc<EntraClient>,
     graph: Arc<GraphClient>,
     deadline: Deadline,
+    /// The operation's timeout, named in errors of a Graph that gave no answer in time.
+    timeout: std::time::Duration,
 }
 
 impl Call {
@@ -117,7 +120,24 @@ impl Call {
             client,
             graph,
             deadline: Deadline::after(timeout, ctx.cancel.clone()),
+            timeout,
         })
+    }
+
+    /// A Graph failure as a diagnostic; when Graph gave no answer in time (throttled,
+    /// failing, unreachable), it names the operation's timeout, which gives Graph longer.
+    fn diag(&self, summary: &str, e: &GraphError) -> Diagnostics {
+        let (summary, detail) = e.headed(summary);
+        let mut d = Diagnostics::from_error(summary, detail);
+        if crate::provider::plan_reads::no_answer(e) {
+            for x in &mut d.0 {
+                x.detail.push_str(&format!(
+                    "\n\nThe operation ended at its timeout {} (the resource's `timeouts` block sets it).",
+                    rules::duration::format(self.timeout)
+                ));
+            }
+        }
+        d
     }
 }
 
@@ -127,14 +147,17 @@ fn client(ctx: &Ctx) -> Result<Arc<EntraClient>, Diagnostics> {
     })
 }
 
-fn graph_diag(summary: &str, e: &GraphError) -> Diagnostics {
-    let (summary, detail) = e.headed(summary);
-    Diagnostics::from_error(summary, detail)
-}
-
 fn import_hint(app_object_id: &str, name: &str) -> String {
     format!(
         "terraform import <address> {}",
         resource_id(app_object_id, name)
+    )
+}
+
+/// An `import` block for the credential, indented so Terraform prints it as is.
+fn import_block(app_object_id: &str, credential_id: &str) -> String {
+    format!(
+        "  import {{\n    to = {TYPE_NAME}.<name>\n    id = \"{}\"\n  }}",
+        resource_id(app_object_id, credential_id)
     )
 }

@@ -6,12 +6,15 @@ use std::time::Duration;
 
 use super::model::{FicModel, Operation};
 use super::siblings::{PlannedCreate, Siblings};
-use super::{import_hint, read, resource_id};
-use crate::entra::graph::{AppRef, FederatedCredential, NewCredential};
+use super::{import_block, import_hint, read};
+use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, NewCredential};
 use crate::entra::retry::Deadline;
 use crate::framework::{AttrPath, Ctx, Diagnostics, PlanRequest};
 use crate::provider::client::EntraClient;
 use crate::rules::{self, fic, Input};
+
+/// The longest a create's plan waits for this run's other plans (see `siblings`).
+const SIBLINGS_WAIT: Duration = Duration::from_secs(30);
 
 /// Static checks of a configuration: every broken rule, and the timeouts' syntax.
 pub(super) fn validate(config: &FicModel, ctx: &Ctx) -> Diagnostics {
@@ -148,34 +151,49 @@ fn derive_defaults(config: &FicModel, planned: &mut FicModel, c: &EntraClient) {
 }
 
 /// Plan-time checks against the live application: collisions and the limit show at
-/// plan, not at apply. Silent when the application is unknown or Graph unreachable.
+/// plan, not at apply. Its Graph reads have the plan's short budget (([`crate::provider::plan_reads`]));
+/// skipped (with a warning once per run when Graph gave no answer) when the application
+/// is unknown or Graph does not answer in time.
 async fn live_check(client: &EntraClient, planned: &FicModel, ctx: &Ctx) -> Diagnostics {
     let Ok(g) = client.graph().await else {
         return Diagnostics::new();
     };
-    let d = Deadline::after(Duration::from_secs(30), ctx.cancel.clone());
-    let app_object_id = match (
+    let app = match (
         planned.application_object_id.known(),
         planned.application_client_id.known(),
     ) {
-        (Some(o), _) => o.to_ascii_lowercase(),
-        (None, Some(c)) => match client
-            .application(&g, &AppRef::ClientId(c.clone()), &d)
-            .await
-        {
-            Ok(a) => a.id.to_ascii_lowercase(),
-            Err(_) => return Diagnostics::new(),
-        },
+        (Some(o), _) => AppRef::ObjectId(o.to_ascii_lowercase()),
+        (None, Some(c)) => AppRef::ClientId(c.clone()),
         _ => return Diagnostics::new(),
     };
-    let new = planned.desired();
-    let list = match read::shared_list(client, &g, &app_object_id, &d).await {
-        Ok(list) => list,
-        Err(e) => {
-            tracing::debug!(error = %e.message, "live plan check skipped");
-            return Diagnostics::new();
+    let g: &GraphClient = &g;
+    let read = client
+        .plan_reads
+        .read(g, &ctx.cancel, |d| async move {
+            let app_object_id = match app {
+                AppRef::ObjectId(o) => o,
+                by_client_id => client
+                    .application(g, &by_client_id, &d)
+                    .await?
+                    .id
+                    .to_ascii_lowercase(),
+            };
+            let list = read::shared_list(client, g, &app_object_id, &d).await?;
+            Ok((app_object_id, list))
+        })
+        .await;
+    let (app_object_id, list) = match read {
+        Ok(found) => found,
+        Err(skipped) => {
+            tracing::debug!(?skipped, "live plan check skipped");
+            let mut d = Diagnostics::new();
+            d.0.extend(client.plan_reads.skipped_warning(&skipped));
+            return d;
         }
     };
+    // The waits for this run's other plans are not Graph reads: they keep their own bound.
+    let d = Deadline::after(SIBLINGS_WAIT, ctx.cancel.clone());
+    let new = planned.desired();
     let create = PlannedCreate {
         name: new.name.clone(),
         trust: (!new.issuer.is_empty() && !new.subject.is_empty())
@@ -224,10 +242,10 @@ pub(super) fn preflight(
             AttrPath::attr("name"),
             format!("A federated identity credential named {:?} already exists on this application", new.name),
             format!(
-                "Names are unique per application. To manage the existing credential (id {}) with Terraform, import it:\n  {}\nor add an import block with id = \"{}\".\n\nIf this is a replacement with create_before_destroy: Graph cannot hold two credentials of one name, so remove create_before_destroy or give the new credential another name.",
+                "Names are unique per application. To manage the existing credential (id {}) with Terraform (for example one an interrupted apply created but could not record), add this import block, with `to` set to this resource's address (the `with` line of this message):\n\n{}\n\nor run `{}`.\n\nIf this is a replacement with create_before_destroy: Graph cannot hold two credentials of one name, so remove create_before_destroy or give the new credential another name.",
                 c.id,
+                import_block(app_object_id, &c.id),
                 import_hint(app_object_id, &c.id),
-                resource_id(app_object_id, &c.id)
             ),
         );
     } else if siblings.iter().any(|s| s.name == new.name) {

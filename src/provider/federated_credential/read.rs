@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::model::{AppIds, FicModel, Operation};
-use super::{graph_diag, parse_import_id, Call};
+use super::{parse_import_id, Call};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError};
 use crate::entra::retry::Deadline;
 use crate::framework::{Ctx, Diagnostics};
@@ -23,12 +23,13 @@ pub(super) async fn read(state: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagn
         client,
         graph: g,
         deadline: d,
+        ..
     } = &call;
     let listed = match shared_list(client, g, app_object_id, d).await {
         Ok(l) => l,
         Err(e) if e.is_not_found() => return (None, Diagnostics::new()),
         Err(e) => {
-            let diag = graph_diag(
+            let diag = call.diag(
                 "Cannot read the application's federated identity credentials",
                 &e,
             );
@@ -43,7 +44,7 @@ pub(super) async fn read(state: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagn
             Ok(c) => c,
             Err(e) if e.is_not_found() => return (None, Diagnostics::new()),
             Err(e) => {
-                let diag = graph_diag("Cannot read the federated identity credential", &e);
+                let diag = call.diag("Cannot read the federated identity credential", &e);
                 return (Some(state), diag);
             }
         },
@@ -88,12 +89,7 @@ pub(super) async fn import(id: &str, ctx: &Ctx) -> Result<FicModel, Diagnostics>
                 ),
             ))
         }
-        Err(e) => {
-            return Err(graph_diag(
-                "Cannot import the federated identity credential",
-                &e,
-            ))
-        }
+        Err(e) => return Err(call.diag("Cannot import the federated identity credential", &e)),
     };
     let ids = AppIds {
         object_id: parsed.application_object_id,
@@ -129,9 +125,9 @@ pub(super) async fn resolve_app(call: &Call, model: &FicModel) -> Result<AppIds,
         }),
         (Some(o), None) => lookup(AppRef::ObjectId(o.clone()))
             .await
-            .map_err(|e| graph_diag(&format!("Cannot read application {o}"), &e)),
+            .map_err(|e| call.diag(&format!("Cannot read application {o}"), &e)),
         (None, Some(c)) => lookup(AppRef::ClientId(c.clone())).await.map_err(|e| {
-            graph_diag(
+            call.diag(
                 &format!("Cannot find the application with client id {c}"),
                 &e,
             )

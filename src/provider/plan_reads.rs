@@ -1,0 +1,172 @@
+//! Graph reads made while planning (the live checks of a create, the identity check)
+//! get a short budget of their own, never the operation's timeout: they only bring
+//! errors forward from apply, and Terraform plans twice per `terraform apply` (the plan,
+//! then the re-plan of the apply walk), so a long budget would be spent twice before the
+//! create even starts.
+//!
+//! When a plan-time read gets no answer within the budget (throttled, failing,
+//! unreachable), the run's later plan-time reads are skipped at once and plan says so
+//! once, as when Graph is offline: apply checks the same things again.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::entra::graph::{GraphClient, GraphError, GraphErrorKind};
+use crate::entra::retry::Deadline;
+use crate::framework::diag::Severity;
+use crate::framework::Diagnostic;
+
+/// How long one plan-time read may take, retries included.
+pub const PLAN_BUDGET: Duration = Duration::from_secs(2);
+
+/// How long plan waits for a sign-in before its first Graph read.
+const SIGN_IN_BUDGET: Duration = Duration::from_secs(30);
+
+/// The plan-time reads of one run (one provider process).
+#[derive(Default)]
+pub struct PlanReads {
+    /// A plan-time read got no answer in time: later ones are skipped.
+    unanswered: AtomicBool,
+    /// The skip was reported.
+    warned: AtomicBool,
+}
+
+/// Why a plan-time read has no result.
+#[derive(Debug)]
+pub enum Skipped {
+    /// An earlier plan-time read of this run got no answer in time.
+    Earlier,
+    /// Graph answered with an error (or did not answer, see [`no_answer`]).
+    Failed(GraphError),
+}
+
+/// Whether `e` means Graph gave no usable answer within the budget, as opposed to a
+/// refusal that says something about the request (403, 404).
+pub fn no_answer(e: &GraphError) -> bool {
+    matches!(
+        e.kind,
+        GraphErrorKind::Throttled | GraphErrorKind::Server | GraphErrorKind::Transport
+    )
+}
+
+impl PlanReads {
+    /// Signs in to `g` (not counted in the budget: a sign-in that takes a few seconds,
+    /// such as Azure CLI's, is not Graph failing), then runs `read` with a deadline
+    /// [`PLAN_BUDGET`] away (Stop still ends it), unless an earlier plan-time read of
+    /// this run got no answer.
+    pub async fn read<T, F, Fut>(
+        &self,
+        g: &GraphClient,
+        cancel: &CancellationToken,
+        read: F,
+    ) -> Result<T, Skipped>
+    where
+        F: FnOnce(Deadline) -> Fut,
+        Fut: Future<Output = Result<T, GraphError>>,
+    {
+        if self.unanswered.load(Ordering::SeqCst) {
+            return Err(Skipped::Earlier);
+        }
+        g.token(&Deadline::after(SIGN_IN_BUDGET, cancel.clone()))
+            .await
+            .map_err(Skipped::Failed)?;
+        self.budgeted(cancel, read).await
+    }
+
+    /// [`PlanReads::read`] once signed in.
+    async fn budgeted<T, F, Fut>(&self, cancel: &CancellationToken, read: F) -> Result<T, Skipped>
+    where
+        F: FnOnce(Deadline) -> Fut,
+        Fut: Future<Output = Result<T, GraphError>>,
+    {
+        if self.unanswered.load(Ordering::SeqCst) {
+            return Err(Skipped::Earlier);
+        }
+        read(Deadline::after(PLAN_BUDGET, cancel.clone()))
+            .await
+            .map_err(|e| {
+                if no_answer(&e) {
+                    self.unanswered.store(true, Ordering::SeqCst);
+                }
+                Skipped::Failed(e)
+            })
+    }
+
+    /// The warning for a live check skipped because Graph gave no answer in time: once
+    /// per run; `None` for other skips (a refusal is reported by apply, where it matters).
+    pub fn skipped_warning(&self, why: &Skipped) -> Option<Diagnostic> {
+        let Skipped::Failed(e) = why else {
+            return None;
+        };
+        if !no_answer(e) || self.warned.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        Some(Diagnostic {
+            severity: Severity::Warning,
+            summary: "Plan-time checks against Microsoft Graph were skipped".into(),
+            detail: format!(
+                "{} within the plan's budget of {} s per read ({}), so plan did not check new credentials against the application's existing ones; apply checks them again before each create, within its `timeouts`.",
+                match e.kind {
+                    GraphErrorKind::Throttled => "Graph throttled the requests",
+                    GraphErrorKind::Server => "Graph kept failing",
+                    _ => "Graph gave no answer",
+                },
+                PLAN_BUDGET.as_secs(),
+                e.message
+            ),
+            path: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_answer_skips_the_rest_of_the_run_and_warns_once() {
+        let reads = PlanReads::default();
+        let cancel = CancellationToken::new();
+        let forbidden = reads
+            .budgeted::<(), _, _>(&cancel, |_| async {
+                Err(GraphError::new(GraphErrorKind::Forbidden, "no"))
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            reads.skipped_warning(&forbidden).is_none(),
+            "a refusal is not an outage"
+        );
+        assert_eq!(
+            reads.budgeted(&cancel, |_| async { Ok(1) }).await.ok(),
+            Some(1)
+        );
+
+        let throttled = reads
+            .budgeted::<(), _, _>(&cancel, |_| async {
+                Err(GraphError::new(GraphErrorKind::Throttled, "429"))
+            })
+            .await
+            .unwrap_err();
+        let w = reads.skipped_warning(&throttled).expect("a warning");
+        assert!(w.detail.contains("throttled"), "{}", w.detail);
+        assert!(reads.skipped_warning(&throttled).is_none(), "once per run");
+        assert!(matches!(
+            reads.budgeted(&cancel, |_| async { Ok(2) }).await,
+            Err(Skipped::Earlier)
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_budget_is_short() {
+        let reads = PlanReads::default();
+        let d = reads
+            .budgeted(&CancellationToken::new(), |d| async move { Ok(d) })
+            .await
+            .unwrap();
+        assert!(d.remaining() <= PLAN_BUDGET);
+    }
+}
