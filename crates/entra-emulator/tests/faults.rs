@@ -125,13 +125,12 @@ async fn a_thousand_concurrent_requests_from_fifty_clients() {
 /// reads are not slowed by the write latency.
 #[tokio::test]
 async fn writes_complete_after_their_client_left() {
-    let e = with_faults(Faults {
+    let slow_writes = Faults {
         write_latency: Duration::from_millis(800),
         ..Faults::default()
-    })
-    .await;
-    let c = Client::new(&e);
-    let admin = c.admin_token().await;
+    };
+    let e = with_faults(slow_writes).await;
+    let (c, admin) = (Client::new(&e), Client::new(&e).admin_token().await);
     let impatient = reqwest::Client::builder()
         .timeout(Duration::from_millis(150))
         .build()
