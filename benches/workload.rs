@@ -20,7 +20,7 @@ mod trace_log;
 
 use std::time::{Duration, Instant};
 
-use common::{seed_with_apps, Emu, Harness};
+use common::{add_identity, seed_with_apps, Emu, Harness};
 use entra_emulator::{EmulatorConfig, Faults};
 use support::{ProcessReport, Usage};
 use trace_log::{Profile, TraceLog};
@@ -196,8 +196,14 @@ struct Workload {
 
 impl Workload {
     fn new(n: usize, apps: usize, options: &Options) -> Workload {
+        // Every principal is a user-assigned identity of the tenant: plan looks each new
+        // one up in Graph (the live identity check), as it would against Entra.
+        let mut seed = seed_with_apps(0..apps);
+        for i in 0..n {
+            add_identity(&mut seed, &format!("{i:08x}-0000-4000-8000-000000000000"));
+        }
         let emu = Emu::start(EmulatorConfig {
-            seed: seed_with_apps(0..apps),
+            seed,
             faults: Faults {
                 latency: LATENCY,
                 ..Faults::default()

@@ -248,3 +248,71 @@ fn replace_and_taint_keep_the_name_and_leave_one_credential() {
     assert!(text.contains("already exists"), "{text}");
     assert!(text.contains("import"), "{text}");
 }
+
+/// With `create_before_destroy`, a replacement under the same name would need two
+/// credentials of one name on the application at once, which Graph refuses: the create
+/// fails before any write, saying so, and the old credential stays until the user drops
+/// `create_before_destroy`.
+#[test]
+fn create_before_destroy_under_the_same_name_is_refused_before_any_write() {
+    let emu = Emu::default();
+    let lifecycle = "  lifecycle {\n    create_before_destroy = true\n  }\n}\n";
+    let resource = mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL).replace("}\n", lifecycle);
+    let h = Harness::ready(&emu, &resource);
+    apply(&h);
+    let first = find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"].clone();
+    let posts = || {
+        let routes = &emu.requests()["routes"];
+        routes["POST /v1.0/applications/{id}/federatedIdentityCredentials"].as_u64()
+    };
+    let posts_before = posts();
+    assert_eq!(posts_before, Some(1), "{}", emu.requests());
+
+    let out = h.fails(&[
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+        "-replace=entra_mi_federated_credential.deploy",
+    ]);
+    let text = out.replace('\n', " ");
+    assert_contains_all(&text, &["already exists", "create_before_destroy"]);
+    let creds = emu.credentials(WORKLOAD_OBJECT);
+    assert_eq!(creds.len(), 1, "{creds:?}");
+    assert_eq!(
+        find(&creds, "deploy")["id"],
+        first,
+        "the old credential is kept"
+    );
+    assert_eq!(posts(), posts_before, "no create was sent");
+
+    // Terraform keeps the old credential as a deposed object and would try the create
+    // first again, with or without create_before_destroy. The way out the message gives:
+    // take the resource out of state and import the credential that exists.
+    h.ok(&[
+        "state",
+        "rm",
+        "-no-color",
+        "entra_mi_federated_credential.deploy",
+    ]);
+    let id = first.as_str().unwrap_or_default();
+    let import = format!(
+        "import {{\n  to = entra_mi_federated_credential.deploy\n  id = \"{WORKLOAD_OBJECT}/federatedIdentityCredentials/{id}\"\n}}\n"
+    );
+    let resource = mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL);
+    h.main_tf(&format!("{}{resource}{import}", emu.provider_block()));
+    let out = apply(&h);
+    assert!(
+        out.contains("1 imported, 0 added, 0 changed, 0 destroyed"),
+        "{out}"
+    );
+    let creds = emu.credentials(WORKLOAD_OBJECT);
+    assert_eq!(creds.len(), 1, "{creds:?}");
+    assert_eq!(
+        find(&creds, "deploy")["id"],
+        first,
+        "the same credential, managed again"
+    );
+    let (code, plan) = plan_exit(&h);
+    assert_eq!(code, 0, "{plan}");
+}

@@ -242,7 +242,7 @@ pub(super) fn preflight(
             AttrPath::attr("name"),
             format!("A federated identity credential named {:?} already exists on this application", new.name),
             format!(
-                "Names are unique per application. To manage the existing credential (id {}) with Terraform (for example one an interrupted apply created but could not record), add this import block, with `to` set to this resource's address (the `with` line of this message):\n\n{}\n\nor run `{}`.\n\nIf this is a replacement with create_before_destroy: Graph cannot hold two credentials of one name, so remove create_before_destroy or give the new credential another name.",
+                "Names are unique per application. To manage the existing credential (id {}) with Terraform (for example one an interrupted apply created but could not record), add this import block, with `to` set to this resource's address (the `with` line of this message):\n\n{}\n\nor run `{}`.\n\nIf this is a replacement under create_before_destroy: Graph cannot hold two credentials of one name at once, so the new one cannot be created before the old one is gone. Give the new credential another name, or remove create_before_destroy. Terraform now keeps the old credential as a deposed object and would try the create first again: run `terraform state rm <address>`, then apply with the import block above to manage the existing credential again.",
                 c.id,
                 import_block(app_object_id, &c.id),
                 import_hint(app_object_id, &c.id),
