@@ -249,6 +249,13 @@ fn replace_and_taint_keep_the_name_and_leave_one_credential() {
     assert!(text.contains("import"), "{text}");
 }
 
+/// The id of the workload application's only credential, `deploy`.
+fn only_id(emu: &Emu) -> serde_json::Value {
+    let creds = emu.credentials(WORKLOAD_OBJECT);
+    assert_eq!(creds.len(), 1, "{creds:?}");
+    find(&creds, "deploy")["id"].clone()
+}
+
 /// With `create_before_destroy`, a replacement under the same name would need two
 /// credentials of one name on the application at once, which Graph refuses: the create
 /// fails before any write, saying so, and the old credential stays until the user drops
@@ -260,7 +267,7 @@ fn create_before_destroy_under_the_same_name_is_refused_before_any_write() {
     let resource = mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL).replace("}\n", lifecycle);
     let h = Harness::ready(&emu, &resource);
     apply(&h);
-    let first = find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"].clone();
+    let first = only_id(&emu);
     let posts = || {
         let routes = &emu.requests()["routes"];
         routes["POST /v1.0/applications/{id}/federatedIdentityCredentials"].as_u64()
@@ -277,13 +284,7 @@ fn create_before_destroy_under_the_same_name_is_refused_before_any_write() {
     ]);
     let text = out.replace('\n', " ");
     assert_contains_all(&text, &["already exists", "create_before_destroy"]);
-    let creds = emu.credentials(WORKLOAD_OBJECT);
-    assert_eq!(creds.len(), 1, "{creds:?}");
-    assert_eq!(
-        find(&creds, "deploy")["id"],
-        first,
-        "the old credential is kept"
-    );
+    assert_eq!(only_id(&emu), first, "the old credential is kept");
     assert_eq!(posts(), posts_before, "no create was sent");
 
     // Terraform keeps the old credential as a deposed object and would try the create
@@ -306,13 +307,7 @@ fn create_before_destroy_under_the_same_name_is_refused_before_any_write() {
         out.contains("1 imported, 0 added, 0 changed, 0 destroyed"),
         "{out}"
     );
-    let creds = emu.credentials(WORKLOAD_OBJECT);
-    assert_eq!(creds.len(), 1, "{creds:?}");
-    assert_eq!(
-        find(&creds, "deploy")["id"],
-        first,
-        "the same credential, managed again"
-    );
+    assert_eq!(only_id(&emu), first, "the same credential, managed again");
     let (code, plan) = plan_exit(&h);
     assert_eq!(code, 0, "{plan}");
 }
