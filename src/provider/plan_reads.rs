@@ -6,10 +6,12 @@
 //!
 //! When a plan-time read gets no answer within the budget (throttled, failing,
 //! unreachable), the run's later plan-time reads are skipped at once and plan says so
-//! once, as when Graph is offline: apply checks the same things again.
+//! once, whichever check ran into it, as when Graph is offline: apply checks the same
+//! things again.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -28,8 +30,9 @@ const SIGN_IN_BUDGET: Duration = Duration::from_secs(30);
 /// The plan-time reads of one run (one provider process).
 #[derive(Default)]
 pub struct PlanReads {
-    /// A plan-time read got no answer in time: later ones are skipped.
-    unanswered: AtomicBool,
+    /// The first plan-time read that got no answer in time (what Graph did, and its
+    /// message): later ones are skipped.
+    unanswered: Mutex<Option<(GraphErrorKind, String)>>,
     /// The skip was reported.
     warned: AtomicBool,
 }
@@ -67,7 +70,7 @@ impl PlanReads {
         F: FnOnce(Deadline) -> Fut,
         Fut: Future<Output = Result<T, GraphError>>,
     {
-        if self.unanswered.load(Ordering::SeqCst) {
+        if self.first_unanswered().is_some() {
             return Err(Skipped::Earlier);
         }
         g.token(&Deadline::after(SIGN_IN_BUDGET, cancel.clone()))
@@ -82,40 +85,48 @@ impl PlanReads {
         F: FnOnce(Deadline) -> Fut,
         Fut: Future<Output = Result<T, GraphError>>,
     {
-        if self.unanswered.load(Ordering::SeqCst) {
+        if self.first_unanswered().is_some() {
             return Err(Skipped::Earlier);
         }
         read(Deadline::after(PLAN_BUDGET, cancel.clone()))
             .await
             .map_err(|e| {
                 if no_answer(&e) {
-                    self.unanswered.store(true, Ordering::SeqCst);
+                    if let Ok(mut first) = self.unanswered.lock() {
+                        first.get_or_insert((e.kind, e.message.clone()));
+                    }
                 }
                 Skipped::Failed(e)
             })
     }
 
-    /// The warning for a live check skipped because Graph gave no answer in time: once
-    /// per run; `None` for other skips (a refusal is reported by apply, where it matters).
+    fn first_unanswered(&self) -> Option<(GraphErrorKind, String)> {
+        self.unanswered.lock().ok().and_then(|f| f.clone())
+    }
+
+    /// The warning for a plan-time check skipped because Graph gave no answer in time
+    /// (this read's or an earlier one's): once per run, for the live checks and the
+    /// identity check alike; `None` for a refusal (apply reports it where it matters).
     pub fn skipped_warning(&self, why: &Skipped) -> Option<Diagnostic> {
-        let Skipped::Failed(e) = why else {
-            return None;
+        let (kind, message) = match why {
+            Skipped::Failed(e) if no_answer(e) => (e.kind, e.message.clone()),
+            Skipped::Failed(_) => return None,
+            Skipped::Earlier => self.first_unanswered()?,
         };
-        if !no_answer(e) || self.warned.swap(true, Ordering::SeqCst) {
+        if self.warned.swap(true, Ordering::SeqCst) {
             return None;
         }
         Some(Diagnostic {
             severity: Severity::Warning,
             summary: "Plan-time checks against Microsoft Graph were skipped".into(),
             detail: format!(
-                "{} within the plan's budget of {} s per read ({}), so plan did not check new credentials against the application's existing ones; apply checks them again before each create, within its `timeouts`.",
-                match e.kind {
+                "{} within the plan's budget of {} s per read ({message}), so plan did not check new credentials against the application's existing ones, nor that their principal ids are user-assigned managed identities; apply checks the credentials again before each create, within its `timeouts`.",
+                match kind {
                     GraphErrorKind::Throttled => "Graph throttled the requests",
                     GraphErrorKind::Server => "Graph kept failing",
                     _ => "Graph gave no answer",
                 },
                 PLAN_BUDGET.as_secs(),
-                e.message
             ),
             path: None,
         })
@@ -151,7 +162,14 @@ mod tests {
             })
             .await
             .unwrap_err();
-        let w = reads.skipped_warning(&throttled).expect("a warning");
+        let later = reads
+            .budgeted::<(), _, _>(&cancel, |_| async { Ok(()) })
+            .await;
+        let later = later.unwrap_err();
+        assert!(matches!(later, Skipped::Earlier));
+        let w = reads
+            .skipped_warning(&later)
+            .expect("a warning, whichever check skips first");
         assert!(w.detail.contains("throttled"), "{}", w.detail);
         assert!(reads.skipped_warning(&throttled).is_none(), "once per run");
         assert!(matches!(

@@ -9,7 +9,7 @@ use super::model::FicModel;
 use crate::framework::{Ctx, Diagnostics};
 use crate::provider::client::EntraClient;
 use crate::provider::identity_check::Verdict;
-use crate::provider::plan_reads::Skipped;
+use crate::provider::plan_reads::{no_answer, Skipped};
 use crate::rules::{fic, guid, Input};
 
 /// The diagnostics of the identity check for one planned credential.
@@ -40,8 +40,13 @@ pub(super) async fn check(
         .await;
     let looked_up = match looked_up {
         Ok(found) => Ok(found),
-        Err(Skipped::Failed(e)) => Err(e),
-        Err(Skipped::Earlier) => return d, // Graph gave no answer earlier in this run
+        Err(Skipped::Failed(e)) if !no_answer(&e) => Err(e),
+        // No answer in time, now or earlier in this run: one warning for every skipped
+        // plan-time check.
+        Err(skipped) => {
+            d.0.extend(client.plan_reads.skipped_warning(&skipped));
+            return d;
+        }
     };
     match client.identities.verdict(attribute, &value, looked_up) {
         Verdict::UserAssigned | Verdict::Unchecked(None) => {}
