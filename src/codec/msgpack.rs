@@ -13,7 +13,7 @@ use super::value::Number;
 use super::walk::{self, WireNode, WireOut};
 use super::{CodecError, Type, Value};
 
-pub use super::walk::MAX_DEPTH;
+use super::walk::MAX_DEPTH;
 
 /// Decodes `bytes` as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {

@@ -25,7 +25,7 @@ pub fn matches(fic: &FederatedCredential, facts: &TokenFacts) -> bool {
 
 /// One differing field.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
+struct Difference {
     /// `issuer`, `subject` or `audiences`.
     pub field: &'static str,
     /// The credential's value.
@@ -37,7 +37,7 @@ pub struct Difference {
 }
 
 /// The differences between one credential and the token.
-pub fn differences(
+fn differences(
     fic: &FederatedCredential,
     facts: &TokenFacts,
     identity_client_id: Option<&str>,

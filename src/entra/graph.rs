@@ -26,7 +26,7 @@ impl AppRef {
     fn path(&self) -> String {
         match self {
             AppRef::ObjectId(id) => format!("applications/{id}"),
-            AppRef::ClientId(id) => format!("applications(appId='{id}')"),
+            AppRef::ClientId(id) => format!("applications(appId='{}')", odata_key(id)),
         }
     }
 }
@@ -271,7 +271,8 @@ struct Page<T> {
     next_link: Option<String>,
 }
 
-/// Calls Graph for federated identity credentials, signed in with one method.
+/// Calls Graph (applications, their federated identity credentials, service principals),
+/// signed in with one method.
 pub struct GraphClient {
     http: reqwest::Client,
     /// `{graph_endpoint}/v1.0`.
@@ -330,7 +331,14 @@ impl GraphClient {
             let page: Page<FederatedCredential> = parse(&body)?;
             out.extend(page.value);
             match page.next_link {
-                Some(next) => url = next,
+                // The bearer token goes with the next request: only to this Graph.
+                Some(next) if next.starts_with(&format!("{}/", self.base)) => url = next,
+                Some(next) => {
+                    return Err(GraphError::new(
+                        GraphErrorKind::Server,
+                        format!("Graph's next page link {next} is not under {}; it was not followed, so the bearer token stays with Graph", self.base),
+                    ))
+                }
                 None => return Ok(out),
             }
         }
@@ -479,6 +487,7 @@ impl GraphClient {
                         return TransportError::from_reqwest(&e).attempt(|t| {
                             let mut err = GraphError::transport(&method, &t);
                             err.request_id = request_id;
+                            err.client_request_id = Some(client_request_id);
                             err
                         });
                     }
@@ -550,8 +559,14 @@ pub(super) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Grap
 }
 
 /// Percent-encodes a credential id or name for a URL path segment.
-fn path_segment(s: &str) -> String {
+pub(super) fn path_segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
+}
+
+/// A value inside an OData key literal (`(appId='…')`): quotes doubled, as OData escapes
+/// them, then kept in its URL segment.
+pub(super) fn odata_key(s: &str) -> String {
+    path_segment(&s.replace('\'', "''"))
 }

@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 
-use super::graph::{parse, GraphClient, GraphError};
+use super::graph::{odata_key, parse, path_segment, GraphClient, GraphError};
 use super::retry::Deadline;
 use crate::rules::fic::{IdentityLookup, PrincipalFacts};
 
@@ -75,17 +75,21 @@ impl PrincipalLookup {
 
 impl GraphClient {
     /// The service principal with object id `id`; `None` on 404.
-    pub async fn get_service_principal(
+    async fn get_service_principal(
         &self,
         id: &str,
         d: &Deadline,
     ) -> Result<Option<ServicePrincipal>, GraphError> {
-        let url = format!("{}/servicePrincipals/{}?{SELECT}", self.base, key(id));
+        let url = format!(
+            "{}/servicePrincipals/{}?{SELECT}",
+            self.base,
+            path_segment(id)
+        );
         self.read_principal(&url, d).await
     }
 
     /// The service principal whose client id is `app_id`; `None` on 404.
-    pub async fn get_service_principal_by_app_id(
+    async fn get_service_principal_by_app_id(
         &self,
         app_id: &str,
         d: &Deadline,
@@ -93,7 +97,7 @@ impl GraphClient {
         let url = format!(
             "{}/servicePrincipals(appId='{}')?{SELECT}",
             self.base,
-            key(app_id)
+            odata_key(app_id)
         );
         self.read_principal(&url, d).await
     }
@@ -128,16 +132,16 @@ impl GraphClient {
     }
 }
 
-/// Keeps a value from leaving its URL segment or OData key (`/`, `'`, `?`...).
-fn key(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_stay_in_their_segment_and_key() {
+        assert_eq!(path_segment("b0000001-2b3c"), "b0000001-2b3c");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(odata_key("a'b"), "a%27%27b");
+    }
 
     #[test]
     fn graph_shapes_parse() {
@@ -150,11 +154,5 @@ mod tests {
             PrincipalLookup::ByAppId(app.clone()).as_rule_input(),
             IdentityLookup::ByAppId(app.facts())
         );
-    }
-
-    #[test]
-    fn keys_stay_in_their_segment() {
-        assert_eq!(key("b0000001-2b3c"), "b0000001-2b3c");
-        assert_eq!(key("a/b'c"), "a%2Fb%27c");
     }
 }

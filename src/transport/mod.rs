@@ -173,7 +173,7 @@ pub async fn serve<P: Provider>(
 /// The connections Terraform opens, with Nagle's algorithm off on each. gRPC answers are
 /// small writes; with Nagle on, each waits for the client's delayed ACK (about 40 ms on
 /// Linux), which stalls every call.
-pub fn accept_without_delay(listener: TcpListener) -> TcpIncoming {
+fn accept_without_delay(listener: TcpListener) -> TcpIncoming {
     TcpIncoming::from(listener).with_nodelay(Some(true))
 }
 

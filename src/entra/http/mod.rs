@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 pub use transport::{CertProblem, RedirectRefused, TransportError, TransportKind};
-pub use trust::{TrustError, TrustSources, TrustStore, CERT_DIR_VAR, CERT_FILE_VAR};
+pub use trust::TrustSources;
 
 /// `terraform-provider-entra/<version>`, sent with every request.
 pub const USER_AGENT: &str = concat!("terraform-provider-entra/", env!("CARGO_PKG_VERSION"));
@@ -19,21 +19,21 @@ pub const USER_AGENT: &str = concat!("terraform-provider-entra/", env!("CARGO_PK
 /// The client for Entra sign-in and Graph, trusting what the environment says. Proxies
 /// come from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (reqwest reads them).
 pub fn client() -> Result<reqwest::Client, String> {
-    builder(process_tls()?)
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
-        .pool_idle_timeout(Duration::from_secs(90))
-        .http2_adaptive_window(true)
-        .build()
-        .map_err(|e| format!("cannot create the HTTP client: {e}"))
+    signin_and_graph(process_tls()?)
 }
 
 /// [`client`] trusting the OS store plus `sources` (tests pass their throwaway CA here
 /// instead of changing the process environment).
 pub fn client_trusting(sources: &TrustSources) -> Result<reqwest::Client, String> {
-    builder(tls_config(sources)?)
+    signin_and_graph(tls_config(sources)?)
+}
+
+fn signin_and_graph(tls: rustls::ClientConfig) -> Result<reqwest::Client, String> {
+    builder(tls)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .http2_adaptive_window(true)
         .build()
         .map_err(|e| format!("cannot create the HTTP client: {e}"))
 }

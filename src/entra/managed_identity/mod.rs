@@ -11,9 +11,6 @@ mod response;
 
 use std::time::Duration;
 
-pub use imds::IMDS_ENDPOINT;
-pub use response::parse_expires_on;
-
 use super::http::{TransportError, TransportKind};
 use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, Policy};
 use super::token::TokenCache;
@@ -283,7 +280,10 @@ impl ManagedIdentityClient {
             };
             let status = resp.status().as_u16();
             let retry_after = retry::retry_after(resp.headers());
-            let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            let body = match resp.bytes().await {
+                Ok(b) => b.to_vec(),
+                Err(e) => return self.no_answer(&e),
+            };
             if (200..300).contains(&status) {
                 return match response::parse_token(&body) {
                     Ok(t) => Attempt::Done(t),
@@ -341,6 +341,7 @@ impl ManagedIdentityClient {
 
 #[cfg(test)]
 mod tests {
+    use super::imds::IMDS_ENDPOINT;
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {

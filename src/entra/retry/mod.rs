@@ -2,9 +2,10 @@
 //!
 //! Each service has its [`Policy`]: which answers are worth another attempt, how long
 //! to wait between attempts and how many to make. [`run`] repeats one request under a
-//! policy; [`poll`] repeats a check until it says done. Both honour `Retry-After`, back
-//! off exponentially with full jitter otherwise, and end at the operation's [`Deadline`]
-//! or as soon as Terraform stops; a write already sent is the exception ([`OnStop`]).
+//! policy, honouring `Retry-After` and backing off exponentially with full jitter
+//! otherwise; [`poll`] repeats a check with a [`Backoff`] until it says done. Both end at
+//! the operation's [`Deadline`] or as soon as Terraform stops; a write already sent is
+//! the exception ([`OnStop`]).
 
 mod deadline;
 mod poll;
@@ -25,12 +26,6 @@ pub struct Backoff {
     pub base: Duration,
     /// The largest cap.
     pub max: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Policy::GRAPH.backoff
-    }
 }
 
 impl Backoff {
