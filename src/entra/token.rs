@@ -67,7 +67,7 @@ impl<K: Eq + std::hash::Hash + Clone> TokenCache<K> {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<AccessToken, E>>,
     {
-        let slot = self.slots.get(key.clone()).await;
+        let slot = self.slots.get(key.clone());
         let mut cached = slot.lock().await;
         if let Some(t) = cached.as_ref().filter(|t| t.is_fresh()) {
             return Ok(t.clone());
@@ -79,7 +79,7 @@ impl<K: Eq + std::hash::Hash + Clone> TokenCache<K> {
 
     /// Drops a cached token, e.g. when Entra says it expired.
     pub async fn forget(&self, key: &K) {
-        if let Some(slot) = self.slots.existing(key).await {
+        if let Some(slot) = self.slots.existing(key) {
             *slot.lock().await = None;
         }
     }

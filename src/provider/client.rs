@@ -30,7 +30,7 @@ pub struct EntraClient {
     /// other (and a replacement's create half does not collide with what it replaces).
     pub plans: crate::provider::federated_credential::PlannedSet,
     /// Applications resolved so far, by object id and by client id (both lower case).
-    resolved: PerKey<String, Mutex<Option<AppRegistration>>>,
+    resolved: PerKey<String, OnceCell<AppRegistration>>,
     /// Managed identity token -> app token, for `entra_mi_access_token`.
     pub exchange: crate::entra::exchange::TokenExchange,
     /// Service principal lookups of this run (the live identity check).
@@ -45,7 +45,8 @@ pub struct EntraClient {
 pub struct AppEntry {
     /// Held while writing; holds the writer's view of the credentials.
     pub writer: Mutex<Option<Vec<FederatedCredential>>>,
-    /// The last list, shared by concurrent reads; cleared by writes.
+    /// The last list, shared by concurrent reads; kept current with this run's writes
+    /// ([`AppEntry::record`]).
     pub listed: Mutex<Option<Arc<Vec<FederatedCredential>>>>,
 }
 
@@ -147,24 +148,21 @@ impl EntraClient {
         let key = match app {
             AppRef::ObjectId(id) | AppRef::ClientId(id) => id.to_ascii_lowercase(),
         };
-        let slot = self.resolved.get(key).await;
-        let mut cached = slot.lock().await;
-        if let Some(a) = cached.as_ref() {
-            return Ok(a.clone());
-        }
-        let a = g.get_application(app, d).await?;
-        *cached = Some(a.clone());
-        drop(cached);
+        let cell = self.resolved.get(key);
+        let a = cell
+            .get_or_try_init(|| g.get_application(app, d))
+            .await?
+            .clone();
         // Known by the other id too from now on.
         for other in [a.id.to_ascii_lowercase(), a.app_id.to_ascii_lowercase()] {
-            let known = || Mutex::new(Some(a.clone()));
-            self.resolved.get_or_make(other, known).await;
+            let known = || OnceCell::new_with(Some(a.clone()));
+            self.resolved.get_or_make(other, known);
         }
         Ok(a)
     }
 
     /// The coordination entry of an application (by object id).
-    pub async fn app(&self, object_id: &str) -> Arc<AppEntry> {
-        self.apps.get(object_id.to_ascii_lowercase()).await
+    pub fn app(&self, object_id: &str) -> Arc<AppEntry> {
+        self.apps.get(object_id.to_ascii_lowercase())
     }
 }

@@ -44,7 +44,7 @@ impl IdentityCache {
         value: &str,
         d: &Deadline,
     ) -> Result<PrincipalLookup, GraphError> {
-        let cell = self.lookups.get(value.to_ascii_lowercase()).await;
+        let cell = self.lookups.get(value.to_ascii_lowercase());
         cell.get_or_init(|| g.lookup_principal(value, d))
             .await
             .clone()

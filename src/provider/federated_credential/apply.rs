@@ -29,7 +29,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     } = &call;
     let app = AppRef::ObjectId(ids.object_id.clone());
     let new = planned.desired();
-    let entry = client.app(&ids.object_id).await;
+    let entry = client.app(&ids.object_id);
     let mut writer = lock_writer(&entry).await;
     if writer.is_none() {
         // The list this run's plan read (kept current with our writes) will do.
@@ -144,7 +144,7 @@ pub(super) async fn update(
             Err(d) => return (None, d),
         };
         let app = AppRef::ObjectId(app_object_id.to_string());
-        let entry = call.client.app(app_object_id).await;
+        let entry = call.client.app(app_object_id);
         let mut writer = entry.writer.lock().await;
         if let Err(e) = call
             .graph
@@ -181,7 +181,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
         ..
     } = &call;
     let app = AppRef::ObjectId(app_object_id.to_string());
-    let entry = client.app(app_object_id).await;
+    let entry = client.app(app_object_id);
     let mut writer = lock_writer(&entry).await;
     match g.delete_credential(&app, credential_id, d).await {
         Ok(()) => {}

@@ -147,7 +147,7 @@ pub(super) async fn shared_list(
     app_object_id: &str,
     d: &Deadline,
 ) -> Result<Arc<Vec<FederatedCredential>>, GraphError> {
-    let entry = client.app(app_object_id).await;
+    let entry = client.app(app_object_id);
     let mut listed = entry.listed.lock().await;
     if let Some(l) = listed.as_ref() {
         return Ok(l.clone());
