@@ -305,7 +305,7 @@ fn check_block(
         if a.required && (a.optional || a.computed) {
             problems.push(format!("{p}: required cannot be optional or computed"));
         }
-        if a.write_only && (a.computed || a.required && kind != SchemaKind::Resource) {
+        if a.write_only && a.computed {
             problems.push(format!("{p}: write-only attributes cannot be computed"));
         }
         if a.write_only && kind != SchemaKind::Resource {

@@ -54,7 +54,7 @@ pub trait ProviderDef: Send + Sync + 'static {
     /// fails the run.
     async fn configure(&self, config: &Value, ctx: &Ctx) -> Result<ProviderData, Diagnostics>;
 
-    /// The managed resource types, each under its [`Resource::type_name`].
+    /// The managed resource types, each under the type name of its [`Resource::declaration`].
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
 
     /// The data source types; none by default.

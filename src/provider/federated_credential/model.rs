@@ -76,7 +76,8 @@ impl Operation {
 }
 
 impl Timeouts {
-    fn from_value(v: &Value) -> Option<Timeouts> {
+    /// The block as stored; `None` when absent (null).
+    pub(super) fn from_value(v: &Value) -> Option<Timeouts> {
         if v.is_null() {
             return None;
         }

@@ -15,7 +15,7 @@ use super::TYPE_NAME;
 use crate::codec::{Type, Value};
 use crate::entra::graph::FederatedCredential;
 use crate::framework::{Diagnostics, MoveSource};
-use crate::provider::model::{string_attr, string_list_attr};
+use crate::provider::model::{known_strings, string_attr, string_list_attr};
 use crate::rules::{guid, Input};
 
 /// The provider whose state can be moved here.
@@ -139,15 +139,7 @@ impl AzureadState {
             id: string_attr(v, "id"),
             issuer: string_attr(v, "issuer"),
             subject: string_attr(v, "subject"),
-            timeouts: v
-                .attr("timeouts")
-                .filter(|t| !t.is_null())
-                .map(|t| Timeouts {
-                    create: string_attr(t, "create"),
-                    read: string_attr(t, "read"),
-                    update: string_attr(t, "update"),
-                    delete: string_attr(t, "delete"),
-                }),
+            timeouts: v.attr("timeouts").and_then(Timeouts::from_value),
         }
     }
 
@@ -169,10 +161,7 @@ impl AzureadState {
         let name = required(&mut d, &self.display_name, "display_name");
         let issuer = required(&mut d, &self.issuer, "issuer");
         let subject = required(&mut d, &self.subject, "subject");
-        let audiences: Vec<String> = match &self.audiences {
-            Input::Known(items) => items.iter().filter_map(|i| i.known().cloned()).collect(),
-            _ => Vec::new(),
-        };
+        let audiences = known_strings(&self.audiences);
         if audiences.is_empty() {
             d.error(
                 "The moved azuread state has no audiences",
