@@ -156,15 +156,19 @@ pub fn validate(config: &Value) -> Diagnostics {
             d.add(f.into());
         }
     }
-    for attr in ["client_id", "msi_client_id"] {
-        if let Some(id) = get_str(config, attr) {
-            if !guid::is_guid(id) {
-                d.error_at(
-                    AttrPath::attr(attr),
-                    format!("{attr} must be a GUID"),
-                    format!("Expected an application (client) id like 00000000-0000-0000-0000-000000000000; got {id:?}."),
-                );
-            }
+    let ids = [
+        (
+            "client_id",
+            "the application (client) id the provider signs in as",
+        ),
+        (
+            "msi_client_id",
+            "the user-assigned managed identity's client id",
+        ),
+    ];
+    for (attr, what) in ids {
+        if let Some(f) = get_str(config, attr).and_then(|id| guid::check(attr, id, what)) {
+            d.add(f.into());
         }
     }
     d

@@ -10,15 +10,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::client::EntraClient;
-use super::model::{object, string_attr};
+use super::model::{as_str, object, string_attr};
 use crate::codec::{Type, Value};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient};
 use crate::entra::retry::Deadline;
 use crate::framework::{
-    AttrPath, Attribute, Block, Ctx, DataSource, Declaration, Diagnostic, Diagnostics, Schema,
+    Attribute, Block, Ctx, DataSource, Declaration, Diagnostic, Diagnostics, Schema,
 };
 use crate::provider::identity_check::Verdict;
-use crate::rules::{fic, guid, Input};
+use crate::rules::{fic, Input};
 
 pub const TYPE_NAME: &str = "entra_mi_federated_credentials";
 
@@ -79,30 +79,12 @@ impl AuditRequestModel {
 fn validate(config: &Value) -> Diagnostics {
     let m = AuditRequestModel::from_value(config);
     let mut d = Diagnostics::new();
-    let (o, c) = (&m.application_object_id, &m.application_client_id);
-    if o.is_null() && c.is_null() {
-        d.error_at(
-            AttrPath::attr("application_object_id"),
-            "one of application_object_id or application_client_id is required",
-            "Set application_object_id to the application's object id, or application_client_id to its application (client) id.",
-        );
-    } else if o.is_set() && c.is_set() {
-        d.error_at(
-            AttrPath::attr("application_client_id"),
-            "application_object_id and application_client_id conflict",
-            "Set only one of them: they name the same application.",
-        );
-    }
-    for (attr, field) in [("application_object_id", o), ("application_client_id", c)] {
-        if let Input::Known(v) = field {
-            if !guid::is_guid(v) {
-                d.error_at(
-                    AttrPath::attr(attr),
-                    format!("{attr} must be a GUID"),
-                    format!("Expected the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx; got {v:?}."),
-                );
-            }
-        }
+    let ids = fic::check_application_ids(
+        &as_str(&m.application_object_id),
+        &as_str(&m.application_client_id),
+    );
+    for f in ids {
+        d.add(f.into());
     }
     d
 }

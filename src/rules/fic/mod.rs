@@ -81,12 +81,11 @@ pub struct FicInput<'a> {
     pub cloud: Option<Cloud>,
 }
 
-/// Every plan-time rule for one resource configuration, one finding per broken rule.
-/// Unknown values are skipped: they are checked again once known.
-pub fn check_config(c: &FicInput) -> Vec<Finding> {
+/// The application is named by exactly one of its object id and its client id, each a
+/// GUID: the resource and the audit data source take the same two attributes.
+pub fn check_application_ids(object_id: &Input<&str>, client_id: &Input<&str>) -> Vec<Finding> {
     let mut out = Vec::new();
-
-    match (&c.application_object_id, &c.application_client_id) {
+    match (object_id, client_id) {
         (Input::Null, Input::Null) => out.push(Finding::error(
             "application_object_id",
             "application.exactly_one",
@@ -97,19 +96,19 @@ pub fn check_config(c: &FicInput) -> Vec<Finding> {
             "application_client_id",
             "application.exactly_one",
             "application_object_id and application_client_id conflict",
-            "Set only one of them: they name the same application, and the other is computed.",
+            "Set only one of them: they name the same application.",
         )),
         _ => {}
     }
     for (attribute, value, what) in [
         (
             "application_object_id",
-            &c.application_object_id,
+            object_id,
             "the application's object id",
         ),
         (
             "application_client_id",
-            &c.application_client_id,
+            client_id,
             "the application (client) id, the appId",
         ),
     ] {
@@ -117,6 +116,18 @@ pub fn check_config(c: &FicInput) -> Vec<Finding> {
             out.extend(guid::check(attribute, id, what));
         }
     }
+    out
+}
+
+/// Every plan-time rule for one resource configuration, one finding per broken rule.
+/// Unknown values are skipped: they are checked again once known.
+pub fn check_config(c: &FicInput) -> Vec<Finding> {
+    let mut out = Vec::new();
+
+    out.extend(check_application_ids(
+        &c.application_object_id,
+        &c.application_client_id,
+    ));
 
     if let Input::Known(name) = c.name {
         out.extend(check_name(name));
