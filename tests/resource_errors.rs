@@ -94,3 +94,23 @@ fn forbidden_names_the_permission() {
         ],
     );
 }
+
+/// The provider's cloud is known only once it is configured, and when `environment` is
+/// left to its default only plan knows it: an issuer of another cloud is refused there.
+#[test]
+fn an_issuer_of_another_cloud_is_refused_at_plan() {
+    let emu = Emu::default();
+    let resource = format!(
+        "resource \"entra_mi_federated_credential\" \"c\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"us-gov-issuer\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n  issuer = \"https://login.microsoftonline.us/{TENANT}/v2.0\"\n}}\n"
+    );
+    let h = Harness::initialised(&format!("{}{resource}", emu.provider_block()));
+    let out = h.fails(PLAN).replace('\n', " ");
+    assert_contains_all(
+        &out,
+        &[
+            "the issuer belongs to another cloud",
+            "environment is public",
+        ],
+    );
+    assert!(emu.credentials(WORKLOAD_OBJECT).is_empty());
+}

@@ -72,13 +72,9 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
             }
             if let Some(c) = known_client {
                 // The cloud is known now: check what depends on it.
-                let mut input = planned.rules_input(Some(c.cloud()));
-                input.application_object_id = Input::Null;
-                input.application_client_id = Input::Null;
-                for f in fic::check_config(&input) {
-                    if f.rule == "issuer.cross_cloud" && config.issuer.is_set() {
-                        d.add(f.into());
-                    }
+                let with_identity = config.managed_identity_principal_id.is_set();
+                if let (Input::Known(issuer), true) = (&config.issuer, with_identity) {
+                    d.0.extend(fic::check_issuer_cloud(issuer, c.cloud()).map(Into::into));
                 }
                 d.extend(live_check(c, &planned, ctx).await);
             }

@@ -122,22 +122,30 @@ pub(super) fn check_issuer_for_identity(issuer: &str, cloud: Option<Cloud>) -> V
         )),
         None => {}
     }
-    if let (Some(cloud), Some(host_cloud)) = (cloud, issuer_cloud(trimmed)) {
-        if cloud != host_cloud {
-            out.push(Finding::error(
-                "issuer",
-                "issuer.cross_cloud",
-                "the issuer belongs to another cloud",
-                format!(
-                    "Got {} ({} cloud) while the provider's environment is {}. Cross-cloud federation is not supported.",
-                    quote(issuer),
-                    host_cloud.name(),
-                    cloud.name()
-                ),
-            ));
-        }
+    if let Some(cloud) = cloud {
+        out.extend(check_issuer_cloud(issuer, cloud));
     }
     out
+}
+
+/// An Entra issuer of another cloud than the provider's: a managed identity's token
+/// carries its own cloud's issuer, and cross-cloud federation is not supported. Plan runs
+/// this alone once the provider's cloud is known.
+pub fn check_issuer_cloud(issuer: &str, cloud: Cloud) -> Option<Finding> {
+    let host_cloud = issuer_cloud(issuer.trim())?;
+    (cloud != host_cloud).then(|| {
+        Finding::error(
+            "issuer",
+            "issuer.cross_cloud",
+            "the issuer belongs to another cloud",
+            format!(
+                "Got {} ({} cloud) while the provider's environment is {}. Cross-cloud federation is not supported.",
+                quote(issuer),
+                host_cloud.name(),
+                cloud.name()
+            ),
+        )
+    })
 }
 
 /// Whether `issuer` is issued by Entra ID (any cloud, v1 or v2 form).

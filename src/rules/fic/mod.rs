@@ -19,7 +19,7 @@ mod tests;
 pub use audience::{check_audiences, check_exchange_audience};
 pub use audit::{audit_credential, finding_text, identity_to_check};
 pub use identity::{check_identity, IdentityLookup, PrincipalFacts, MANAGED_IDENTITY};
-pub use issuer::{check_issuer_basics, is_entra_issuer};
+pub use issuer::{check_issuer_basics, check_issuer_cloud, is_entra_issuer};
 pub use name::check_name;
 pub use subject::{check_principal_id, check_subject};
 
