@@ -1,3 +1,17 @@
+terraform {
+  required_providers {
+    entra = {
+      source = "registry.terraform.io/entra-mi/entra"
+    }
+  }
+}
+
+# Reading service principals for the identity check needs Application.Read.All or
+# Directory.Read.All; without it the check is skipped with a warning.
+provider "entra" {
+  tenant_id = "00000000-0000-0000-0000-000000000000"
+}
+
 variable "application_object_id" {
   description = "The application whose federated identity credentials are audited."
   type        = string
