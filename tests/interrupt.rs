@@ -111,16 +111,27 @@ fn signal(pid: u32, sig: &str) {
     assert!(ok, "kill -{sig} {pid} failed");
 }
 
-/// The provider plugin process terraform started (a child of `terraform_pid`).
+/// The provider plugin process terraform started (a child of `terraform_pid`), found with
+/// `pgrep -P` (procps on Linux, the BSD one on macOS; neither needs /proc).
 fn provider_pid(terraform_pid: u32) -> Option<u32> {
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-        let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
-        // pid (comm) state ppid ...: comm may hold spaces, so split after its ')'.
-        let (head, rest) = stat.rsplit_once(')')?;
-        let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
-        (ppid == terraform_pid && head.contains("terraform-prov")).then_some(pid)
-    })
+    let out = Command::new("pgrep")
+        .args([
+            "-P",
+            &terraform_pid.to_string(),
+            "-f",
+            "terraform-provider-entra",
+        ])
+        .output()
+        .expect("run pgrep");
+    let pids: Vec<u32> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert!(
+        pids.len() <= 1,
+        "several provider processes under terraform: {pids:?}"
+    );
+    pids.first().copied()
 }
 
 #[test]
