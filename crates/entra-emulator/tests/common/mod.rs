@@ -13,16 +13,9 @@ pub fn issuer() -> String {
     entra_issuer()
 }
 
-/// The claims of a JWT, without checking its signature.
+/// The claims of a JWT, without checking its signature (the emulator's own reading).
 pub fn claims(token: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
+    Value::Object(entra_emulator::tokens::peek(token).expect("a JWT"))
 }
 
 /// Sends a request and reads its JSON answer (tests only: any failure panics).
@@ -178,6 +171,20 @@ impl Client {
             )
             .await;
         (s, v)
+    }
+
+    /// [`Client::add_fic`] that must succeed (setup): the created credential.
+    pub async fn add_fic_created(
+        &self,
+        token: &str,
+        name: &str,
+        issuer: &str,
+        subject: &str,
+        aud: &str,
+    ) -> Value {
+        let (s, v) = self.add_fic(token, name, issuer, subject, aud).await;
+        assert_eq!(s, 201, "creating credential {name:?}: {v}");
+        v
     }
 }
 
