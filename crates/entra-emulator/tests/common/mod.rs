@@ -172,20 +172,12 @@ impl Client {
             .await;
         (s, v)
     }
+}
 
-    /// [`Client::add_fic`] that must succeed (setup): the created credential.
-    pub async fn add_fic_created(
-        &self,
-        token: &str,
-        name: &str,
-        issuer: &str,
-        subject: &str,
-        aud: &str,
-    ) -> Value {
-        let (s, v) = self.add_fic(token, name, issuer, subject, aud).await;
-        assert_eq!(s, 201, "creating credential {name:?}: {v}");
-        v
-    }
+/// The body of a create that must succeed (setup): asserts its status is 201.
+pub fn created((status, body): (u16, Value)) -> Value {
+    assert_eq!(status, 201, "create failed: {body}");
+    body
 }
 
 /// The first AADSTS code of a token endpoint error.
