@@ -47,10 +47,6 @@ fn principal(p: &str) -> String {
     format!("managed_identity_principal_id = \"{p}\"")
 }
 
-fn route(emu: &Emu, r: &str) -> u64 {
-    emu.requests()["routes"][r].as_u64().unwrap_or(0)
-}
-
 /// The diagnostics of a failed plan, one string per `Error:` block.
 fn errors(out: &str) -> Vec<String> {
     out.split("Error: ")
@@ -134,8 +130,11 @@ fn each_identity_mistake_is_refused_at_plan_with_the_right_value() {
     assert_eq!(errs.len(), 6, "{text}");
 
     // One read per distinct value; a second (by appId) only where the id found nothing.
-    assert_eq!(route(&emu, "GET /v1.0/servicePrincipals/{id}"), 6);
-    assert_eq!(route(&emu, "GET /v1.0/servicePrincipals(appId={id})"), 3);
+    assert_eq!(emu.route_count("GET /v1.0/servicePrincipals/{id}"), 6);
+    assert_eq!(
+        emu.route_count("GET /v1.0/servicePrincipals(appId={id})"),
+        3
+    );
 
     // The right identity plans.
     h.main_tf(&format!(
@@ -314,7 +313,11 @@ fn the_data_source_reports_exactly_the_expected_findings() {
             .collect();
         let got: Vec<&str> = findings
             .iter()
-            .filter_map(|f| f.rsplit("[rule ").next()?.strip_suffix(']'))
+            .map(|f| {
+                f.rsplit_once("[rule ")
+                    .and_then(|(_, rule)| rule.strip_suffix(']'))
+                    .unwrap_or_else(|| panic!("{name}: a finding without its [rule …]: {f}"))
+            })
             .collect();
         assert_eq!(got, rules, "{name}: {findings:?}");
     }
@@ -324,9 +327,12 @@ fn the_data_source_reports_exactly_the_expected_findings() {
     // One list call; one read per distinct Entra GUID subject, plus one by appId for
     // each that is no object id.
     let list = "GET /v1.0/applications/{id}/federatedIdentityCredentials";
-    assert_eq!(route(&emu, list), 1);
-    assert_eq!(route(&emu, "GET /v1.0/servicePrincipals/{id}"), 6);
-    assert_eq!(route(&emu, "GET /v1.0/servicePrincipals(appId={id})"), 2);
+    assert_eq!(emu.route_count(list), 1);
+    assert_eq!(emu.route_count("GET /v1.0/servicePrincipals/{id}"), 6);
+    assert_eq!(
+        emu.route_count("GET /v1.0/servicePrincipals(appId={id})"),
+        2
+    );
 }
 
 #[test]
@@ -338,8 +344,10 @@ fn the_documented_precondition_fails_a_ci_job_on_any_finding() {
     ))
     .unwrap();
     let h = Harness::new();
-    // The example takes the application from a variable.
-    h.main_tf(&format!("{}{example}", emu.provider_block()));
+    // The example whole, as a user copies it; an override file points its provider block
+    // at the emulator. The example takes the application from a variable.
+    h.write("main.tf", &example);
+    h.write("emulator_override.tf", &emu.provider_block());
     h.init();
     let clean = [
         "plan",

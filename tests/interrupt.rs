@@ -44,11 +44,6 @@ fn credentials(emu: &Emu, count: usize, apps: usize) -> Harness {
     )
 }
 
-/// POST requests the emulator has received (answered or not).
-fn posts(emu: &Emu) -> u64 {
-    emu.requests()["routes"][POSTS].as_u64().unwrap_or(0)
-}
-
 /// Every credential name on apps 1..=`apps`, sorted.
 fn names(emu: &Emu, apps: usize) -> Vec<String> {
     let mut names: Vec<String> = (1..=apps)
@@ -111,16 +106,27 @@ fn signal(pid: u32, sig: &str) {
     assert!(ok, "kill -{sig} {pid} failed");
 }
 
-/// The provider plugin process terraform started (a child of `terraform_pid`).
+/// The provider plugin process terraform started (a child of `terraform_pid`), found with
+/// `pgrep -P` (procps on Linux, the BSD one on macOS; neither needs /proc).
 fn provider_pid(terraform_pid: u32) -> Option<u32> {
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-        let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
-        // pid (comm) state ppid ...: comm may hold spaces, so split after its ')'.
-        let (head, rest) = stat.rsplit_once(')')?;
-        let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
-        (ppid == terraform_pid && head.contains("terraform-prov")).then_some(pid)
-    })
+    let out = Command::new("pgrep")
+        .args([
+            "-P",
+            &terraform_pid.to_string(),
+            "-f",
+            "terraform-provider-entra",
+        ])
+        .output()
+        .expect("run pgrep");
+    let pids: Vec<u32> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert!(
+        pids.len() <= 1,
+        "several provider processes under terraform: {pids:?}"
+    );
+    pids.first().copied()
 }
 
 #[test]
@@ -133,10 +139,10 @@ fn ctrl_c_mid_apply_then_apply_converges() {
     // Interrupt once a few credentials are written and others are in flight: POSTs
     // received but not yet applied.
     wait_for("creates in flight", Duration::from_secs(60), || {
-        let (sent, stored) = (posts(&emu), emu.credential_count());
+        let (sent, stored) = (emu.route_count(POSTS), emu.credential_count());
         stored >= 1 && sent > stored
     });
-    let in_flight_at_interrupt = posts(&emu) - emu.credential_count();
+    let in_flight_at_interrupt = emu.route_count(POSTS) - emu.credential_count();
     signal(child.id(), "INT");
     let (code, out) = finish(child, &log);
     eprintln!("--- the interrupted apply\n{out}");
@@ -145,7 +151,7 @@ fn ctrl_c_mid_apply_then_apply_converges() {
     wait_for(
         "the writes in flight to land",
         Duration::from_secs(10),
-        || emu.credential_count() == posts(&emu),
+        || emu.credential_count() == emu.route_count(POSTS),
     );
     let written = emu.credential_count() as usize;
     assert!(
@@ -189,7 +195,9 @@ fn hard_kill_between_post_and_answer_then_the_import_block() {
     let emu = slow_writes(1, Duration::from_secs(3));
     let h = credentials(&emu, 1, 1);
     let (child, log) = start_apply(&h);
-    wait_for("the POST", Duration::from_secs(60), || posts(&emu) == 1);
+    wait_for("the POST", Duration::from_secs(60), || {
+        emu.route_count(POSTS) == 1
+    });
     assert_eq!(emu.credential_count(), 0, "the POST is still in flight");
     let provider = provider_pid(child.id()).expect("the provider process under terraform");
     signal(provider, "KILL");

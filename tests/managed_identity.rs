@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fast_backoff, serve, ten_seconds};
+use common::{fast_backoff, serve, ten_seconds, EXCHANGE};
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -26,9 +26,6 @@ fn token_body() -> Json<serde_json::Value> {
 fn fast(mi: ManagedIdentityClient) -> ManagedIdentityClient {
     mi.with_backoff(fast_backoff(), Duration::from_millis(200))
 }
-
-/// The managed identity token every test asks for.
-const EXCHANGE: &str = "api://AzureADTokenExchange";
 
 /// Serves GET `path` with `answer`, given how many requests came before and the request's
 /// headers; the base URL and the number of requests so far.

@@ -77,7 +77,7 @@ fn main_tf(h: &Harness, emu: &Emu, azuread_version: &str, body: &str) {
 
 /// A plan Terraform fails, with its output on one line.
 fn failed_plan(h: &Harness) -> String {
-    let (code, out) = plan(h);
+    let (code, out) = h.plan_exit();
     assert_eq!(code, 1, "{out}");
     unwrapped(&out)
 }
@@ -181,13 +181,6 @@ fn azuread_state(
     ids
 }
 
-/// An `entra_mi_federated_credential` for the `deploy` identity, by principal id.
-fn resource(name: &str) -> String {
-    format!(
-        "resource \"entra_mi_federated_credential\" \"{name}\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"{name}\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n}}\n"
-    )
-}
-
 /// Graph writes (POST, PATCH, DELETE on `/v1.0` or `/beta`) the emulator has served.
 fn graph_writes(emu: &Emu) -> u64 {
     let routes = emu.requests()["routes"].clone();
@@ -204,36 +197,20 @@ fn graph_writes(emu: &Emu) -> u64 {
         .sum()
 }
 
-fn plan(h: &Harness) -> (i32, String) {
-    let out = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
-    (out.status.code().unwrap_or(-1), all_output(&out))
-}
-
 /// Terraform wraps diagnostics to the terminal width: compare text with single spaces.
 fn unwrapped(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn apply(h: &Harness) -> String {
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"])
-}
-
 /// Applies a plan of one in-place update; the emulator must have served `writes` Graph
 /// writes in all afterwards.
 fn apply_one_update(h: &Harness, emu: &Emu, writes: u64, label: &str) {
-    let out = apply(h);
+    let out = h.ok(APPLY);
     assert!(
         out.contains("0 added, 1 changed, 0 destroyed"),
         "{label}: {out}"
     );
     assert_eq!(graph_writes(emu), writes, "{label}: Graph writes");
-}
-
-fn credential<'a>(creds: &'a [Value], name: &str) -> &'a Value {
-    creds
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no credential {name} in {creds:?}"))
 }
 
 /// Moves `deploy` (configured by principal id: no change at all) and `build` (configured
@@ -280,7 +257,7 @@ fn move_both_forms(azuread_version: &str) {
     h.init();
     let writes_before = graph_writes(&emu);
 
-    let (_, out) = plan(&h);
+    let (_, out) = h.plan_exit();
     for name in ["deploy", "github"] {
         assert!(
             out.contains(&format!(
@@ -312,7 +289,7 @@ fn move_both_forms(azuread_version: &str) {
 
     // `build`'s update changes state only: Graph already holds its content.
     apply_one_update(&h, &emu, writes_before, azuread_version);
-    let (code, out) = plan(&h);
+    let (code, out) = h.plan_exit();
     assert_eq!(code, 0, "{azuread_version}: plan after the move:\n{out}");
     let state = h.ok(&["state", "list"]);
     assert!(
@@ -330,16 +307,16 @@ fn move_both_forms(azuread_version: &str) {
     apply_one_update(&h, &emu, writes_before + 1, azuread_version);
     let creds = emu.credentials(WORKLOAD_OBJECT);
     assert_eq!(creds.len(), 3, "{azuread_version}: {creds:?}");
-    let deploy = credential(&creds, "deploy");
+    let deploy = credential_named(&creds, "deploy");
     assert_eq!(deploy["description"], json!("deployments"));
     for (name, id) in &ids {
         assert_eq!(
-            credential(&creds, name)["id"],
+            credential_named(&creds, name)["id"],
             json!(id),
             "{azuread_version}: {name} keeps its id"
         );
     }
-    let (code, out) = plan(&h);
+    let (code, out) = h.plan_exit();
     assert_eq!(code, 0, "{azuread_version}: plan after the update:\n{out}");
 }
 
@@ -363,7 +340,11 @@ fn unknown_sources_are_refused_with_what_is_accepted() {
         &h,
         &emu,
         AZUREAD_3,
-        &format!("{}{}", moved_block("deploy"), resource("deploy")),
+        &format!(
+            "{}{}",
+            moved_block("deploy"),
+            mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL)
+        ),
     );
     h.init();
     let writes_before = graph_writes(&emu);
@@ -379,14 +360,14 @@ fn unknown_sources_are_refused_with_what_is_accepted() {
     let other = "resource \"terraform_data\" \"other\" {\n  input = \"x\"\n}\n";
     main_tf(&h, &emu, AZUREAD_3, other);
     std::fs::remove_file(h.work().join("terraform.tfstate")).expect("remove state");
-    apply(&h);
+    h.ok(APPLY);
     let moved =
         "moved {\n  from = terraform_data.other\n  to   = entra_mi_federated_credential.other\n}\n";
     main_tf(
         &h,
         &emu,
         AZUREAD_3,
-        &(moved.to_string() + &resource("other")),
+        &(moved.to_string() + &mi_credential("other", "other", DEPLOY_PRINCIPAL)),
     );
     let wanted = [
         "Cannot move terraform_data to entra_mi_federated_credential",
@@ -413,18 +394,18 @@ fn removed_and_import_blocks_switch_without_moved() {
         &format!(
             "removed {{\n  from = azuread_application_federated_identity_credential.deploy\n  lifecycle {{\n    destroy = false\n  }}\n}}\n\
              import {{\n  to = entra_mi_federated_credential.deploy\n  id = \"{WORKLOAD_OBJECT}/federatedIdentityCredential/{credential_id}\"\n}}\n{}",
-            resource("deploy")
+            mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL)
         ),
     );
     h.init();
     let writes_before = graph_writes(&emu);
-    let out = apply(&h);
+    let out = h.ok(APPLY);
     assert!(
         out.contains("1 imported, 0 added, 0 changed, 0 destroyed"),
         "{out}"
     );
     assert_eq!(graph_writes(&emu), writes_before);
-    let (code, out) = plan(&h);
+    let (code, out) = h.plan_exit();
     assert_eq!(code, 0, "{out}");
     let state = h.ok(&["state", "list"]);
     assert_eq!(state.trim(), "entra_mi_federated_credential.deploy");

@@ -7,25 +7,6 @@ mod common;
 use common::*;
 use serde_json::json;
 
-fn plan_exit(h: &Harness) -> (i32, String) {
-    let out = h.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
-    (out.status.code().unwrap_or(-1), all_output(&out))
-}
-
-fn apply(h: &Harness) -> String {
-    h.ok(&["apply", "-auto-approve", "-no-color", "-input=false"])
-}
-
-fn plan_fails(h: &Harness) -> String {
-    let out = h.tf(&["plan", "-no-color", "-input=false"]);
-    assert!(
-        !out.status.success(),
-        "plan should fail:\n{}",
-        all_output(&out)
-    );
-    all_output(&out).replace('\n', " ")
-}
-
 /// A principal id per index, all distinct.
 fn principal(i: usize) -> String {
     format!("b00000{i:02}-2b3c-4d5e-8f90-a1b2c3d4e5f1")
@@ -44,12 +25,6 @@ fn emu_with_principals() -> Emu {
     })
 }
 
-fn mi_credential(address: &str, name: &str, principal: &str) -> String {
-    format!(
-        "resource \"entra_mi_federated_credential\" \"{address}\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"{name}\"\n  managed_identity_principal_id = \"{principal}\"\n}}\n"
-    )
-}
-
 fn many(count: usize) -> String {
     format!(
         "resource \"entra_mi_federated_credential\" \"many\" {{\n  count = {count}\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"many-${{count.index}}\"\n  subject = format(\"b00000%02d-2b3c-4d5e-8f90-a1b2c3d4e5f1\", count.index)\n}}\n"
@@ -66,19 +41,12 @@ fn pair(emu: &Emu, first: (&str, &str, &str), second: (&str, &str, &str)) -> Str
     )
 }
 
-fn find<'a>(creds: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
-    creds
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no credential {name} in {creds:?}"))
-}
-
 #[test]
 fn drift_in_defaulted_issuer_and_audience_is_planned_and_repaired() {
     let emu = Emu::default();
     let h = Harness::ready(&emu, &mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL));
-    apply(&h);
-    let id = find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"]
+    h.ok(APPLY);
+    let id = credential_named(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -89,24 +57,24 @@ fn drift_in_defaulted_issuer_and_audience_is_planned_and_repaired() {
         &id,
         json!({"issuer": format!("https://sts.windows.net/{TENANT}/")}),
     );
-    let (code, plan) = plan_exit(&h);
+    let (code, plan) = h.plan_exit();
     assert_eq!(code, 2, "issuer drift must show: {plan}");
     assert!(plan.contains("1 to change, 0 to destroy"), "{plan}");
     assert!(plan.contains("sts.windows.net"), "{plan}");
-    apply(&h);
+    h.ok(APPLY);
     assert_eq!(
-        find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["issuer"],
+        credential_named(&emu.credentials(WORKLOAD_OBJECT), "deploy")["issuer"],
         json!(entra_issuer())
     );
 
     emu.oob_patch(WORKLOAD_OBJECT, &id, json!({"audiences": ["api://Other"]}));
-    let (code, plan) = plan_exit(&h);
+    let (code, plan) = h.plan_exit();
     assert_eq!(code, 2, "audience drift must show: {plan}");
-    apply(&h);
-    let repaired = find(&emu.credentials(WORKLOAD_OBJECT), "deploy").clone();
+    h.ok(APPLY);
+    let repaired = credential_named(&emu.credentials(WORKLOAD_OBJECT), "deploy").clone();
     assert_eq!(repaired["audiences"], json!([EXCHANGE]));
     assert_eq!(repaired["id"], json!(id), "repaired in place");
-    assert_eq!(plan_exit(&h).0, 0);
+    assert_eq!(h.plan_exit().0, 0);
 }
 
 #[test]
@@ -118,23 +86,23 @@ fn removing_explicit_values_goes_back_to_the_defaults() {
     );
     h.main_tf(&format!("{}{explicit}", emu.provider_block()));
     h.init();
-    apply(&h);
-    let before = find(&emu.credentials(WORKLOAD_OBJECT), "explicit").clone();
+    h.ok(APPLY);
+    let before = credential_named(&emu.credentials(WORKLOAD_OBJECT), "explicit").clone();
     assert_eq!(before["audiences"], json!(["api://Custom"]));
 
     let defaults = format!(
         "resource \"entra_mi_federated_credential\" \"c\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"explicit\"\n  subject = \"{BUILD_PRINCIPAL}\"\n}}\n"
     );
     h.main_tf(&format!("{}{defaults}", emu.provider_block()));
-    let (code, plan) = plan_exit(&h);
+    let (code, plan) = h.plan_exit();
     assert_eq!(code, 2, "{plan}");
     assert!(plan.contains("1 to change, 0 to destroy"), "{plan}");
-    apply(&h);
-    let after = find(&emu.credentials(WORKLOAD_OBJECT), "explicit").clone();
+    h.ok(APPLY);
+    let after = credential_named(&emu.credentials(WORKLOAD_OBJECT), "explicit").clone();
     assert_eq!(after["issuer"], json!(entra_issuer()));
     assert_eq!(after["audiences"], json!([EXCHANGE]));
     assert_eq!(after["id"], before["id"]);
-    assert_eq!(plan_exit(&h).0, 0);
+    assert_eq!(h.plan_exit().0, 0);
 }
 
 #[test]
@@ -170,7 +138,7 @@ fn duplicates_inside_one_configuration_are_refused_at_plan() {
         ("b", "same-name", BUILD_PRINCIPAL),
     ));
     h.init();
-    let text = plan_fails(&h);
+    let text = h.fails(PLAN);
     assert!(
         text.contains("also creates a credential named \"same-name\""),
         "{text}"
@@ -181,7 +149,7 @@ fn duplicates_inside_one_configuration_are_refused_at_plan() {
         ("a", "first", DEPLOY_PRINCIPAL),
         ("b", "second", DEPLOY_PRINCIPAL),
     ));
-    let text = plan_fails(&h);
+    let text = h.fails(PLAN);
     assert!(
         text.contains("trusts the same issuer and subject")
             && (text.contains("\"first\"") || text.contains("\"second\"")),
@@ -196,7 +164,7 @@ fn destroying_one_and_creating_another_on_a_full_application_plans() {
     let h = Harness::new();
     h.main_tf(&format!("{}{}", emu.provider_block(), many(20)));
     h.init();
-    apply(&h);
+    h.ok(APPLY);
     assert_eq!(emu.credentials(WORKLOAD_OBJECT).len(), 20);
 
     h.main_tf(&format!(
@@ -205,7 +173,7 @@ fn destroying_one_and_creating_another_on_a_full_application_plans() {
         many(19),
         mi_credential("extra", "extra", &principal(40))
     ));
-    let (code, plan) = plan_exit(&h);
+    let (code, plan) = h.plan_exit();
     assert_eq!(code, 2, "{plan}");
     assert!(
         plan.contains("1 to add, 0 to change, 1 to destroy"),
@@ -217,8 +185,8 @@ fn destroying_one_and_creating_another_on_a_full_application_plans() {
 fn replace_and_taint_keep_the_name_and_leave_one_credential() {
     let emu = Emu::default();
     let h = Harness::ready(&emu, &mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL));
-    apply(&h);
-    let first = find(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"].clone();
+    h.ok(APPLY);
+    let first = credential_named(&emu.credentials(WORKLOAD_OBJECT), "deploy")["id"].clone();
 
     h.ok(&[
         "apply",
@@ -229,14 +197,18 @@ fn replace_and_taint_keep_the_name_and_leave_one_credential() {
     ]);
     let creds = emu.credentials(WORKLOAD_OBJECT);
     assert_eq!(creds.len(), 1, "{creds:?}");
-    let second = find(&creds, "deploy")["id"].clone();
+    let second = credential_named(&creds, "deploy")["id"].clone();
     assert_ne!(first, second, "-replace makes a new credential");
 
     h.ok(&["taint", "-no-color", "entra_mi_federated_credential.deploy"]);
-    apply(&h);
+    h.ok(APPLY);
     let creds = emu.credentials(WORKLOAD_OBJECT);
     assert_eq!(creds.len(), 1, "{creds:?}");
-    assert_ne!(find(&creds, "deploy")["id"], second, "taint replaces");
+    assert_ne!(
+        credential_named(&creds, "deploy")["id"],
+        second,
+        "taint replaces"
+    );
 
     // A credential of that name this configuration does not manage is still refused.
     h.main_tf(&pair(
@@ -244,7 +216,7 @@ fn replace_and_taint_keep_the_name_and_leave_one_credential() {
         ("deploy", "deploy", DEPLOY_PRINCIPAL),
         ("twin", "deploy", BUILD_PRINCIPAL),
     ));
-    let text = plan_fails(&h);
+    let text = h.fails(PLAN);
     assert!(text.contains("already exists"), "{text}");
     assert!(text.contains("import"), "{text}");
 }
@@ -253,7 +225,7 @@ fn replace_and_taint_keep_the_name_and_leave_one_credential() {
 fn only_id(emu: &Emu) -> serde_json::Value {
     let creds = emu.credentials(WORKLOAD_OBJECT);
     assert_eq!(creds.len(), 1, "{creds:?}");
-    find(&creds, "deploy")["id"].clone()
+    credential_named(&creds, "deploy")["id"].clone()
 }
 
 /// With `create_before_destroy`, a replacement under the same name would need two
@@ -266,14 +238,11 @@ fn create_before_destroy_under_the_same_name_is_refused_before_any_write() {
     let lifecycle = "  lifecycle {\n    create_before_destroy = true\n  }\n}\n";
     let resource = mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL).replace("}\n", lifecycle);
     let h = Harness::ready(&emu, &resource);
-    apply(&h);
+    h.ok(APPLY);
     let first = only_id(&emu);
-    let posts = || {
-        let routes = &emu.requests()["routes"];
-        routes["POST /v1.0/applications/{id}/federatedIdentityCredentials"].as_u64()
-    };
+    let posts = || emu.route_count("POST /v1.0/applications/{id}/federatedIdentityCredentials");
     let posts_before = posts();
-    assert_eq!(posts_before, Some(1), "{}", emu.requests());
+    assert_eq!(posts_before, 1, "{}", emu.requests());
 
     let out = h.fails(&[
         "apply",
@@ -302,12 +271,12 @@ fn create_before_destroy_under_the_same_name_is_refused_before_any_write() {
     );
     let resource = mi_credential("deploy", "deploy", DEPLOY_PRINCIPAL);
     h.main_tf(&format!("{}{resource}{import}", emu.provider_block()));
-    let out = apply(&h);
+    let out = h.ok(APPLY);
     assert!(
         out.contains("1 imported, 0 added, 0 changed, 0 destroyed"),
         "{out}"
     );
     assert_eq!(only_id(&emu), first, "the same credential, managed again");
-    let (code, plan) = plan_exit(&h);
+    let (code, plan) = h.plan_exit();
     assert_eq!(code, 0, "{plan}");
 }

@@ -19,15 +19,6 @@ fn github(issuer: &str) -> String {
     )
 }
 
-fn plan_exit(h: &Harness) -> (i32, String) {
-    let out = h.tf(PLAN_DETAILED);
-    (out.status.code().unwrap_or(-1), all_output(&out))
-}
-
-fn apply(h: &Harness) -> String {
-    h.ok(APPLY)
-}
-
 fn names(emu: &Emu) -> Vec<String> {
     let mut n: Vec<String> = emu
         .credentials(WORKLOAD_OBJECT)
@@ -52,7 +43,7 @@ fn lifecycle() {
     h.init();
 
     // Create; the second plan is empty.
-    apply(&h);
+    h.ok(APPLY);
     assert_eq!(names(&emu), vec!["deploy", "github-main"]);
     let creds = emu.credentials(WORKLOAD_OBJECT);
     let d = creds.iter().find(|c| c["name"] == "deploy").unwrap();
@@ -61,10 +52,10 @@ fn lifecycle() {
     assert_eq!(d["audiences"], json!([EXCHANGE]));
     let deploy_id = d["id"].as_str().unwrap().to_string();
     assert_eq!(
-        plan_exit(&h).0,
+        h.plan_exit().0,
         0,
         "second plan not empty: {}",
-        plan_exit(&h).1
+        h.plan_exit().1
     );
 
     // Description and issuer change in place.
@@ -74,10 +65,10 @@ fn lifecycle() {
         deploy("deploy", "two"),
         github("https://token.actions.githubusercontent.com/entra-mi")
     ));
-    let (code, plan) = plan_exit(&h);
+    let (code, plan) = h.plan_exit();
     assert_eq!(code, 2);
     assert!(plan.contains("2 to change, 0 to destroy"), "{plan}");
-    apply(&h);
+    h.ok(APPLY);
     let creds = emu.credentials(WORKLOAD_OBJECT);
     assert_eq!(
         creds.iter().find(|c| c["name"] == "deploy").unwrap()["description"],
@@ -91,7 +82,7 @@ fn lifecycle() {
         creds.iter().find(|c| c["name"] == "github-main").unwrap()["issuer"],
         json!("https://token.actions.githubusercontent.com/entra-mi")
     );
-    assert_eq!(plan_exit(&h).0, 0);
+    assert_eq!(h.plan_exit().0, 0);
 
     // A name change replaces.
     let gh = github("https://token.actions.githubusercontent.com/entra-mi");
@@ -101,11 +92,11 @@ fn lifecycle() {
         deploy("deploy-renamed", "two"),
         gh
     ));
-    let (_, plan) = plan_exit(&h);
+    let (_, plan) = h.plan_exit();
     assert!(plan.contains("must be replaced"), "{plan}");
-    apply(&h);
+    h.ok(APPLY);
     assert_eq!(names(&emu), vec!["deploy-renamed", "github-main"]);
-    assert_eq!(plan_exit(&h).0, 0);
+    assert_eq!(h.plan_exit().0, 0);
 
     // Out-of-band delete shows as a create; out-of-band subject change as an update.
     let renamed = emu
@@ -114,13 +105,13 @@ fn lifecycle() {
         .find(|c| c["name"] == "deploy-renamed")
         .unwrap();
     emu.oob_delete(WORKLOAD_OBJECT, renamed["id"].as_str().unwrap());
-    let (code, plan) = plan_exit(&h);
+    let (code, plan) = h.plan_exit();
     assert_eq!(code, 2);
     assert!(
         plan.contains("entra_mi_federated_credential.deploy will be created"),
         "{plan}"
     );
-    apply(&h);
+    h.ok(APPLY);
     let again = emu
         .credentials(WORKLOAD_OBJECT)
         .into_iter()
@@ -131,14 +122,14 @@ fn lifecycle() {
         again["id"].as_str().unwrap(),
         json!({"subject": BUILD_PRINCIPAL}),
     );
-    let (code, plan) = plan_exit(&h);
+    let (code, plan) = h.plan_exit();
     assert_eq!(code, 2);
     assert!(
         plan.contains("updated in-place") && plan.contains(BUILD_PRINCIPAL),
         "{plan}"
     );
-    apply(&h);
-    assert_eq!(plan_exit(&h).0, 0);
+    h.ok(APPLY);
+    assert_eq!(h.plan_exit().0, 0);
 
     // Destroy leaves nothing.
     h.ok(DESTROY);
@@ -170,7 +161,7 @@ fn import_by_id_and_by_name() {
         "entra_mi_federated_credential.by_id",
         &format!("{WORKLOAD_OBJECT}/federatedIdentityCredentials/{id}"),
     ]);
-    let out = apply(&h);
+    let out = h.ok(APPLY);
     assert!(
         out.contains("1 imported, 0 added, 0 changed, 0 destroyed"),
         "{out}"
@@ -211,7 +202,7 @@ fn addressing_by_client_id() {
         "{}resource \"entra_mi_federated_credential\" \"c\" {{\n  application_client_id = \"{WORKLOAD_CLIENT}\"\n  name = \"by-client-id\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n}}\noutput \"object_id\" {{\n  value = entra_mi_federated_credential.c.application_object_id\n}}\n",
         emu.provider_block()
     ));
-    let out = apply(&h);
+    let out = h.ok(APPLY);
     assert!(
         out.contains(&format!("object_id = \"{WORKLOAD_OBJECT}\"")),
         "{out}"

@@ -7,18 +7,12 @@ use common::*;
 use serde_json::json;
 use terraform_provider_entra::entra::signin::METHODS_IN_ORDER;
 
-fn resource(name: &str) -> String {
-    format!(
-        "resource \"entra_mi_federated_credential\" \"c\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"{name}\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n}}\n"
-    )
-}
-
 /// A provider block with `attributes` and the emulator's endpoints, and credential `name`.
 fn config(emu: &Emu, attributes: &str, name: &str) -> String {
     format!(
         "provider \"entra\" {{\n{attributes}{}}}\n{}",
         emu.endpoints(),
-        resource(name)
+        mi_credential("c", name, DEPLOY_PRINCIPAL)
     )
 }
 
@@ -180,10 +174,16 @@ fn no_method_configured_lists_every_method() {
     }
 }
 
+/// AKS projects a new service account token into the file before the old one expires:
+/// each run signs in with what the file holds then. Here the token is rotated to another
+/// subject between two runs, and the application trusts only the new one by then.
 #[test]
-fn aks_workload_identity_rereads_the_token_file() {
+fn aks_workload_identity_signs_in_with_the_rotated_token_file() {
     let emu = Emu::default();
-    let subject = "system:serviceaccount:ci:deployer";
+    let (subject, rotated) = (
+        "system:serviceaccount:ci:deployer",
+        "system:serviceaccount:ci:deployer-rotated",
+    );
     trust_emulator_oidc(&emu, "aks", subject);
     let mut h = Harness::new();
     let file = write_oidc_token(&emu, &h, "azure-identity-token", subject);
@@ -191,7 +191,22 @@ fn aks_workload_identity_rereads_the_token_file() {
     h.set_env("AZURE_CLIENT_ID", ADMIN_CLIENT);
     h.set_env("AZURE_TENANT_ID", TENANT);
     h.set_env("AZURE_FEDERATED_TOKEN_FILE", &file.display().to_string());
-    full_apply(&emu, &h, "", "by-aks");
+    h.main_tf(&config(&emu, "", "by-aks"));
+    h.init();
+    h.ok(APPLY);
+    assert_eq!(emu.credentials(WORKLOAD_OBJECT).len(), 1, "by-aks created");
+
+    // The application now trusts only the rotated subject: the old token is refused...
+    trust_emulator_oidc(&emu, "aks-rotated", rotated);
+    emu.oob_delete(ADMIN_OBJECT, "aks");
+    let refused = h.fails(PLAN);
+    assert_contains_all(&refused, &["AADSTS", subject]);
+    // ...and once the file holds the rotated token, the next run signs in with it.
+    write_oidc_token(&emu, &h, "azure-identity-token", rotated);
+    let (code, plan) = h.plan_exit();
+    assert_eq!(code, 0, "{plan}");
+    h.ok(DESTROY);
+    assert!(emu.credentials(WORKLOAD_OBJECT).is_empty());
 }
 
 /// The admin app with a registered certificate; the certificate and key as PEM.

@@ -14,12 +14,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::json;
 
-fn resource(name: &str) -> String {
-    format!(
-        "resource \"entra_mi_federated_credential\" \"c\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"{name}\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n}}\n"
-    )
-}
-
 /// A harness whose provider trusts the OS store plus, when given, `emu`'s CA through
 /// `SSL_CERT_FILE` (the test process's own SSL_CERT_FILE / SSL_CERT_DIR are overridden).
 fn harness(trusting: Option<&Emu>) -> Harness {
@@ -34,10 +28,6 @@ fn harness(trusting: Option<&Emu>) -> Harness {
     h
 }
 
-fn handshake_failures(emu: &Emu) -> u64 {
-    emu.requests()["tls_handshake_failures"].as_u64().unwrap()
-}
-
 #[test]
 fn the_lifecycle_works_over_https_with_the_ca_in_ssl_cert_file() {
     let emu = Emu::start_https(Default::default());
@@ -46,7 +36,7 @@ fn the_lifecycle_works_over_https_with_the_ca_in_ssl_cert_file() {
     h.main_tf(&format!(
         "{}{}",
         emu.provider_block(),
-        resource("over-https")
+        mi_credential("c", "over-https", DEPLOY_PRINCIPAL)
     ));
     h.init();
     h.ok(APPLY);
@@ -59,7 +49,7 @@ fn the_lifecycle_works_over_https_with_the_ca_in_ssl_cert_file() {
     assert_eq!(plan.status.code(), Some(0), "{}", all_output(&plan));
     h.ok(DESTROY);
     assert!(emu.credentials(WORKLOAD_OBJECT).is_empty());
-    assert_eq!(handshake_failures(&emu), 0);
+    assert_eq!(emu.handshake_failures(), 0);
 }
 
 #[test]
@@ -92,7 +82,7 @@ fn without_the_ca_the_certificate_is_refused_at_once() {
     assert!(!out.contains("attempts"), "{out}");
     // At most one handshake per operation that needed a token: a retried failure would
     // make four (the token endpoint's attempts) for a single operation.
-    let failures = handshake_failures(&emu);
+    let failures = emu.handshake_failures();
     assert!((1..=3).contains(&failures), "{failures} handshakes: {out}");
     assert_eq!(emu.requests()["total"], 0, "no request got through");
     assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
@@ -198,7 +188,10 @@ fn sign_in_and_graph_use_https_proxy_and_managed_identity_never_does() {
         "provider \"entra\" {{\n  tenant_id = \"{TENANT}\"\n  client_id = \"{ADMIN_CLIENT}\"\n  use_msi_fic = true\n  msi_client_id = \"{DEPLOY_CLIENT}\"\n  authority_host = \"{u}\"\n  graph_endpoint = \"{u}\"\n  msi_endpoint = \"{msi}\"\n}}\n",
         u = emu.url
     );
-    h.main_tf(&format!("{provider}{}", resource("through-proxy")));
+    h.main_tf(&format!(
+        "{provider}{}",
+        mi_credential("c", "through-proxy", DEPLOY_PRINCIPAL)
+    ));
     h.init();
     h.ok(APPLY);
     assert!(emu
@@ -234,7 +227,11 @@ fn an_unusable_ssl_cert_file_is_named_at_configure() {
     let bad = h.dir.path().join("not-a-ca.pem");
     std::fs::write(&bad, "this is not a certificate\n").unwrap();
     h.set_env("SSL_CERT_FILE", &bad.display().to_string());
-    h.main_tf(&format!("{}{}", emu.provider_block(), resource("never")));
+    h.main_tf(&format!(
+        "{}{}",
+        emu.provider_block(),
+        mi_credential("c", "never", DEPLOY_PRINCIPAL)
+    ));
     h.init();
     let out = h.fails(PLAN);
     assert_contains_all(

@@ -121,12 +121,7 @@ fn app_service_and_imds_sources() {
         outputs(&h)["claims"]["value"]["appid"],
         json!(WORKLOAD_CLIENT)
     );
-    assert!(
-        emu.requests()["routes"]["GET /msi/token"]
-            .as_u64()
-            .unwrap_or(0)
-            >= 1
-    );
+    assert!(emu.route_count("GET /msi/token") >= 1);
 
     // IMDS through AZURE_POD_IDENTITY_AUTHORITY_HOST (loopback stand-in for 169.254.169.254).
     let mut h = Harness::new();
@@ -138,12 +133,7 @@ fn app_service_and_imds_sources() {
     ));
     h.init();
     h.ok(APPLY);
-    assert!(
-        emu.requests()["routes"]["GET /metadata/identity/oauth2/token"]
-            .as_u64()
-            .unwrap_or(0)
-            >= 1
-    );
+    assert!(emu.route_count("GET /metadata/identity/oauth2/token") >= 1);
 }
 
 fn failing_read(emu: &Emu, provider_extra: &str, ds_extra: &str) -> String {
@@ -281,9 +271,7 @@ fn a_fresh_credential_is_retried_until_it_propagates() {
         outputs(&h)["claims"]["value"]["appid"],
         json!(WORKLOAD_CLIENT)
     );
-    let exchanges = emu.requests()["routes"]["POST /{id}/oauth2/v2.0/token"]
-        .as_u64()
-        .unwrap_or(0);
+    let exchanges = emu.route_count("POST /{id}/oauth2/v2.0/token");
     assert!(
         exchanges >= 3,
         "expected retries, saw {exchanges} token requests"

@@ -43,10 +43,6 @@ fn transport(r: Result<(), TokenError>) -> http::TransportError {
     }
 }
 
-fn handshake_failures(emu: &Emu) -> u64 {
-    emu.requests()["tls_handshake_failures"].as_u64().unwrap()
-}
-
 #[test]
 fn an_untrusted_certificate_is_refused_once_and_a_trusted_ca_is_accepted() {
     let emu = Emu::start_https(Default::default());
@@ -60,7 +56,7 @@ fn an_untrusted_certificate_is_refused_once_and_a_trusted_ca_is_accepted() {
     assert_eq!(t.origin, emu.url);
     assert!(t.is_permanent());
     assert_eq!(
-        handshake_failures(&emu),
+        emu.handshake_failures(),
         1,
         "a certificate failure is never retried"
     );

@@ -262,6 +262,13 @@ impl Harness {
         all_output(&out).replace('\n', " ")
     }
 
+    /// `terraform plan -detailed-exitcode`: its exit code (0 no changes, 1 error, 2
+    /// changes) and its stdout and stderr.
+    pub fn plan_exit(&self) -> (i32, String) {
+        let out = self.tf(PLAN_DETAILED);
+        (out.status.code().unwrap_or(-1), all_output(&out))
+    }
+
     /// A working directory holding `emu`'s provider block and `resources`, initialised.
     pub fn ready(emu: &Emu, resources: &str) -> Harness {
         Harness::initialised(&format!("{}{resources}", emu.provider_block()))
@@ -402,6 +409,20 @@ impl Emu {
         self.get("/_emulator/requests")
     }
 
+    /// How many requests the emulator has received on `route` (a template as it counts
+    /// them, e.g. `"GET /v1.0/servicePrincipals/{id}"`), answered or not.
+    pub fn route_count(&self, route: &str) -> u64 {
+        self.requests()["routes"][route].as_u64().unwrap_or(0)
+    }
+
+    /// TLS handshakes the emulator saw fail (an HTTPS emulator, [`Emu::start_https`]).
+    pub fn handshake_failures(&self) -> u64 {
+        let requests = self.requests();
+        requests["tls_handshake_failures"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no tls_handshake_failures in {requests}"))
+    }
+
     pub fn oob_create(&self, app: &str, body: serde_json::Value) -> serde_json::Value {
         let (s, v) = self.call(
             reqwest::Method::POST,
@@ -497,6 +518,22 @@ pub fn seed_with_apps(ids: impl IntoIterator<Item = usize>) -> entra_emulator::S
             });
     }
     seed
+}
+
+/// The credential named `name` among `creds` ([`Emu::credentials`]).
+pub fn credential_named<'a>(creds: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    creds
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no credential {name} in {creds:?}"))
+}
+
+/// An `entra_mi_federated_credential` at `address` named `name` on the workload
+/// application, trusting managed identity `principal` by principal id.
+pub fn mi_credential(address: &str, name: &str, principal: &str) -> String {
+    format!(
+        "resource \"entra_mi_federated_credential\" \"{address}\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"{name}\"\n  managed_identity_principal_id = \"{principal}\"\n}}\n"
+    )
 }
 
 /// Asserts that `text` contains every one of `expected`, showing `text` otherwise.

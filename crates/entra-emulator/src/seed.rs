@@ -31,7 +31,7 @@ pub mod quickstart {
 
     /// The tenant's v2.0 issuer in the public cloud, as in the tokens the emulator signs.
     pub fn entra_issuer() -> String {
-        format!("https://login.microsoftonline.com/{TENANT}/v2.0")
+        terraform_provider_entra::cloud::Cloud::Public.entra_issuer(TENANT)
     }
 }
 

@@ -174,7 +174,7 @@ async fn handle(
             &request_id,
             &client_request_id,
         ),
-        Fault::None | Fault::DropAfter => routes::dispatch(&shared, &req).await,
+        Fault::None | Fault::DropAfter => routes::dispatch(&shared, &req, kind).await,
     };
     let status = response.status();
     if fault == Fault::DropAfter {

@@ -93,9 +93,10 @@ async fn replication_lag_hides_new_credentials() {
     .await;
     let c = Client::new(&e);
     let admin = c.admin_token().await;
-    let (_, v) = c
-        .add_fic(&admin, "deploy", &issuer(), DEPLOY_PRINCIPAL, EXCHANGE)
-        .await;
+    let v = created(
+        c.add_fic(&admin, "deploy", &issuer(), DEPLOY_PRINCIPAL, EXCHANGE)
+            .await,
+    );
     let path = format!(
         "applications/{WORKLOAD_OBJECT}/federatedIdentityCredentials/{}",
         v["id"].as_str().unwrap()

@@ -77,6 +77,17 @@ async fn graph_credentials_follow_graph_rules() {
             .await;
         assert_eq!(v["value"].as_array().unwrap().len(), 1, "{filter}");
     }
+    // Any other filter is refused, as Graph does, rather than ignored.
+    for list in [base.as_str(), "applications"] {
+        let (s, v) = c
+            .graph_get(&format!("{list}?$filter=startswith(name, 'd')"), &admin)
+            .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (400, Some("Request_UnsupportedQuery")),
+            "{list}: {v}"
+        );
+    }
     let (_, v) = c
         .graph_get(
             &format!("applications?$filter=appId eq '{WORKLOAD_CLIENT}'"),

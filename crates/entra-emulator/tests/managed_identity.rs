@@ -93,4 +93,22 @@ async fn imds_and_app_service_endpoints() {
         .fetch_json()
         .await;
     assert_eq!(by_principal["client_id"], json!(DEPLOY_CLIENT));
+    // Several identities and no selector: an error, as from IMDS.
+    let r = c
+        .http
+        .get(&app)
+        .query(&[("api-version", "2019-08-01"), ("resource", EXCHANGE)])
+        .header("X-IDENTITY-HEADER", "emulator-identity-header")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("several identities are assigned"),
+        "{v}"
+    );
 }

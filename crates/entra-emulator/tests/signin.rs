@@ -55,34 +55,40 @@ async fn each_mismatch_has_its_own_aadsts_code() {
     let scope = "https://graph.microsoft.com/.default";
 
     // No credential with the token's issuer (trailing slash).
-    c.add_fic(
-        &admin,
-        "slash",
-        &format!("{}/", issuer()),
-        DEPLOY_PRINCIPAL,
-        EXCHANGE,
-    )
-    .await;
+    created(
+        c.add_fic(
+            &admin,
+            "slash",
+            &format!("{}/", issuer()),
+            DEPLOY_PRINCIPAL,
+            EXCHANGE,
+        )
+        .await,
+    );
     assert_eq!(
         code_of(&c.exchange(TENANT, WORKLOAD_CLIENT, &mi, scope).await.1),
         700211
     );
     // Issuer right, subject is the client id.
-    c.add_fic(&admin, "clientid", &issuer(), DEPLOY_CLIENT, EXCHANGE)
-        .await;
+    created(
+        c.add_fic(&admin, "clientid", &issuer(), DEPLOY_CLIENT, EXCHANGE)
+            .await,
+    );
     assert_eq!(
         code_of(&c.exchange(TENANT, WORKLOAD_CLIENT, &mi, scope).await.1),
         700213
     );
     // Issuer and subject right, audience of another cloud.
-    c.add_fic(
-        &admin,
-        "usgov",
-        &issuer(),
-        DEPLOY_PRINCIPAL,
-        "api://AzureADTokenExchangeUSGov",
-    )
-    .await;
+    created(
+        c.add_fic(
+            &admin,
+            "usgov",
+            &issuer(),
+            DEPLOY_PRINCIPAL,
+            "api://AzureADTokenExchangeUSGov",
+        )
+        .await,
+    );
     assert_eq!(
         code_of(&c.exchange(TENANT, WORKLOAD_CLIENT, &mi, scope).await.1),
         700212
@@ -179,8 +185,10 @@ async fn propagation_delay_answers_70021_then_works() {
     .unwrap();
     let c = Client::new(&e);
     let admin = c.admin_token().await;
-    c.add_fic(&admin, "deploy", &issuer(), DEPLOY_PRINCIPAL, EXCHANGE)
-        .await;
+    created(
+        c.add_fic(&admin, "deploy", &issuer(), DEPLOY_PRINCIPAL, EXCHANGE)
+            .await,
+    );
     let mi = c.mi_token(DEPLOY_CLIENT, EXCHANGE).await;
     assert_eq!(
         code_of(
@@ -214,8 +222,10 @@ async fn expired_assertion_is_700024() {
     let e = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let c = Client::new(&e);
     let admin = c.admin_token().await;
-    c.add_fic(&admin, "deploy", &issuer(), DEPLOY_PRINCIPAL, EXCHANGE)
-        .await;
+    created(
+        c.add_fic(&admin, "deploy", &issuer(), DEPLOY_PRINCIPAL, EXCHANGE)
+            .await,
+    );
     let signer = entra_emulator::tokens::Signer::new().unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let expired = signer

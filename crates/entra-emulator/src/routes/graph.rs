@@ -34,6 +34,37 @@ pub(super) fn err(req: &Req, status: StatusCode, code: &str, message: &str) -> R
     )
 }
 
+/// A list's `$filter`, which the emulator supports in one form, `{field} eq '{value}'` on
+/// one of `fields`: the field and the value, or none without a filter. Anything else gets
+/// Graph's 400 `Request_UnsupportedQuery`, not a silently unfiltered list.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+pub(super) fn eq_filter<'r>(
+    req: &'r Req,
+    fields: &[&str],
+) -> Result<Option<(&'r str, &'r str)>, Response> {
+    let Some(filter) = req
+        .query("$filter")
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    else {
+        return Ok(None);
+    };
+    let parsed = filter.split_once(" eq ").and_then(|(field, value)| {
+        let field = field.trim();
+        let value = value.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+        fields.contains(&field).then_some((field, value))
+    });
+    match parsed {
+        Some(p) => Ok(Some(p)),
+        None => Err(err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "Request_UnsupportedQuery",
+            "Unsupported query.",
+        )),
+    }
+}
+
 /// Graph words a missing credential differently when it was asked for by name.
 fn credential_not_found(req: &Req, id_or_name: &str) -> Response {
     if terraform_provider_entra::rules::guid::is_guid(id_or_name) {
@@ -106,16 +137,18 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
 
     let Some(key) = key else {
         // GET /applications?$filter=appId eq '…'
+        let by_app_id = match eq_filter(req, &["appId"]) {
+            Ok(f) => f.map(|(_, wanted)| wanted),
+            Err(r) => return r,
+        };
         let state = shared.lock();
-        let filter = req.query("$filter").unwrap_or("");
-        let wanted = filter.split('\'').nth(1).unwrap_or("");
         let apps: Vec<Value> = state
             .seed
             .tenants
             .iter()
             .filter(|t| t.id.eq_ignore_ascii_case(&caller))
             .flat_map(|t| t.applications.iter())
-            .filter(|a| filter.is_empty() || a.client_id.eq_ignore_ascii_case(wanted))
+            .filter(|a| by_app_id.is_none_or(|w| a.client_id.eq_ignore_ascii_case(w)))
             .map(app_json)
             .collect();
         return Json(json!({"@odata.context": format!("{ctx_base}#applications"), "value": apps}))
@@ -144,19 +177,17 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
             Json(v).into_response()
         }
         (Method::GET, [c]) if c == "federatedIdentityCredentials" => {
-            let filter = req.query("$filter").unwrap_or("");
-            let wanted = filter.split('\'').nth(1).unwrap_or("");
+            let filter = match eq_filter(req, &["name", "subject"]) {
+                Ok(f) => f,
+                Err(r) => return r,
+            };
             let list: Vec<Value> = state
                 .visible(&app.object_id, lag)
                 .iter()
-                .filter(|f| {
-                    if filter.starts_with("name eq") {
-                        f.name == wanted
-                    } else if filter.starts_with("subject eq") {
-                        f.subject == wanted
-                    } else {
-                        true
-                    }
+                .filter(|f| match filter {
+                    Some(("name", wanted)) => f.name == wanted,
+                    Some((_, wanted)) => f.subject == wanted,
+                    None => true,
                 })
                 .map(fic_json)
                 .collect();

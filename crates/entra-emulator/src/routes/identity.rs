@@ -8,7 +8,47 @@ use serde_json::json;
 
 use super::token::identity_token;
 use super::Req;
+use crate::seed::SeedIdentity;
 use crate::Shared;
+
+/// Why no identity answers a token request.
+enum NoIdentity {
+    /// Several identities are assigned and the request names none.
+    Ambiguous,
+    /// The request names an identity that is not assigned.
+    NotFound,
+}
+
+/// The identity a token request names (and its tenant's id), by the endpoint's parameters
+/// for the client id, the principal (object) id and the resource id, in that order of
+/// precedence; with none of them, the only identity assigned.
+fn select(
+    shared: &Shared,
+    req: &Req,
+    [client_id, principal_id, resource_id]: [&str; 3],
+) -> Result<(String, SeedIdentity), NoIdentity> {
+    let state = shared.lock();
+    let ids = state.identities();
+    let by = |wanted: &str, field: fn(&SeedIdentity) -> &str| {
+        ids.iter()
+            .find(|(_, m)| field(m).eq_ignore_ascii_case(wanted))
+            .copied()
+    };
+    let found = if let Some(v) = req.query(client_id) {
+        by(v, |m| &m.client_id)
+    } else if let Some(v) = req.query(principal_id) {
+        by(v, |m| &m.principal_id)
+    } else if let Some(v) = req.query(resource_id) {
+        by(v, |m| &m.resource_id)
+    } else if let [only] = ids.as_slice() {
+        Some(*only)
+    } else {
+        return Err(NoIdentity::Ambiguous);
+    };
+    found
+        .map(|(t, m)| (t.id.clone(), m.clone()))
+        .ok_or(NoIdentity::NotFound)
+}
 
 pub fn handle(shared: &Shared, req: &Req) -> Response {
     if req.path.trim_end_matches('/') == "/msi/token" {
@@ -45,32 +85,19 @@ fn imds(shared: &Shared, req: &Req) -> Response {
             "Required audience parameter not specified",
         );
     };
-    let selector = [("client_id", 0), ("object_id", 1), ("msi_res_id", 2)]
-        .into_iter()
-        .find_map(|(k, i)| req.query(k).map(|v| (i, v.to_string())));
-    let state = shared.lock();
-    let ids = state.identities();
-    let found = match &selector {
-        Some((0, v)) => ids.iter().find(|(_, m)| m.client_id.eq_ignore_ascii_case(v)),
-        Some((1, v)) => ids.iter().find(|(_, m)| m.principal_id.eq_ignore_ascii_case(v)),
-        Some((_, v)) => ids.iter().find(|(_, m)| m.resource_id.eq_ignore_ascii_case(v)),
-        None if ids.len() == 1 => ids.first(),
-        None => {
-            return imds_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request",
-            )
-        }
-    };
-    let Some((tenant, mi)) = found.map(|(t, m)| (t.id.clone(), (*m).clone())) else {
-        return imds_error(
+    let (tenant, mi) = match select(shared, req, ["client_id", "object_id", "msi_res_id"]) {
+        Ok(found) => found,
+        Err(NoIdentity::Ambiguous) => return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request",
+        ),
+        Err(NoIdentity::NotFound) => return imds_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "Identity not found",
-        );
+        ),
     };
-    drop(state);
     match identity_token(shared, &tenant, &mi, resource) {
         Ok((token, exp)) => Json(json!({
             "access_token": token,
@@ -110,27 +137,17 @@ fn app_service(shared: &Shared, req: &Req) -> Response {
             "The resource parameter is required.",
         );
     };
-    let state = shared.lock();
-    let ids = state.identities();
-    let found = if let Some(v) = req.query("client_id") {
-        ids.iter()
-            .find(|(_, m)| m.client_id.eq_ignore_ascii_case(v))
-    } else if let Some(v) = req.query("principal_id") {
-        ids.iter()
-            .find(|(_, m)| m.principal_id.eq_ignore_ascii_case(v))
-    } else if let Some(v) = req.query("mi_res_id") {
-        ids.iter()
-            .find(|(_, m)| m.resource_id.eq_ignore_ascii_case(v))
-    } else {
-        ids.first()
-    };
-    let Some((tenant, mi)) = found.map(|(t, m)| (t.id.clone(), (*m).clone())) else {
-        return app_error(
+    let (tenant, mi) = match select(shared, req, ["client_id", "principal_id", "mi_res_id"]) {
+        Ok(found) => found,
+        Err(NoIdentity::Ambiguous) => return app_error(
+            StatusCode::BAD_REQUEST,
+            "Unable to load the proper Managed Identity: several identities are assigned; specify client_id, principal_id or mi_res_id.",
+        ),
+        Err(NoIdentity::NotFound) => return app_error(
             StatusCode::BAD_REQUEST,
             "Unable to load the proper Managed Identity: identity not found.",
-        );
+        ),
     };
-    drop(state);
     match identity_token(shared, &tenant, &mi, resource) {
         Ok((token, exp)) => Json(json!({
             "access_token": token,

@@ -109,8 +109,8 @@ pub fn strings(v: Option<&serde_json::Value>) -> Option<Vec<String>> {
     )
 }
 
-pub async fn dispatch(shared: &Shared, req: &Req) -> Response {
-    let (_, kind) = classify(&req.method, &req.path);
+/// Answers `req`, of `kind` ([`classify`]'s, which the server has already worked out).
+pub async fn dispatch(shared: &Shared, req: &Req, kind: Kind) -> Response {
     match kind {
         Kind::Graph => graph::handle(shared, req),
         Kind::SignIn => token::handle(shared, req),

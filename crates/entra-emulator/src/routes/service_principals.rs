@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::graph::{authorize_caller, err, not_found};
+use super::graph::{authorize_caller, eq_filter, err, not_found};
 use super::Req;
 use crate::seed::{SeedApplication, SeedIdentity, SeedTenant};
 use crate::Shared;
@@ -48,20 +48,13 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     };
     match segs.get(1..).unwrap_or_default() {
         ["servicePrincipals"] => {
-            let filter = req.query("$filter").unwrap_or("");
-            let wanted = filter.split('\'').nth(1).unwrap_or("");
-            let by_app_id = filter.trim_start().starts_with("appId eq");
-            if !filter.is_empty() && !by_app_id {
-                return err(
-                    req,
-                    StatusCode::BAD_REQUEST,
-                    "Request_UnsupportedQuery",
-                    "Unsupported query.",
-                );
-            }
+            let by_app_id = match eq_filter(req, &["appId"]) {
+                Ok(f) => f.map(|(_, wanted)| wanted),
+                Err(r) => return r,
+            };
             let list: Vec<Value> = all(tenant)
                 .into_iter()
-                .filter(|sp| !by_app_id || text(sp, "appId").eq_ignore_ascii_case(wanted))
+                .filter(|sp| by_app_id.is_none_or(|w| text(sp, "appId").eq_ignore_ascii_case(w)))
                 .collect();
             Json(json!({"@odata.context": context, "value": list})).into_response()
         }

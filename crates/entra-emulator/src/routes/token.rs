@@ -11,6 +11,8 @@ use crate::errors::aadsts;
 use crate::tokens::{claim_text, now, peek, Signer};
 use crate::Shared;
 use terraform_provider_entra::cloud::Cloud;
+use terraform_provider_entra::rules::fic::is_entra_issuer;
+use terraform_provider_entra::rules::token::check_scope;
 
 pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
@@ -19,7 +21,7 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 /// The real public-cloud v2 issuer, whatever port the emulator listens on, so
 /// configurations written for Azure work against it unchanged.
 pub fn v2_issuer(tenant: &str) -> String {
-    format!("https://login.microsoftonline.com/{tenant}/v2.0")
+    Cloud::Public.entra_issuer(tenant)
 }
 
 pub fn v1_issuer(tenant: &str) -> String {
@@ -86,13 +88,10 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> Response {
         );
     };
     let scope = field("scope").unwrap_or("");
-    let resources: Vec<&str> = scope.split_whitespace().collect();
-    let resource = match resources.as_slice() {
-        [one] => match one.strip_suffix("/.default") {
-            Some(r) if !r.is_empty() => r.to_string(),
-            _ => return bad(70011, "invalid_scope", &format!("The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid. The client credentials flow requires {{resource}}/.default.")),
-        },
-        _ => return bad(70011, "invalid_scope", &format!("The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid.")),
+    // One `{resource}/.default` scope, by the provider's own rule.
+    let resource = match scope.strip_suffix("/.default") {
+        Some(r) if check_scope(scope).is_none() => r.to_string(),
+        _ => return bad(70011, "invalid_scope", &format!("The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid. The client credentials flow requires {{resource}}/.default.")),
     };
 
     match (field("client_secret"), field("client_assertion_type"), field("client_assertion")) {
@@ -173,8 +172,7 @@ fn check_assertion(
         claim_text(&claims, "sub"),
         claim_text(&claims, "aud"),
     );
-    let entra_issued = iss.starts_with("https://login.microsoftonline.com/")
-        || iss.starts_with("https://sts.windows.net/");
+    let entra_issued = is_entra_issuer(&iss);
     if entra_issued
         && !Cloud::ALL
             .iter()

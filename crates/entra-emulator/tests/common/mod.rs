@@ -13,16 +13,9 @@ pub fn issuer() -> String {
     entra_issuer()
 }
 
-/// The claims of a JWT, without checking its signature.
+/// The claims of a JWT, without checking its signature (the emulator's own reading).
 pub fn claims(token: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
+    Value::Object(entra_emulator::tokens::peek(token).expect("a JWT"))
 }
 
 /// Sends a request and reads its JSON answer (tests only: any failure panics).
@@ -179,6 +172,12 @@ impl Client {
             .await;
         (s, v)
     }
+}
+
+/// The body of a create that must succeed (setup): asserts its status is 201.
+pub fn created((status, body): (u16, Value)) -> Value {
+    assert_eq!(status, 201, "create failed: {body}");
+    body
 }
 
 /// The first AADSTS code of a token endpoint error.
