@@ -86,10 +86,7 @@ impl TokenRequestModel {
 
 fn validate(config: &Value, ctx: &Ctx) -> Diagnostics {
     let model = TokenRequestModel::from_value(config);
-    let cloud = ctx
-        .provider::<EntraClient>()
-        .filter(|c| c.settings.environment.is_some())
-        .map(|c| c.cloud());
+    let cloud = EntraClient::explicit_cloud(ctx);
     let mut d = Diagnostics::from(token::check_config(&model.rules_input(cloud)));
     if let Some(Err(e)) = model
         .propagation_timeout
@@ -124,12 +121,7 @@ impl FicLookup for GraphLookup {
 
 /// Runs the exchange for a configuration and returns the full object.
 async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
-    let client = ctx.provider::<EntraClient>().ok_or_else(|| {
-        Diagnostics::from_error(
-            "The provider is not configured",
-            "Configure the entra provider.",
-        )
-    })?;
+    let client = EntraClient::from_ctx(ctx)?;
     let model = TokenRequestModel::from_value(config);
     let client_id = model.client_id.known().cloned().unwrap_or_default();
     let tenant = model.tenant_id.known().cloned().or_else(|| client.tenant()).ok_or_else(|| {

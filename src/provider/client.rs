@@ -13,6 +13,7 @@ use crate::entra::managed_identity::{ManagedIdentityClient, Source};
 use crate::entra::retry::Deadline;
 use crate::entra::signin::{self, SignInConfig};
 use crate::entra::{http, jwt};
+use crate::framework::{Ctx, Diagnostics};
 use crate::per_key::PerKey;
 
 /// The configured provider, shared by its resources, data sources and ephemeral
@@ -76,6 +77,26 @@ impl AppEntry {
 }
 
 impl EntraClient {
+    /// The configured client of a call; an error diagnostic when Configure has not run
+    /// (Terraform always configures a provider before it reads or writes through it).
+    pub fn from_ctx(ctx: &Ctx) -> Result<Arc<EntraClient>, Diagnostics> {
+        ctx.provider::<EntraClient>().ok_or_else(|| {
+            Diagnostics::from_error(
+                "The provider is not configured",
+                "The entra provider was not configured before use; this is a bug in Terraform or the provider.",
+            )
+        })
+    }
+
+    /// The cloud the configuration names explicitly (`environment` or `ARM_ENVIRONMENT`)
+    /// when the provider is configured: what validation may check against. `None` before
+    /// Configure or when left to the default.
+    pub fn explicit_cloud(ctx: &Ctx) -> Option<Cloud> {
+        ctx.provider::<EntraClient>()
+            .filter(|c| c.settings.environment.is_some())
+            .map(|c| c.cloud())
+    }
+
     /// The clients for `settings`; the managed identity source is detected now, sign-in
     /// waits for the first Graph call.
     pub fn new(settings: Settings) -> Result<EntraClient, String> {

@@ -90,12 +90,7 @@ fn validate(config: &Value) -> Diagnostics {
 }
 
 async fn audit(config: &Value, ctx: &Ctx) -> Result<(Value, Diagnostics), Diagnostics> {
-    let client = ctx.provider::<EntraClient>().ok_or_else(|| {
-        Diagnostics::from_error(
-            "The provider is not configured",
-            "Configure the entra provider.",
-        )
-    })?;
+    let client = EntraClient::from_ctx(ctx)?;
     let app = AuditRequestModel::from_value(config)
         .app()
         .ok_or_else(|| validate(config))?;

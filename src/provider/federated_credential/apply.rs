@@ -167,12 +167,13 @@ pub(super) async fn update(
 /// Deletes the credential and waits until Graph no longer returns it, so a following
 /// create of the same name does not collide.
 pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
+    // A state naming no credential has nothing to delete: no sign-in needed.
+    let Some((app_object_id, credential_id)) = prior.stored_ids() else {
+        return Diagnostics::new();
+    };
     let call = match Call::start(ctx, prior.timeout(Operation::Delete)).await {
         Ok(c) => c,
         Err(d) => return d,
-    };
-    let Some((app_object_id, credential_id)) = prior.stored_ids() else {
-        return Diagnostics::new();
     };
     let Call {
         client,

@@ -111,7 +111,7 @@ struct Call {
 
 impl Call {
     async fn start(ctx: &Ctx, timeout: std::time::Duration) -> Result<Call, Diagnostics> {
-        let client = client(ctx)?;
+        let client = EntraClient::from_ctx(ctx)?;
         let graph = client
             .graph()
             .await
@@ -139,12 +139,6 @@ impl Call {
         }
         d
     }
-}
-
-fn client(ctx: &Ctx) -> Result<Arc<EntraClient>, Diagnostics> {
-    ctx.provider::<EntraClient>().ok_or_else(|| {
-        Diagnostics::from_error("The provider is not configured", "The entra provider was not configured before use; this is a bug in Terraform or the provider.")
-    })
 }
 
 fn import_hint(app_object_id: &str, name: &str) -> String {

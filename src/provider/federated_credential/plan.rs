@@ -18,10 +18,7 @@ const SIBLINGS_WAIT: Duration = Duration::from_secs(30);
 
 /// Static checks of a configuration: every broken rule, and the timeouts' syntax.
 pub(super) fn validate(config: &FicModel, ctx: &Ctx) -> Diagnostics {
-    let cloud = ctx
-        .provider::<EntraClient>()
-        .filter(|c| c.settings.environment.is_some())
-        .map(|c| c.cloud());
+    let cloud = EntraClient::explicit_cloud(ctx);
     let mut d = Diagnostics::from(fic::check_config(&config.rules_input(cloud)));
     if let Some(t) = &config.timeouts {
         for op in Operation::ALL {

@@ -12,12 +12,17 @@ use crate::provider::client::EntraClient;
 /// Refreshes a stored credential. `None` when it (or its application) is gone, so the
 /// next plan recreates it; the prior state with a diagnostic when Graph cannot say.
 pub(super) async fn read(state: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagnostics) {
+    // A state naming no credential has nothing to read: no sign-in needed to drop it.
+    let Some((app_object_id, credential_id)) = state
+        .stored_ids()
+        .map(|(a, c)| (a.to_string(), c.to_string()))
+    else {
+        return (None, Diagnostics::new());
+    };
+    let (app_object_id, credential_id) = (app_object_id.as_str(), credential_id.as_str());
     let call = match Call::start(ctx, state.timeout(Operation::Read)).await {
         Ok(c) => c,
         Err(d) => return (Some(state), d),
-    };
-    let Some((app_object_id, credential_id)) = state.stored_ids() else {
-        return (None, Diagnostics::new());
     };
     let Call {
         client,
