@@ -4,22 +4,30 @@
 
 use std::path::{Path, PathBuf};
 
+use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::{Client, RequestBuilder};
 
 use super::{Wanted, STANDARD_ID_NAMES};
+use crate::entra::Secret;
 
 pub(super) fn request(
     http: &Client,
     endpoint: &str,
     want: &Wanted,
-    challenge_secret: Option<&str>,
+    challenge_secret: Option<&Secret>,
 ) -> RequestBuilder {
     let r = http
         .get(endpoint)
         .query(&want.query(Some("2020-06-01"), STANDARD_ID_NAMES))
         .header("Metadata", "true");
-    match challenge_secret {
-        Some(s) => r.header("Authorization", format!("Basic {s}")),
+    let credential =
+        challenge_secret.and_then(|s| HeaderValue::from_str(&format!("Basic {}", s.expose())).ok());
+    match credential {
+        Some(mut value) => {
+            // Kept out of reqwest's and hyper's debug output.
+            value.set_sensitive(true);
+            r.header(AUTHORIZATION, value)
+        }
         None => r,
     }
 }
@@ -27,7 +35,7 @@ pub(super) fn request(
 /// The secret from Arc's 401 (`WWW-Authenticate: Basic realm=<key file>`). The key file
 /// must sit in the agent's token directory `key_dir`, end in `.key` and be small, so a
 /// forged challenge cannot make the provider read (and send) an arbitrary file.
-pub(super) fn challenge_secret(resp: &reqwest::Response, key_dir: &Path) -> Result<String, String> {
+pub(super) fn challenge_secret(resp: &reqwest::Response, key_dir: &Path) -> Result<Secret, String> {
     let header = resp
         .headers()
         .get("WWW-Authenticate")
@@ -53,7 +61,7 @@ pub(super) fn challenge_secret(resp: &reqwest::Response, key_dir: &Path) -> Resu
         return Err("Azure Arc's key file is larger than 4096 bytes".into());
     }
     std::fs::read_to_string(path)
-        .map(|s| s.trim().to_string())
+        .map(|s| Secret::new(s.trim()))
         .map_err(|e| format!("cannot read Azure Arc's key file: {e}"))
 }
 

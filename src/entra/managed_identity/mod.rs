@@ -324,7 +324,7 @@ impl ManagedIdentityClient {
         &self,
         identity: &Identity,
         resource: &str,
-        arc_secret: Option<&str>,
+        arc_secret: Option<&Secret>,
     ) -> reqwest::RequestBuilder {
         let http = &self.http;
         let want = &Wanted { identity, resource };
