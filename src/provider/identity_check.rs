@@ -21,7 +21,7 @@ use crate::rules::{fic, Finding};
 /// value's lookup is shared by every caller in the run.
 #[derive(Default)]
 pub struct IdentityCache {
-    lookups: PerKey<String, OnceCell<Result<PrincipalLookup, GraphError>>>,
+    lookups: PerKey<String, OnceCell<PrincipalLookup>>,
     warned: AtomicBool,
 }
 
@@ -37,7 +37,9 @@ pub enum Verdict {
 }
 
 impl IdentityCache {
-    /// What Graph says about `value`, read once per run; concurrent callers share the read.
+    /// What Graph says about `value`, read once per run; concurrent callers share the
+    /// read. A failed read is not kept: a later caller with a longer budget (the audit
+    /// data source after the resource's short plan-time read) asks again.
     pub async fn lookup(
         &self,
         g: &GraphClient,
@@ -45,9 +47,9 @@ impl IdentityCache {
         d: &Deadline,
     ) -> Result<PrincipalLookup, GraphError> {
         let cell = self.lookups.get(value.to_ascii_lowercase());
-        cell.get_or_init(|| g.lookup_principal(value, d))
+        cell.get_or_try_init(|| g.lookup_principal(value, d))
             .await
-            .clone()
+            .cloned()
     }
 
     /// Checks `value`, configured in `attribute`.
