@@ -1,7 +1,7 @@
 //! `entra_mi_access_token` (data source and ephemeral resource): its plan-time rules
 //! (client id a GUID, tenant a GUID or domain, scopes ending in `/.default`, and so on).
 
-use super::{guid, quote, Finding, Input};
+use super::{fic, guid, quote, Finding, Input};
 use crate::cloud::Cloud;
 
 /// What plan-time checks see of an `entra_mi_access_token` configuration.
@@ -57,13 +57,7 @@ pub fn check_config(c: &TokenRequestInput) -> Vec<Finding> {
                 format!("Got {}.", quote(aud)),
             ));
         } else {
-            let known = match c.cloud {
-                Some(cloud) => aud == cloud.token_exchange_audience(),
-                None => Cloud::ALL
-                    .iter()
-                    .any(|cl| cl.token_exchange_audience() == aud),
-            };
-            if !known {
+            if !fic::is_exchange_audience(aud, c.cloud) {
                 let want = c.cloud.unwrap_or(Cloud::Public).token_exchange_audience();
                 out.push(Finding::error(
                     "token_exchange_audience",

@@ -4,25 +4,28 @@ use super::subject::{field_length, no_wildcard};
 use crate::cloud::Cloud;
 use crate::rules::{quote, Finding};
 
+/// Whether `aud` is Entra's token exchange audience: the cloud's, or any cloud's while
+/// the cloud is not known.
+pub fn is_exchange_audience(aud: &str, cloud: Option<Cloud>) -> bool {
+    match cloud {
+        Some(cloud) => aud == cloud.token_exchange_audience(),
+        None => Cloud::ALL
+            .iter()
+            .any(|c| c.token_exchange_audience() == aud),
+    }
+}
+
 /// With an Entra issuer the audience should be the exchange audience of the cloud; when
 /// the cloud is not known yet, any cloud's exchange audience is accepted.
 pub fn check_exchange_audience(aud: &str, cloud: Option<Cloud>) -> Option<Finding> {
     if aud.is_empty() || aud.contains('*') {
         return None; // reported by check_audiences
     }
-    let (ok, want) = match cloud {
-        Some(cloud) => (
-            aud == cloud.token_exchange_audience(),
-            cloud.token_exchange_audience().to_string(),
-        ),
-        None => (
-            Cloud::ALL
-                .iter()
-                .any(|c| c.token_exchange_audience() == aud),
-            "api://AzureADTokenExchange (public cloud)".to_string(),
-        ),
+    let want = match cloud {
+        Some(cloud) => cloud.token_exchange_audience().to_string(),
+        None => "api://AzureADTokenExchange (public cloud)".to_string(),
     };
-    (!ok).then(|| {
+    (!is_exchange_audience(aud, cloud)).then(|| {
         Finding::error(
             "audiences",
             "audiences.not_exchange_audience",

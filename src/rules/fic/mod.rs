@@ -16,7 +16,7 @@ mod subject;
 #[cfg(test)]
 mod tests;
 
-pub use audience::{check_audiences, check_exchange_audience};
+pub use audience::{check_audiences, check_exchange_audience, is_exchange_audience};
 pub use audit::{audit_credential, finding_text, identity_to_check};
 pub use identity::{check_identity, IdentityLookup, PrincipalFacts, MANAGED_IDENTITY};
 pub use issuer::{check_issuer_basics, check_issuer_cloud, is_entra_issuer};
