@@ -127,17 +127,14 @@ impl Call {
     /// A Graph failure as a diagnostic; when Graph gave no answer in time (throttled,
     /// failing, unreachable), it names the operation's timeout, which gives Graph longer.
     fn diag(&self, summary: &str, e: &GraphError) -> Diagnostics {
-        let (summary, detail) = e.headed(summary);
-        let mut d = Diagnostics::from_error(summary, detail);
+        let (summary, mut detail) = e.headed(summary);
         if crate::provider::plan_reads::no_answer(e) {
-            for x in &mut d.0 {
-                x.detail.push_str(&format!(
-                    "\n\nThe operation ended at its timeout {} (the resource's `timeouts` block sets it).",
-                    rules::duration::format(self.timeout)
-                ));
-            }
+            detail.push_str(&format!(
+                "\n\nThe operation ended at its timeout {} (the resource's `timeouts` block sets it).",
+                rules::duration::format(self.timeout)
+            ));
         }
-        d
+        Diagnostics::from_error(summary, detail)
     }
 }
 
