@@ -211,14 +211,13 @@ fn replace_and_taint_keep_the_name_and_leave_one_credential() {
     );
 
     // A credential of that name this configuration does not manage is still refused.
-    h.main_tf(&pair(
+    let managed_and_twin = pair(
         &emu,
         ("deploy", "deploy", DEPLOY_PRINCIPAL),
         ("twin", "deploy", BUILD_PRINCIPAL),
-    ));
-    let text = h.fails(PLAN);
-    assert!(text.contains("already exists"), "{text}");
-    assert!(text.contains("import"), "{text}");
+    );
+    h.main_tf(&managed_and_twin);
+    assert_contains_all(&h.fails(PLAN), &["already exists", "import"]);
 }
 
 /// The id of the workload application's only credential, `deploy`.

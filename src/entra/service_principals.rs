@@ -74,57 +74,31 @@ impl PrincipalLookup {
 }
 
 impl GraphClient {
-    /// The service principal with object id `id`; `None` on 404.
-    async fn get_service_principal(
-        &self,
-        id: &str,
-        d: &Deadline,
-    ) -> Result<Option<ServicePrincipal>, GraphError> {
-        let url = format!(
-            "{}/servicePrincipals/{}?{SELECT}",
-            self.base,
-            path_segment(id)
-        );
-        self.read_principal(&url, d).await
-    }
-
-    /// The service principal whose client id is `app_id`; `None` on 404.
-    async fn get_service_principal_by_app_id(
-        &self,
-        app_id: &str,
-        d: &Deadline,
-    ) -> Result<Option<ServicePrincipal>, GraphError> {
-        let url = format!(
-            "{}/servicePrincipals(appId='{}')?{SELECT}",
-            self.base,
-            odata_key(app_id)
-        );
-        self.read_principal(&url, d).await
-    }
-
     /// By object id, then (only if nothing has that id) by client id.
     pub async fn lookup_principal(
         &self,
         value: &str,
         d: &Deadline,
     ) -> Result<PrincipalLookup, GraphError> {
-        if let Some(sp) = self.get_service_principal(value, d).await? {
+        let by_id = format!("servicePrincipals/{}", path_segment(value));
+        if let Some(sp) = self.read_principal(&by_id, d).await? {
             return Ok(PrincipalLookup::ById(sp));
         }
-        Ok(
-            match self.get_service_principal_by_app_id(value, d).await? {
-                Some(sp) => PrincipalLookup::ByAppId(sp),
-                None => PrincipalLookup::Nothing,
-            },
-        )
+        let by_app_id = format!("servicePrincipals(appId='{}')", odata_key(value));
+        Ok(match self.read_principal(&by_app_id, d).await? {
+            Some(sp) => PrincipalLookup::ByAppId(sp),
+            None => PrincipalLookup::Nothing,
+        })
     }
 
+    /// The service principal at `path` (under Graph's base); `None` on 404.
     async fn read_principal(
         &self,
-        url: &str,
+        path: &str,
         d: &Deadline,
     ) -> Result<Option<ServicePrincipal>, GraphError> {
-        match self.send(reqwest::Method::GET, url, None, d).await {
+        let url = format!("{}/{path}?{SELECT}", self.base);
+        match self.send(reqwest::Method::GET, &url, None, d).await {
             Ok(body) => parse(&body).map(Some),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),

@@ -79,21 +79,16 @@ async fn graph_credentials_follow_graph_rules() {
     }
     // Any other filter is refused, as Graph does, rather than ignored.
     for list in [base.as_str(), "applications"] {
-        let (s, v) = c
-            .graph_get(&format!("{list}?$filter=startswith(name, 'd')"), &admin)
-            .await;
+        let unsupported = format!("{list}?$filter=startswith(name, 'd')");
+        let (s, v) = c.graph_get(&unsupported, &admin).await;
         assert_eq!(
             (s, v["error"]["code"].as_str()),
             (400, Some("Request_UnsupportedQuery")),
             "{list}: {v}"
         );
     }
-    let (_, v) = c
-        .graph_get(
-            &format!("applications?$filter=appId eq '{WORKLOAD_CLIENT}'"),
-            &admin,
-        )
-        .await;
+    let by_app_id = format!("applications?$filter=appId eq '{WORKLOAD_CLIENT}'");
+    let (_, v) = c.graph_get(&by_app_id, &admin).await;
     assert_eq!(v["value"][0]["id"], json!(WORKLOAD_OBJECT));
 
     // Graph beta serves the same credentials.

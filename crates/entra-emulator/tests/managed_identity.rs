@@ -94,10 +94,9 @@ async fn imds_and_app_service_endpoints() {
         .await;
     assert_eq!(by_principal["client_id"], json!(DEPLOY_CLIENT));
     // Several identities and no selector: an error, as from IMDS.
-    let r = c
-        .http
-        .get(&app)
-        .query(&[("api-version", "2019-08-01"), ("resource", EXCHANGE)])
+    let no_selector = [("api-version", "2019-08-01"), ("resource", EXCHANGE)];
+    let request = c.http.get(&app).query(&no_selector);
+    let r = request
         .header("X-IDENTITY-HEADER", "emulator-identity-header")
         .send()
         .await

@@ -131,22 +131,14 @@ fn app_service(shared: &Shared, req: &Req) -> Response {
             "Unsupported api-version: use 2019-08-01.",
         );
     }
-    let Some(resource) = req.query("resource").filter(|r| !r.is_empty()) else {
-        return app_error(
-            StatusCode::BAD_REQUEST,
-            "The resource parameter is required.",
-        );
-    };
-    let (tenant, mi) = match select(shared, req, ["client_id", "principal_id", "mi_res_id"]) {
-        Ok(found) => found,
-        Err(NoIdentity::Ambiguous) => return app_error(
-            StatusCode::BAD_REQUEST,
-            "Unable to load the proper Managed Identity: several identities are assigned; specify client_id, principal_id or mi_res_id.",
-        ),
-        Err(NoIdentity::NotFound) => return app_error(
-            StatusCode::BAD_REQUEST,
-            "Unable to load the proper Managed Identity: identity not found.",
-        ),
+    let resource = req.query("resource").filter(|r| !r.is_empty());
+    let selected = select(shared, req, ["client_id", "principal_id", "mi_res_id"]);
+    let refused = |message| app_error(StatusCode::BAD_REQUEST, message);
+    let (resource, tenant, mi) = match (resource, selected) {
+        (Some(r), Ok((tenant, mi))) => (r, tenant, mi),
+        (None, _) => return refused("The resource parameter is required."),
+        (_, Err(NoIdentity::Ambiguous)) => return refused("Unable to load the proper Managed Identity: several identities are assigned; specify client_id, principal_id or mi_res_id."),
+        (_, Err(NoIdentity::NotFound)) => return refused("Unable to load the proper Managed Identity: identity not found."),
     };
     match identity_token(shared, &tenant, &mi, resource) {
         Ok((token, exp)) => Json(json!({
