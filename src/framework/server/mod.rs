@@ -22,9 +22,11 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::diag::Diagnostics;
+use super::identity::IdentitySchema;
+use super::resource::Resource;
 use super::schema::Schema;
 use super::traits::{
-    Ctx, DataSource, Declaration, EphemeralResource, Function, ProviderData, ProviderDef, Resource,
+    Ctx, DataSource, Declaration, EphemeralResource, Function, ProviderData, ProviderDef,
 };
 use crate::codec::{Type, Value};
 use crate::proto::tfplugin5 as pb;
@@ -39,9 +41,16 @@ struct Typed<T: ?Sized> {
     schema: Schema,
     validate: fn(&Value, &Ctx) -> Diagnostics,
     ty: Type,
+    /// A resource's identity schema and the type identities are decoded with.
+    identity: Option<(IdentitySchema, Type)>,
 }
 
 impl<T: ?Sized> Typed<T> {
+    /// The type identities are decoded with; `None` for a type without identity.
+    fn identity_type(&self) -> Option<&Type> {
+        self.identity.as_ref().map(|(_, ty)| ty)
+    }
+
     fn new(imp: Arc<T>, declaration: Declaration) -> Typed<T> {
         let ty = declaration.schema.object_type();
         Typed {
@@ -49,6 +58,7 @@ impl<T: ?Sized> Typed<T> {
             schema: declaration.schema,
             validate: declaration.validate,
             ty,
+            identity: None,
         }
     }
 }
@@ -73,7 +83,13 @@ impl Server {
         let provider: Arc<dyn ProviderDef> = Arc::new(provider);
         let provider_schema = provider.schema();
         let provider_type = provider_schema.object_type();
-        let resources = by_name(provider.resources(), |r| r.declaration());
+        let mut resources = by_name(provider.resources(), |r| r.declaration());
+        for t in resources.values_mut() {
+            t.identity = t.imp.identity_schema().map(|s| {
+                let ty = s.object_type();
+                (s, ty)
+            });
+        }
         let data_sources = by_name(provider.data_sources(), |d| d.declaration());
         let ephemeral = by_name(provider.ephemeral_resources(), |e| e.declaration());
         let functions = provider
@@ -230,8 +246,8 @@ macro_rules! delegate_rpcs {
 delegate_rpcs! {
     get_metadata(get_metadata) => |self, r| provider::metadata(self);
     get_schema(get_provider_schema) => |self, r| provider::schema(self);
-    get_resource_identity_schemas(get_resource_identity_schemas) => |self, r| provider::identity_schemas();
-    upgrade_resource_identity(upgrade_resource_identity) => |self, r| provider::upgrade_identity();
+    get_resource_identity_schemas(get_resource_identity_schemas) => |self, r| provider::identity_schemas(self);
+    upgrade_resource_identity(upgrade_resource_identity) => |self, r| resource::upgrade_identity(self, r);
     prepare_provider_config(prepare_provider_config) => |self, r| provider::validate(self, r);
     configure(configure) => |self, r| provider::configure(self, r).await;
     stop(stop) => |self, r| provider::stop(self);
@@ -244,6 +260,7 @@ delegate_rpcs! {
     apply_resource_change(apply_resource_change) => |self, r| resource::apply(self, r).await;
     import_resource_state(import_resource_state) => |self, r| resource::import(self, r).await;
     move_resource_state(move_resource_state) => |self, r| resource::move_state(self, r);
+    generate_resource_config(generate_resource_config) => |self, r| resource::generate_config(self, r);
     validate_data_source_config(validate_data_source_config) => |self, r| self.validate_config(self.data_source(&r.type_name), r.config.as_ref());
     read_data_source(read_data_source) => |self, r| data::read_data_source(self, r).await;
     validate_ephemeral_resource_config(validate_ephemeral_resource_config) => |self, r| self.validate_config(self.ephemeral(&r.type_name), r.config.as_ref());
