@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
+use super::list::ListResource;
 use super::resource::Resource;
 use super::schema::Schema;
 use crate::codec::Value;
@@ -65,6 +66,11 @@ pub trait ProviderDef: Send + Sync + 'static {
 
     /// The ephemeral resource types (Terraform >= 1.10); none by default.
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        Vec::new()
+    }
+
+    /// The list resource types (Terraform >= 1.14, `terraform query`); none by default.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
         Vec::new()
     }
 
