@@ -8,6 +8,7 @@ mod common;
 
 use std::path::Path;
 
+use common::state::identity_in_state;
 use common::*;
 use serde_json::{json, Value};
 
@@ -318,6 +319,14 @@ fn move_both_forms(azuread_version: &str) {
     }
     let (code, out) = h.plan_exit();
     assert_eq!(code, 0, "{azuread_version}: plan after the update:\n{out}");
+    if h.terraform.at_least(1, 12) {
+        // The identity a move gives is the one the credential keeps.
+        assert_eq!(
+            identity_in_state(&h, "entra_mi_federated_credential.deploy"),
+            json!({"application_object_id": WORKLOAD_OBJECT, "name": "deploy"}),
+            "{azuread_version}"
+        );
+    }
 }
 
 #[test]
