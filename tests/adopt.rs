@@ -7,7 +7,7 @@ mod common;
 
 use common::state::identity_in_state;
 use common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const GITHUB: &str = "https://token.actions.githubusercontent.com";
 
