@@ -27,5 +27,6 @@ pub use resource::{
 pub use schema::{Attribute, Block, Schema};
 pub use server::Server;
 pub use traits::{
-    Ctx, DataSource, Declaration, EphemeralResource, Function, Opened, ProviderData, ProviderDef,
+    Ctx, DataSource, Declaration, EphemeralResource, Function, OpenRequest, OpenResponse, Opened,
+    ProviderData, ProviderDef, ReadDataRequest, ReadDataResponse, RenewResponse,
 };
