@@ -508,6 +508,77 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn identities_are_declared_and_upgraded_by_version() {
+        let server = Server::new(P);
+        let schemas = server
+            .get_resource_identity_schemas(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        let slow = &schemas.identity_schemas["test_slow"];
+        assert_eq!(slow.version, 1);
+        assert_eq!(slow.identity_attributes[0].name, "id");
+        assert!(slow.identity_attributes[0].required_for_import);
+
+        let upgrade = |version: i64| pb::upgrade_resource_identity::Request {
+            type_name: "test_slow".into(),
+            version,
+            raw_identity: Some(pb::RawState {
+                json: br#"{"id":"x"}"#.to_vec(),
+                ..Default::default()
+            }),
+        };
+        let ok = server
+            .upgrade_resource_identity(Request::new(upgrade(1)))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(ok.diagnostics.is_empty(), "{:?}", ok.diagnostics);
+        let ty = Type::object([("id", Type::String)]);
+        let data = ok.upgraded_identity.and_then(|i| i.identity_data).unwrap();
+        let decoded = crate::codec::msgpack::decode(&data.msgpack, &ty).unwrap();
+        assert_eq!(decoded.attr("id"), Some(&Value::string("x")));
+        let newer = server
+            .upgrade_resource_identity(Request::new(upgrade(2)))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(newer.upgraded_identity.is_none());
+        assert_eq!(
+            newer.diagnostics[0].summary,
+            "Resource identity from a newer provider"
+        );
+    }
+
+    #[tokio::test]
+    async fn generated_configuration_leaves_computed_only_values_out() {
+        let server = Server::new(P);
+        let ty = Type::object([("id", Type::String)]);
+        let state = Value::Object(
+            [("id".to_string(), Value::string("x"))]
+                .into_iter()
+                .collect(),
+        );
+        let resp = server
+            .generate_resource_config(Request::new(pb::generate_resource_config::Request {
+                type_name: "test_slow".into(),
+                state: dv(&state, &ty),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let config = crate::codec::msgpack::decode(&resp.config.unwrap().msgpack, &ty).unwrap();
+        assert_eq!(
+            config.attr("id"),
+            Some(&Value::Null),
+            "`id` is computed only"
+        );
+        let caps = server.schema_response().server_capabilities.unwrap();
+        assert!(caps.generate_resource_config);
+    }
+
+    #[tokio::test]
     async fn unknown_types_are_diagnostics_not_errors() {
         let server = Server::new(P);
         let unknown = pb::read_resource::Request {
