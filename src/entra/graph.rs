@@ -324,11 +324,20 @@ impl GraphClient {
         app: &AppRef,
         d: &Deadline,
     ) -> Result<Vec<FederatedCredential>, GraphError> {
-        let mut url = format!("{}/{}/federatedIdentityCredentials", self.base, app.path());
+        let url = format!("{}/{}/federatedIdentityCredentials", self.base, app.path());
+        self.get_all(url, d).await
+    }
+
+    /// Every item of a collection at `url`, following `@odata.nextLink` to the end.
+    pub(super) async fn get_all<T: for<'de> Deserialize<'de>>(
+        &self,
+        mut url: String,
+        d: &Deadline,
+    ) -> Result<Vec<T>, GraphError> {
         let mut out = Vec::new();
         loop {
             let body = self.send(reqwest::Method::GET, &url, None, d).await?;
-            let page: Page<FederatedCredential> = parse(&body)?;
+            let page: Page<T> = parse(&body)?;
             out.extend(page.value);
             match page.next_link {
                 // The bearer token goes with the next request: only to this Graph.

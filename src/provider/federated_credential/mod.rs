@@ -7,14 +7,15 @@
 //! - [`apply`]: create, update and delete, serialised per application.
 //! - [`read`]: refresh and import.
 //! - [`moved`]: state moved from azuread's `azuread_application_federated_identity_credential`.
-//! - [`identity`]: the live check that the principal id is a user-assigned managed identity.
+//! - [`principal_check`]: the live check that the principal id is a user-assigned managed
+//!   identity.
 
 mod apply;
 mod id;
-mod identity;
 mod model;
 mod moved;
 mod plan;
+mod principal_check;
 mod read;
 mod schema;
 mod siblings;

@@ -1,33 +1,49 @@
-//! The live identity check shared by `entra_mi_federated_credential` (at plan) and
-//! `entra_mi_federated_credentials` (the audit): one Graph lookup per distinct value per
-//! run, and a verdict from the pure rule [`fic::check_identity`].
+//! The live check of managed identity principals, shared by
+//! `entra_mi_federated_credential` (at plan) and `entra_mi_federated_credentials` (the
+//! audit): each distinct value is looked up once per run (one provider process), in
+//! batches ([`super::principal_batch`]), and judged by the pure rule
+//! [`fic::check_principal`].
 //!
 //! Graph refusing the read (403) or not answering never fails a plan: the check is
 //! skipped with one warning per run naming the permission that would enable it.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use tokio::sync::OnceCell;
+use async_trait::async_trait;
 
+use super::principal_batch::{Resolve, WindowBatcher, WINDOW};
 use crate::entra::graph::{GraphClient, GraphError, GraphErrorKind};
+use crate::entra::ids::ObjectId;
 use crate::entra::retry::Deadline;
-use crate::entra::service_principals::{PrincipalLookup, READ_PERMISSIONS};
+use crate::entra::service_principals::{PrincipalAnswer, GET_BY_IDS_MAX, READ_PERMISSIONS};
 use crate::framework::diag::Severity;
 use crate::framework::{AttrPath, Diagnostic};
-use crate::per_key::PerKey;
 use crate::rules::{fic, Finding};
 
-/// Lookups made in this run, by value (lower case: Graph ids are case-insensitive); each
-/// value's lookup is shared by every caller in the run.
-#[derive(Default)]
-pub struct IdentityCache {
-    lookups: PerKey<String, OnceCell<PrincipalLookup>>,
+/// This run's principal lookups: answers by value, the batches that gather them, and
+/// whether the "not checked" warning was given.
+pub struct PrincipalLookups {
+    batcher: WindowBatcher<ObjectId, PrincipalAnswer>,
+    /// `getByIds` may be tried (set off when the sign-in turns out not to be allowed it).
+    get_by_ids: Arc<AtomicBool>,
     warned: AtomicBool,
+}
+
+impl Default for PrincipalLookups {
+    fn default() -> Self {
+        PrincipalLookups {
+            batcher: WindowBatcher::new(WINDOW, GET_BY_IDS_MAX),
+            get_by_ids: Arc::new(AtomicBool::new(true)),
+            warned: AtomicBool::new(false),
+        }
+    }
 }
 
 /// The outcome of checking one value.
 #[derive(Debug)]
-pub enum Verdict {
+pub enum PrincipalVerdict {
     /// A user-assigned managed identity's principal id.
     UserAssigned,
     /// The mistake, as a finding on the attribute.
@@ -36,30 +52,54 @@ pub enum Verdict {
     Unchecked(Option<Diagnostic>),
 }
 
-impl IdentityCache {
-    /// What Graph says about `value`, read once per run; concurrent callers share the
-    /// read. A failed read is not kept: a later caller with a longer budget (the audit
-    /// data source after the resource's short plan-time read) asks again.
+/// Graph as the batcher's resolver.
+struct GraphPrincipals {
+    graph: Arc<GraphClient>,
+    get_by_ids: Arc<AtomicBool>,
+}
+
+#[async_trait]
+impl Resolve<ObjectId, PrincipalAnswer> for GraphPrincipals {
+    async fn resolve(
+        &self,
+        keys: Vec<ObjectId>,
+        d: Deadline,
+    ) -> Result<HashMap<ObjectId, PrincipalAnswer>, GraphError> {
+        let allowed = self.get_by_ids.load(Ordering::SeqCst);
+        let answers = self.graph.answer_principals(&keys, allowed, &d).await?;
+        if answers.get_by_ids_unusable {
+            self.get_by_ids.store(false, Ordering::SeqCst);
+        }
+        Ok(answers.by_value)
+    }
+}
+
+impl PrincipalLookups {
+    /// What Graph says about `value`, read once per run in a batch with the other values
+    /// asked at the same time. A failed read is not kept: a later caller with a longer
+    /// budget (the audit data source after the resource's short plan-time read) asks
+    /// again.
     pub async fn lookup(
         &self,
-        g: &GraphClient,
-        value: &str,
+        g: &Arc<GraphClient>,
+        value: &ObjectId,
         d: &Deadline,
-    ) -> Result<PrincipalLookup, GraphError> {
-        let cell = self.lookups.get(value.to_ascii_lowercase());
-        cell.get_or_try_init(|| g.lookup_principal(value, d))
-            .await
-            .cloned()
+    ) -> Result<PrincipalAnswer, GraphError> {
+        let resolver = Arc::new(GraphPrincipals {
+            graph: g.clone(),
+            get_by_ids: self.get_by_ids.clone(),
+        });
+        self.batcher.lookup(value.clone(), d, resolver).await
     }
 
     /// Checks `value`, configured in `attribute`.
     pub async fn check(
         &self,
-        g: &GraphClient,
+        g: &Arc<GraphClient>,
         attribute: &'static str,
-        value: &str,
+        value: &ObjectId,
         d: &Deadline,
-    ) -> Verdict {
+    ) -> PrincipalVerdict {
         self.verdict(attribute, value, self.lookup(g, value, d).await)
     }
 
@@ -67,18 +107,20 @@ impl IdentityCache {
     pub fn verdict(
         &self,
         attribute: &'static str,
-        value: &str,
-        looked_up: Result<PrincipalLookup, GraphError>,
-    ) -> Verdict {
+        value: &ObjectId,
+        looked_up: Result<PrincipalAnswer, GraphError>,
+    ) -> PrincipalVerdict {
         match looked_up {
-            Ok(found) => match fic::check_identity(attribute, value, &found.as_rule_input()) {
-                None => Verdict::UserAssigned,
-                Some(f) => Verdict::Mistake(f),
-            },
+            Ok(found) => {
+                match fic::check_principal(attribute, value.as_str(), &found.as_rule_input()) {
+                    None => PrincipalVerdict::UserAssigned,
+                    Some(f) => PrincipalVerdict::Mistake(f),
+                }
+            }
             Err(e) => {
-                tracing::debug!(error = %e.message, "identity check skipped");
+                tracing::debug!(error = %e.message, "managed identity principal check skipped");
                 let first = !self.warned.swap(true, Ordering::SeqCst);
-                Verdict::Unchecked(first.then(|| unchecked_warning(attribute, &e)))
+                PrincipalVerdict::Unchecked(first.then(|| unchecked_warning(attribute, &e)))
             }
         }
     }
