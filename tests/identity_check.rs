@@ -143,7 +143,7 @@ fn each_identity_mistake_is_refused_at_plan_with_the_right_value() {
     // The plans that run together share one lookup by id (`id in (…)`) and one by client
     // id for the values no object has (`appId in (…)`): one read per value and per way
     // would be 6 + 3. How many plans meet in one window depends on Terraform's timing, so
-    // the bound is two batches.
+    // the bound is two batches (the second with the listing of managed identities).
     let lookups = emu.route_count(SP_FILTERED);
     assert!(
         (2..=4).contains(&lookups),

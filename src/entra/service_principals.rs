@@ -15,6 +15,12 @@
 //!   answer in full go through the `id in (…)` filter, and the caller is told not to
 //!   try it again this run.
 //!
+//! Where the tenant is small enough, one listing answers a whole run: every managed
+//! identity's service principal (`$filter=servicePrincipalType eq 'ManagedIdentity'`, at
+//! most [`LISTING_PAGES`] pages of [`LISTING_PAGE`]), by principal id and by client id
+//! ([`answers_from_listing`]); values not in it (an application's service principal, or
+//! nothing) are asked as above.
+//!
 //! 403 on the filter (the sign-in lacks `Application.Read.All` or `Directory.Read.All`)
 //! and every other failure stay errors for the caller to report as "not checked".
 
@@ -35,6 +41,13 @@ pub const IN_FILTER_MAX: usize = 15;
 
 /// Ids per `getByIds` request: Graph's limit.
 pub const GET_BY_IDS_MAX: usize = 1000;
+
+/// Service principals per page of the managed identity listing (Graph's largest `$top`).
+pub const LISTING_PAGE: usize = 999;
+
+/// Pages of the managed identity listing read at most: a tenant with more managed
+/// identities is asked value by value (in batches) instead.
+pub const LISTING_PAGES: usize = 2;
 
 const SELECT: &str = "id,appId,displayName,servicePrincipalType,alternativeNames";
 
@@ -148,7 +161,40 @@ fn filter_query(key: PrincipalKey, values: &[&str]) -> String {
     format!("servicePrincipals?$filter={encoded}&$select={SELECT}")
 }
 
+/// What a complete listing of the tenant's managed identities says: each listed
+/// identity by its principal id, and by its client id (the mistake the check names).
+pub fn answers_from_listing(listed: Vec<ServicePrincipal>) -> HashMap<ObjectId, PrincipalAnswer> {
+    let mut out = HashMap::new();
+    for sp in listed.into_iter().filter(ServicePrincipal::complete) {
+        if let Some(client) = sp.app_id.as_deref().and_then(ClientId::parse) {
+            out.insert(client.as_object_id(), PrincipalAnswer::ByAppId(sp.clone()));
+        }
+        if let Some(id) = ObjectId::parse(&sp.id) {
+            out.insert(id, PrincipalAnswer::ById(sp));
+        }
+    }
+    out
+}
+
 impl GraphClient {
+    /// Every managed identity's service principal in the tenant (user- and
+    /// system-assigned), when they fit in [`LISTING_PAGES`] pages; `None` when there are
+    /// more.
+    pub async fn managed_identity_principals(
+        &self,
+        d: &Deadline,
+    ) -> Result<Option<Vec<ServicePrincipal>>, GraphError> {
+        let filter: String = url::form_urlencoded::byte_serialize(
+            "servicePrincipalType eq 'ManagedIdentity'".as_bytes(),
+        )
+        .collect();
+        let url = format!(
+            "{}/servicePrincipals?$filter={filter}&$select={SELECT}&$top={LISTING_PAGE}",
+            self.base
+        );
+        self.get_pages(url, LISTING_PAGES, d).await
+    }
+
     /// Service principals whose `key` is one of `values` (at most [`IN_FILTER_MAX`]).
     pub async fn service_principals_where(
         &self,
@@ -273,6 +319,29 @@ mod tests {
             q,
             "servicePrincipals?$filter=appId+in+%28%27b1%27%2C%27b2%27%29&$select=id,appId,displayName,servicePrincipalType,alternativeNames"
         );
+    }
+
+    #[test]
+    fn a_listing_answers_by_principal_id_and_by_client_id() {
+        let sp = |id: &str, app: &str| ServicePrincipal {
+            id: id.into(),
+            app_id: Some(app.into()),
+            display_name: Some("mi".into()),
+            service_principal_type: Some("ManagedIdentity".into()),
+            alternative_names: Some(vec!["isExplicit=True".into()]),
+        };
+        let (p, c) = (
+            "b0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1",
+            "D0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1",
+        );
+        let answers = answers_from_listing(vec![sp(p, c)]);
+        let key = |s: &str| ObjectId::parse(s).unwrap();
+        assert_eq!(answers.get(&key(p)), Some(&PrincipalAnswer::ById(sp(p, c))));
+        assert_eq!(
+            answers.get(&key(c)),
+            Some(&PrincipalAnswer::ByAppId(sp(p, c)))
+        );
+        assert_eq!(answers.len(), 2);
     }
 
     #[test]

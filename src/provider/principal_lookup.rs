@@ -4,11 +4,19 @@
 //! batches ([`super::principal_batch`]), and judged by the pure rule
 //! [`fic::check_principal`].
 //!
+//! The first batch of a run is asked by value (`id in (…)`: one request for up to 15).
+//! A second batch means Terraform is planning many credentials in this process, and
+//! Terraform starts one process for the plan walk and another for the apply walk, whose
+//! re-plans arrive one by one as creates finish (too far apart for any window): from then
+//! on the run first reads the tenant's managed identities once, in at most two pages
+//! ([`GraphClient::managed_identity_principals`]), which answers every identity of a
+//! tenant up to that size, and asks Graph value by value only for what the listing lacks.
+//!
 //! Graph refusing the read (403) or not answering never fails a plan: the check is
 //! skipped with one warning per run naming the permission that would enable it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,7 +25,9 @@ use super::principal_batch::{Resolve, WindowBatcher, WINDOW};
 use crate::entra::graph::{GraphClient, GraphError, GraphErrorKind};
 use crate::entra::ids::ObjectId;
 use crate::entra::retry::Deadline;
-use crate::entra::service_principals::{PrincipalAnswer, GET_BY_IDS_MAX, READ_PERMISSIONS};
+use crate::entra::service_principals::{
+    answers_from_listing, PrincipalAnswer, GET_BY_IDS_MAX, READ_PERMISSIONS,
+};
 use crate::framework::diag::Severity;
 use crate::framework::{AttrPath, Diagnostic};
 use crate::rules::{fic, Finding};
@@ -26,16 +36,33 @@ use crate::rules::{fic, Finding};
 /// whether the "not checked" warning was given.
 pub struct PrincipalLookups {
     batcher: WindowBatcher<ObjectId, PrincipalAnswer>,
-    /// `getByIds` may be tried (set off when the sign-in turns out not to be allowed it).
-    get_by_ids: Arc<AtomicBool>,
+    ways: Arc<Ways>,
     warned: AtomicBool,
+}
+
+/// How this run asks Graph, learnt as it goes.
+struct Ways {
+    /// `getByIds` may be tried (set off when the sign-in turns out not to be allowed it).
+    get_by_ids: AtomicBool,
+    /// Batches sent so far.
+    batches: AtomicUsize,
+    /// The tenant's managed identities, read once from the second batch on; `None` when
+    /// the tenant has too many or Graph would not list them.
+    listing: tokio::sync::OnceCell<Option<HashMap<ObjectId, PrincipalAnswer>>>,
+    /// The listing was handed to the batcher (whose answers are kept for the run).
+    listing_shared: AtomicBool,
 }
 
 impl Default for PrincipalLookups {
     fn default() -> Self {
         PrincipalLookups {
             batcher: WindowBatcher::new(WINDOW, GET_BY_IDS_MAX),
-            get_by_ids: Arc::new(AtomicBool::new(true)),
+            ways: Arc::new(Ways {
+                get_by_ids: AtomicBool::new(true),
+                batches: AtomicUsize::new(0),
+                listing: tokio::sync::OnceCell::new(),
+                listing_shared: AtomicBool::new(false),
+            }),
             warned: AtomicBool::new(false),
         }
     }
@@ -55,22 +82,63 @@ pub enum PrincipalVerdict {
 /// Graph as the batcher's resolver.
 struct GraphPrincipals {
     graph: Arc<GraphClient>,
-    get_by_ids: Arc<AtomicBool>,
+    ways: Arc<Ways>,
+}
+
+impl GraphPrincipals {
+    /// The tenant's managed identities, listed once per run.
+    async fn listing(&self, d: &Deadline) -> Option<&HashMap<ObjectId, PrincipalAnswer>> {
+        let listed = self.ways.listing.get_or_init(|| async {
+            match self.graph.managed_identity_principals(d).await {
+                Ok(Some(listed)) => Some(answers_from_listing(listed)),
+                Ok(None) => {
+                    tracing::debug!("too many managed identities to list; asking by value");
+                    None
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e.message, "managed identities not listed; asking by value");
+                    None
+                }
+            }
+        });
+        listed.await.as_ref()
+    }
 }
 
 #[async_trait]
 impl Resolve<ObjectId, PrincipalAnswer> for GraphPrincipals {
     async fn resolve(
         &self,
-        keys: Vec<ObjectId>,
+        mut keys: Vec<ObjectId>,
         d: Deadline,
     ) -> Result<HashMap<ObjectId, PrincipalAnswer>, GraphError> {
-        let allowed = self.get_by_ids.load(Ordering::SeqCst);
+        let mut found = HashMap::new();
+        if self.ways.batches.fetch_add(1, Ordering::SeqCst) > 0 {
+            if let Some(listed) = self.listing(&d).await {
+                // Handed to the batcher whole, once: later lookups of listed identities
+                // are answered at once, without waiting for a window.
+                if !self.ways.listing_shared.swap(true, Ordering::SeqCst) {
+                    found.extend(listed.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                keys.retain(|k| match listed.get(k) {
+                    Some(answer) => {
+                        found.insert(k.clone(), answer.clone());
+                        false
+                    }
+                    None => true,
+                });
+            }
+        }
+        if keys.is_empty() {
+            return Ok(found);
+        }
+        let allowed = self.ways.get_by_ids.load(Ordering::SeqCst);
         let answers = self.graph.answer_principals(&keys, allowed, &d).await?;
         if answers.get_by_ids_unusable {
-            self.get_by_ids.store(false, Ordering::SeqCst);
+            self.ways.get_by_ids.store(false, Ordering::SeqCst);
         }
-        Ok(answers.by_value)
+        found.extend(answers.by_value);
+        Ok(found)
     }
 }
 
@@ -87,7 +155,7 @@ impl PrincipalLookups {
     ) -> Result<PrincipalAnswer, GraphError> {
         let resolver = Arc::new(GraphPrincipals {
             graph: g.clone(),
-            get_by_ids: self.get_by_ids.clone(),
+            ways: self.ways.clone(),
         });
         self.batcher.lookup(value.clone(), d, resolver).await
     }

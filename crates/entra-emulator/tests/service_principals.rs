@@ -215,6 +215,43 @@ async fn in_filters_answer_many_values_in_one_request_up_to_graphs_limit() {
 }
 
 #[tokio::test]
+async fn managed_identities_are_listed_in_pages() {
+    let (e, c, token) = start(false).await;
+    let mut path = "servicePrincipals?$filter=servicePrincipalType eq 'ManagedIdentity'&$select=id,appId&$top=2".to_string();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (s, v) = c.graph_get(&path, &token).await;
+        assert_eq!(s, 200, "{v}");
+        seen.extend(ids(&v));
+        match v["@odata.nextLink"].as_str() {
+            Some(next) => {
+                let rest = next
+                    .strip_prefix(&format!("{}/v1.0/", e.url))
+                    .unwrap_or_else(|| panic!("{next}"));
+                assert!(
+                    rest.contains("%24top=2") || rest.contains("$top=2"),
+                    "{rest}"
+                );
+                path = rest.to_string();
+            }
+            None => break,
+        }
+    }
+    seen.sort();
+    // The seed's two user-assigned identities and the system-assigned one; no application.
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(
+        seen.contains(&DEPLOY_PRINCIPAL.to_string())
+            && seen.contains(&SYSTEM_PRINCIPAL.to_string())
+    );
+    let (s, v) = c.graph_get("servicePrincipals?$top=1000", &token).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("Request_UnsupportedQuery"))
+    );
+}
+
+#[tokio::test]
 async fn get_by_ids_answers_like_graph_for_each_permission() {
     let body = serde_json::json!({
         "ids": [DEPLOY_PRINCIPAL, SYSTEM_PRINCIPAL, NOTHING, DEPLOY_CLIENT],

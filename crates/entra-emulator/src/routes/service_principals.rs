@@ -41,7 +41,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     };
     match segs.get(1..).unwrap_or_default() {
         ["servicePrincipals"] => {
-            let filter = match values_filter(req, &["id", "appId"]) {
+            let filter = match values_filter(req, &["id", "appId", "servicePrincipalType"]) {
                 Ok(f) => f,
                 Err(r) => return r,
             };
@@ -56,7 +56,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
                 })
                 .map(|sp| selected(sp, req.query("$select")))
                 .collect();
-            Json(json!({"@odata.context": context, "value": list})).into_response()
+            page(shared, req, context, list)
         }
         [key] if key.starts_with("servicePrincipals(") => {
             let app_id = key
@@ -180,6 +180,57 @@ fn selected(sp: Value, select: Option<&str>) -> Value {
         ),
         other => other,
     }
+}
+
+/// Graph's default page size for directory objects, and the largest `$top` it accepts.
+const PAGE_DEFAULT: usize = 100;
+const PAGE_MAX: usize = 999;
+
+/// One page of `items`: `$top` of them (Graph's default 100, at most 999) from the offset
+/// in `$skiptoken`, with `@odata.nextLink` (the same query, the next offset) while more
+/// remain.
+fn page(shared: &Shared, req: &Req, context: String, items: Vec<Value>) -> Response {
+    let top = match req.query("$top").map(str::parse::<usize>) {
+        None => PAGE_DEFAULT,
+        Some(Ok(n)) if (1..=PAGE_MAX).contains(&n) => n,
+        Some(_) => {
+            let m = format!(
+                "Invalid page size specified: '{}'. Must be between 1 and {PAGE_MAX} inclusive.",
+                req.query("$top").unwrap_or_default()
+            );
+            return err(req, StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", &m);
+        }
+    };
+    let from: usize = req
+        .query("$skiptoken")
+        .and_then(|t| t.strip_prefix("offset-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let end = items.len().min(from.saturating_add(top));
+    let value: Vec<Value> = items
+        .get(from..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let mut body = json!({"@odata.context": context, "value": value});
+    if end < items.len() {
+        let mut next = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in req.query.iter().filter(|(k, _)| k != "$skiptoken") {
+            next.append_pair(k, v);
+        }
+        next.append_pair("$skiptoken", &format!("offset-{end}"));
+        let version = req
+            .segments()
+            .first()
+            .copied()
+            .unwrap_or("v1.0")
+            .to_string();
+        body["@odata.nextLink"] = json!(format!(
+            "{}/{version}/servicePrincipals?{}",
+            shared.base_url,
+            next.finish()
+        ));
+    }
+    Json(body).into_response()
 }
 
 #[derive(serde::Deserialize)]
