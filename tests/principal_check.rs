@@ -1,5 +1,5 @@
-//! The live identity check at plan and the audit data source, with the real terraform
-//! against the emulator: each identity mistake refused with its own message naming the
+//! The live check of managed identity principals at plan and the audit data source, with
+//! the real terraform against the emulator: each principal mistake refused with its own message naming the
 //! right value, a sign-in without the read permission warned once, and an application's
 //! credentials audited with exactly the expected findings, at the stated request cost.
 
@@ -67,7 +67,7 @@ fn errors(out: &str) -> Vec<String> {
 }
 
 #[test]
-fn each_identity_mistake_is_refused_at_plan_with_the_right_value() {
+fn each_principal_mistake_is_refused_at_plan_with_the_right_value() {
     let emu = emulator(seed());
     let h = Harness::new();
     let config = [
