@@ -78,6 +78,8 @@ const PRINCIPALS: &str = "GET /v1.0/servicePrincipals";
 fn sixty_credentials_cost_what_the_targets_say() {
     let emu = emulator();
     let mut h = Harness::new();
+    // `ECONOMY_LOG=FILE`: the provider's debug log, with each principal batch's size and
+    // the spread of its arrivals (how the collection window was measured).
     if let Ok(path) = std::env::var("ECONOMY_LOG") {
         h.set_env("TF_LOG_PROVIDER", "debug");
         h.set_env("TF_LOG_PATH", &path);
