@@ -88,8 +88,11 @@ struct GraphPrincipals {
 impl GraphPrincipals {
     /// The tenant's managed identities, listed once per run.
     async fn listing(&self, d: &Deadline) -> Option<&HashMap<ObjectId, PrincipalAnswer>> {
+        // At most half the batch's time: a listing that is slow leaves the batch time to
+        // ask by value.
+        let half = d.capped(d.remaining() / 2);
         let listed = self.ways.listing.get_or_init(|| async {
-            match self.graph.managed_identity_principals(d).await {
+            match self.graph.managed_identity_principals(&half).await {
                 Ok(Some(listed)) => Some(answers_from_listing(listed)),
                 Ok(None) => {
                     tracing::debug!("too many managed identities to list; asking by value");
