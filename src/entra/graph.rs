@@ -324,11 +324,34 @@ impl GraphClient {
         app: &AppRef,
         d: &Deadline,
     ) -> Result<Vec<FederatedCredential>, GraphError> {
-        let mut url = format!("{}/{}/federatedIdentityCredentials", self.base, app.path());
+        let url = format!("{}/{}/federatedIdentityCredentials", self.base, app.path());
+        self.get_all(url, d).await
+    }
+
+    /// Every item of a collection at `url`, following `@odata.nextLink` to the end.
+    pub(super) async fn get_all<T: for<'de> Deserialize<'de>>(
+        &self,
+        url: String,
+        d: &Deadline,
+    ) -> Result<Vec<T>, GraphError> {
+        Ok(self
+            .get_pages(url, usize::MAX, d)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The items of a collection at `url` when it has at most `max_pages` pages; `None`
+    /// when there are more (the rest is not read).
+    pub(super) async fn get_pages<T: for<'de> Deserialize<'de>>(
+        &self,
+        mut url: String,
+        max_pages: usize,
+        d: &Deadline,
+    ) -> Result<Option<Vec<T>>, GraphError> {
         let mut out = Vec::new();
-        loop {
+        for _ in 0..max_pages {
             let body = self.send(reqwest::Method::GET, &url, None, d).await?;
-            let page: Page<FederatedCredential> = parse(&body)?;
+            let page: Page<T> = parse(&body)?;
             out.extend(page.value);
             match page.next_link {
                 // The bearer token goes with the next request: only to this Graph.
@@ -339,9 +362,10 @@ impl GraphClient {
                         format!("Graph's next page link {next} is not under {}; it was not followed, so the bearer token stays with Graph", self.base),
                     ))
                 }
-                None => return Ok(out),
+                None => return Ok(Some(out)),
             }
         }
+        Ok(None)
     }
 
     /// One credential by id or name.

@@ -8,6 +8,7 @@ pub mod diagnose;
 pub mod exchange;
 pub mod graph;
 pub mod http;
+pub mod ids;
 pub mod jwt;
 pub mod managed_identity;
 pub mod retry;

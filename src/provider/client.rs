@@ -34,8 +34,9 @@ pub struct EntraClient {
     resolved: PerKey<String, OnceCell<AppRegistration>>,
     /// Managed identity token -> app token, for `entra_mi_access_token`.
     pub exchange: crate::entra::exchange::TokenExchange,
-    /// Service principal lookups of this run (the live identity check).
-    pub identities: super::identity_check::IdentityCache,
+    /// Service principal lookups of this run (the live check of managed identity
+    /// principals), batched.
+    pub principals: super::principal_lookup::PrincipalLookups,
     /// The budget of this run's plan-time Graph reads.
     pub plan_reads: super::plan_reads::PlanReads,
 }
@@ -115,7 +116,7 @@ impl EntraClient {
             plans: Default::default(),
             resolved: PerKey::default(),
             exchange,
-            identities: Default::default(),
+            principals: Default::default(),
             plan_reads: Default::default(),
         })
     }

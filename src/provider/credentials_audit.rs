@@ -2,9 +2,11 @@
 //! application, audited with the rules the resource checks at plan
 //! ([`fic::audit_credential`]) and, for Entra issuers, the live identity check.
 //!
-//! Cost: one list call for the application, and at most one service principal lookup per
-//! distinct subject (shared with the rest of the run).
+//! Cost: one list call for the application, and the subjects' service principal lookups
+//! asked all at once, so they go to Graph as one batch (and each distinct subject at most
+//! once per run, shared with the resource's plan-time check).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,12 +15,13 @@ use super::client::EntraClient;
 use super::model::{as_str, object, string_attr};
 use crate::codec::{Type, Value};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient};
+use crate::entra::ids::ObjectId;
 use crate::entra::retry::Deadline;
 use crate::framework::{
     Attribute, Block, Ctx, DataSource, Declaration, Diagnostic, Diagnostics, ReadDataRequest,
     ReadDataResponse, Schema,
 };
-use crate::provider::identity_check::Verdict;
+use crate::provider::principal_lookup::PrincipalVerdict;
 use crate::rules::{fic, Input};
 
 pub const TYPE_NAME: &str = "entra_mi_federated_credentials";
@@ -112,8 +115,12 @@ async fn audit(config: &Value, ctx: &Ctx) -> Result<(Value, Diagnostics), Diagno
     let lookups = Deadline::after(LOOKUPS_BUDGET, ctx.cancel.clone());
     let mut d = Diagnostics::new();
     let mut rows = Vec::new();
-    for c in sorted {
-        let (findings, warning) = findings_of(&client, &g, c, &lookups).await;
+    // Together, so that the lookups join one batch.
+    let audited = futures_util::future::join_all(
+        sorted.iter().map(|c| findings_of(&client, &g, c, &lookups)),
+    )
+    .await;
+    for (c, (findings, warning)) in sorted.iter().zip(audited) {
         if let Some(mut w) = warning {
             w.path = None; // the subject is inside `credentials`, not an attribute here
             d.add(w);
@@ -131,7 +138,7 @@ async fn audit(config: &Value, ctx: &Ctx) -> Result<(Value, Diagnostics), Diagno
 /// One credential's findings as text, and the warning when its identity went unchecked.
 async fn findings_of(
     client: &EntraClient,
-    g: &GraphClient,
+    g: &Arc<GraphClient>,
     c: &FederatedCredential,
     lookups: &Deadline,
 ) -> (Vec<String>, Option<Diagnostic>) {
@@ -144,15 +151,15 @@ async fn findings_of(
     };
     let mut findings = fic::audit_credential(&stored, Some(client.cloud()));
     let mut warning = None;
-    if let Some(subject) = fic::identity_to_check(&stored) {
+    if let Some(subject) = fic::principal_to_check(&stored).and_then(ObjectId::parse) {
         match client
-            .identities
-            .check(g, "subject", subject, lookups)
+            .principals
+            .check(g, "subject", &subject, lookups)
             .await
         {
-            Verdict::UserAssigned | Verdict::Unchecked(None) => {}
-            Verdict::Mistake(f) => findings.push(f),
-            Verdict::Unchecked(Some(w)) => warning = Some(w),
+            PrincipalVerdict::UserAssigned | PrincipalVerdict::Unchecked(None) => {}
+            PrincipalVerdict::Mistake(f) => findings.push(f),
+            PrincipalVerdict::Unchecked(Some(w)) => warning = Some(w),
         }
     }
     (findings.iter().map(fic::finding_text).collect(), warning)

@@ -8,9 +8,10 @@ pub mod config;
 pub mod credentials_audit;
 pub mod federated_credential;
 mod findings;
-pub mod identity_check;
 pub mod model;
 pub mod plan_reads;
+pub mod principal_batch;
+pub mod principal_lookup;
 pub mod selector;
 
 use std::sync::Arc;

@@ -25,8 +25,12 @@ fn seed(deny_admin: bool) -> Seed {
 }
 
 async fn start(deny_admin: bool) -> (Emulator, Client, String) {
+    start_with(seed(deny_admin)).await
+}
+
+async fn start_with(seed: Seed) -> (Emulator, Client, String) {
     let e = Emulator::start(EmulatorConfig {
-        seed: seed(deny_admin),
+        seed,
         ..EmulatorConfig::default()
     })
     .await
@@ -125,6 +129,194 @@ async fn missing_and_denied_reads_answer_like_graph() {
         )
         .await;
     assert_eq!(s, 200);
+}
+
+const NOTHING: &str = "0badf00d-0000-4000-8000-000000000000";
+
+/// The ids of a collection answer, sorted.
+fn ids(v: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = v["value"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no collection: {v}"))
+        .iter()
+        .map(|o| o["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn in_filters_answer_many_values_in_one_request_up_to_graphs_limit() {
+    let (_e, c, token) = start(false).await;
+    let list = |values: &[&str]| {
+        let quoted: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+        quoted.join(",")
+    };
+    let by_id = format!(
+        "servicePrincipals?$filter=id in ({})&$select=id,servicePrincipalType",
+        list(&[DEPLOY_PRINCIPAL, SYSTEM_PRINCIPAL, NOTHING, DEPLOY_CLIENT])
+    );
+    let (s, v) = c.graph_get(&by_id, &token).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(ids(&v), vec![DEPLOY_PRINCIPAL, SYSTEM_PRINCIPAL]);
+    let first = &v["value"][0];
+    assert!(
+        first.get("servicePrincipalType").is_some() && first.get("displayName").is_none(),
+        "$select: {first}"
+    );
+
+    let by_app_id = format!(
+        "servicePrincipals?$filter=appId in ({})",
+        list(&[DEPLOY_CLIENT, NOTHING])
+    );
+    let (s, v) = c.graph_get(&by_app_id, &token).await;
+    assert_eq!((s, ids(&v)), (200, vec![DEPLOY_PRINCIPAL.to_string()]));
+
+    // Sixteen values: Graph's limit outside advanced queries.
+    let many: Vec<String> = (0..16)
+        .map(|i| format!("0badf00d-0000-4000-8000-{i:012}"))
+        .collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let (s, v) = c
+        .graph_get(
+            &format!("servicePrincipals?$filter=id in ({})", list(&many)),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("Request_UnsupportedQuery"))
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Max allowed: 15"),
+        "{v}"
+    );
+    let (s, v) = c
+        .graph_get(
+            &format!("servicePrincipals?$filter=id in ({})", list(&many[..15])),
+            &token,
+        )
+        .await;
+    assert_eq!((s, ids(&v).len()), (200, 0));
+
+    for bad in ["displayName in ('x')", "id in 'x'", "id in ('x'"] {
+        let (s, v) = c
+            .graph_get(&format!("servicePrincipals?$filter={bad}"), &token)
+            .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (400, Some("Request_UnsupportedQuery")),
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn managed_identities_are_listed_in_pages() {
+    let (e, c, token) = start(false).await;
+    let mut path = "servicePrincipals?$filter=servicePrincipalType eq 'ManagedIdentity'&$select=id,appId&$top=2".to_string();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (s, v) = c.graph_get(&path, &token).await;
+        assert_eq!(s, 200, "{v}");
+        seen.extend(ids(&v));
+        match v["@odata.nextLink"].as_str() {
+            Some(next) => {
+                let rest = next
+                    .strip_prefix(&format!("{}/v1.0/", e.url))
+                    .unwrap_or_else(|| panic!("{next}"));
+                assert!(
+                    rest.contains("%24top=2") || rest.contains("$top=2"),
+                    "{rest}"
+                );
+                path = rest.to_string();
+            }
+            None => break,
+        }
+    }
+    seen.sort();
+    // The seed's two user-assigned identities and the system-assigned one; no application.
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(
+        seen.contains(&DEPLOY_PRINCIPAL.to_string())
+            && seen.contains(&SYSTEM_PRINCIPAL.to_string())
+    );
+    let (s, v) = c.graph_get("servicePrincipals?$top=1000", &token).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("Request_UnsupportedQuery"))
+    );
+}
+
+#[tokio::test]
+async fn get_by_ids_answers_like_graph_for_each_permission() {
+    let body = serde_json::json!({
+        "ids": [DEPLOY_PRINCIPAL, SYSTEM_PRINCIPAL, NOTHING, DEPLOY_CLIENT],
+        "types": ["servicePrincipal"],
+    });
+    let post = async |c: &Client, token: &str, body: serde_json::Value| {
+        let (s, _, v) = c
+            .graph(
+                reqwest::Method::POST,
+                "directoryObjects/getByIds",
+                token,
+                Some(body),
+            )
+            .await;
+        (s, v)
+    };
+    // Directory.Read.All: whole objects; unknown ids and client ids are left out.
+    let mut directory = seed(false);
+    directory.tenants[0].applications[0]
+        .graph_permissions
+        .push("Directory.Read.All".into());
+    let (_e, c, token) = start_with(directory).await;
+    let (s, v) = post(&c, &token, body.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(ids(&v), vec![DEPLOY_PRINCIPAL, SYSTEM_PRINCIPAL]);
+    assert!(v["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("$metadata#directoryObjects"));
+    for o in v["value"].as_array().unwrap() {
+        assert_eq!(o["@odata.type"], "#microsoft.graph.servicePrincipal");
+        assert_eq!(o["servicePrincipalType"], "ManagedIdentity");
+    }
+    let apps =
+        serde_json::json!({"ids": [WORKLOAD_OBJECT, DEPLOY_PRINCIPAL], "types": ["application"]});
+    let (s, v) = post(&c, &token, apps).await;
+    assert_eq!((s, ids(&v)), (200, vec![WORKLOAD_OBJECT.to_string()]));
+
+    // Application.ReadWrite.All only: ids and types, the rest null.
+    let (_e, c, token) = start(false).await;
+    let (s, v) = post(&c, &token, body.clone()).await;
+    assert_eq!((s, ids(&v).len()), (200, 2), "{v}");
+    let o = &v["value"][0];
+    assert!(
+        o["servicePrincipalType"].is_null() && o["id"].is_string(),
+        "{o}"
+    );
+
+    let too_many: Vec<String> = (0..1001)
+        .map(|i| format!("0badf00d-0000-4000-8000-{i:012}"))
+        .collect();
+    let (s, v) = post(&c, &token, serde_json::json!({"ids": too_many})).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("Request_BadRequest"))
+    );
+    let (s, _) = post(&c, &token, serde_json::json!({"ids": ["nope"]})).await;
+    assert_eq!(s, 400);
+
+    let (_e, c, token) = start(true).await;
+    let (s, v) = post(&c, &token, body).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (403, Some("Authorization_RequestDenied"))
+    );
 }
 
 #[test]

@@ -6,8 +6,8 @@
 //! credential that already runs. The private bytes carry the marker from the import (or
 //! move) to that read, which drops it.
 
-use super::identity;
 use super::model::FicModel;
+use super::principal_check;
 use crate::framework::diag::Severity;
 use crate::framework::{Ctx, Diagnostics};
 use crate::provider::client::EntraClient;
@@ -53,7 +53,7 @@ pub(super) async fn check(how: Adopted, m: &FicModel, ctx: &Ctx) -> Diagnostics 
     let cloud = client.as_ref().map(|c| c.cloud());
     let mut d = Diagnostics::from(fic::check_config(&m.rules_input(cloud)));
     if let Some(c) = client.as_ref().filter(|c| c.settings.is_known()) {
-        d.extend(identity::check(c, m, m, None, ctx).await);
+        d.extend(principal_check::check(c, m, m, None, ctx).await);
     }
     as_adoption_warnings(how, d)
 }

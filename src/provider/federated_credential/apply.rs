@@ -165,7 +165,9 @@ pub(super) async fn update(
 }
 
 /// Deletes the credential and waits until Graph no longer returns it, so a following
-/// create of the same name does not collide.
+/// create of the same name does not collide. The first read normally says 404 already,
+/// so a delete costs two calls; the wait matters for a replacement of the same name,
+/// whose create follows at once.
 pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
     // A state naming no credential has nothing to delete: no sign-in needed.
     let Some((app_object_id, credential_id)) = prior.stored_ids() else {
@@ -239,7 +241,12 @@ async fn lock_writer(
     writer
 }
 
-/// Reads a credential back until it is visible (Entra replicates new credentials).
+/// Reads a credential back until it is visible (Entra replicates new credentials), and
+/// stops at the first sighting. Graph answers the POST from where the write landed; a
+/// read may reach a replica that has not seen it yet (404: read again), and once a read
+/// shows it, the replica this provider's next reads are likely to reach holds it. Entra
+/// promises no read-your-writes, so reading it a second time would add a call per
+/// credential without making any guarantee stronger.
 async fn read_back(
     g: &GraphClient,
     app: &AppRef,

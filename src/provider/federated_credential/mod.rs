@@ -10,18 +10,19 @@
 //! - [`adopt`]: the checks on the first read after an import or a move (warnings).
 //! - [`generate`]: the configuration `-generate-config-out` writes for a stored credential.
 //! - [`attrs`]: the attribute names, held against the schema by a test.
-//! - [`identity`]: the live check that the principal id is a user-assigned managed identity.
+//! - [`principal_check`]: the live check that the principal id is a user-assigned managed
+//!   identity.
 
 mod adopt;
 mod apply;
 mod attrs;
 mod generate;
 mod id;
-mod identity;
 mod list;
 mod model;
 mod moved;
 mod plan;
+mod principal_check;
 mod read;
 mod schema;
 mod siblings;

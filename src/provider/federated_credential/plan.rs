@@ -99,7 +99,7 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
         }
     }
     if let Some(c) = known_client {
-        d.extend(super::identity::check(c, &config, &planned, prior.as_ref(), ctx).await);
+        d.extend(super::principal_check::check(c, &config, &planned, prior.as_ref(), ctx).await);
     }
     plan.planned = planned.to_value();
     d

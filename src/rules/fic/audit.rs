@@ -11,8 +11,8 @@ use super::{
 use crate::cloud::Cloud;
 use crate::rules::{guid, Finding};
 
-/// Every rule a stored credential breaks, without the live identity check (see
-/// [`identity_to_check`]). `cloud` is the provider's.
+/// Every rule a stored credential breaks, without the live principal check (see
+/// [`principal_to_check`]). `cloud` is the provider's.
 pub fn audit_credential(c: &Credential, cloud: Option<Cloud>) -> Vec<Finding> {
     let mut out = check_name(c.name);
     out.extend(check_issuer_basics(c.issuer));
@@ -37,7 +37,7 @@ pub fn audit_credential(c: &Credential, cloud: Option<Cloud>) -> Vec<Finding> {
 /// The subject to look up in Graph: with an Entra issuer a GUID subject must be a
 /// user-assigned managed identity's principal id (or, for app-to-app trust, another
 /// principal's object id, which the check reports too).
-pub fn identity_to_check<'a>(c: &Credential<'a>) -> Option<&'a str> {
+pub fn principal_to_check<'a>(c: &Credential<'a>) -> Option<&'a str> {
     (is_entra_issuer(c.issuer.trim()) && guid::is_guid(c.subject)).then_some(c.subject)
 }
 
@@ -176,10 +176,10 @@ mod tests {
             description: None,
         };
         let v2 = format!("https://login.microsoftonline.com/{TENANT}/v2.0");
-        assert_eq!(identity_to_check(&c(&v2, PRINCIPAL)), Some(PRINCIPAL));
-        assert_eq!(identity_to_check(&c(&v2, "repo:o/r")), None);
+        assert_eq!(principal_to_check(&c(&v2, PRINCIPAL)), Some(PRINCIPAL));
+        assert_eq!(principal_to_check(&c(&v2, "repo:o/r")), None);
         assert_eq!(
-            identity_to_check(&c("https://token.actions.githubusercontent.com", PRINCIPAL)),
+            principal_to_check(&c("https://token.actions.githubusercontent.com", PRINCIPAL)),
             None
         );
     }

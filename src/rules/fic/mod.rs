@@ -4,23 +4,23 @@
 //! One file per attribute family ([`name`], [`issuer`], [`subject`], [`audience`]);
 //! [`check_config`] combines them for one resource configuration, and [`graph_rules`] keeps
 //! the subset Graph itself refuses (what the emulator enforces). [`audit_credential`]
-//! applies them to a credential Graph already stores, and [`check_identity`] turns what
-//! Graph says about a principal id into a verdict (the live identity check).
+//! applies them to a credential Graph already stores, and [`check_principal`] turns what
+//! Graph says about a principal id into a verdict (the live check of the managed identity principal).
 
 mod audience;
 mod audit;
-mod identity;
 mod issuer;
 mod name;
+mod principal;
 mod subject;
 #[cfg(test)]
 mod tests;
 
 pub use audience::{check_audiences, check_exchange_audience, is_exchange_audience};
-pub use audit::{audit_credential, finding_text, identity_to_check};
-pub use identity::{check_identity, IdentityLookup, PrincipalFacts, MANAGED_IDENTITY};
+pub use audit::{audit_credential, finding_text, principal_to_check};
 pub use issuer::{check_issuer_basics, check_issuer_cloud, is_entra_issuer, is_identity_issuer};
 pub use name::check_name;
+pub use principal::{check_principal, PrincipalFacts, PrincipalLookup, MANAGED_IDENTITY};
 pub use subject::{check_principal_id, check_subject};
 
 use super::{guid, quote, Finding, Input};

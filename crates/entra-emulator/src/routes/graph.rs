@@ -116,6 +116,9 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     {
         return super::service_principals::handle(shared, req);
     }
+    if let [_, "directoryObjects", "getByIds"] = segs.as_slice() {
+        return super::service_principals::get_by_ids(shared, req);
+    }
     let Some((key, rest)) = parse(&segs) else {
         return err(
             req,
@@ -243,16 +246,26 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
 /// The caller's tenant, when its token may do this.
 #[allow(clippy::result_large_err)] // the error is the answer, built once per request
 fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response> {
-    authorize_caller(shared, req, write).map(|(tenant, _)| tenant)
+    authorize_caller(shared, req, write).map(|c| c.tenant)
 }
 
-/// The caller's tenant and client id (`appid`), when its token may do this.
+/// Who calls Graph, from its token.
+pub(super) struct Caller {
+    /// The tenant (`tid`).
+    pub tenant: String,
+    /// The client id (`appid`).
+    pub app: String,
+    /// The Graph application permissions granted (`roles`).
+    pub roles: Vec<String>,
+}
+
+/// The caller, when its token may do this.
 #[allow(clippy::result_large_err)] // the error is the answer, built once per request
 pub(super) fn authorize_caller(
     shared: &Shared,
     req: &Req,
     write: bool,
-) -> Result<(String, String), Response> {
+) -> Result<Caller, Response> {
     let unauthorized = |m: &str| {
         err(
             req,
@@ -297,7 +310,11 @@ pub(super) fn authorize_caller(
             "Insufficient privileges to complete the operation.",
         ));
     }
-    Ok((claim_text(&claims, "tid"), claim_text(&claims, "appid")))
+    Ok(Caller {
+        tenant: claim_text(&claims, "tid"),
+        app: claim_text(&claims, "appid"),
+        roles,
+    })
 }
 
 #[derive(Deserialize)]

@@ -1,41 +1,34 @@
 //! Microsoft Graph v1.0/beta service principals of the seed: one per managed identity
 //! (`servicePrincipalType` `ManagedIdentity`, `appId` = its client id, `alternativeNames`
 //! `isExplicit=True|False` plus the resource id) and one per application
-//! (`servicePrincipalType` `Application`). Read-only: by id, by `appId` alternate key, and
-//! listed with `$filter=appId eq '…'`.
+//! (`servicePrincipalType` `Application`). Read-only: by id, by `appId` alternate key,
+//! listed with `$filter` (`id` or `appId`, `eq '…'` or `in ('…', …)`: at most 15 values
+//! outside advanced queries, as Graph allows), `$select`, and `POST
+//! /directoryObjects/getByIds` (up to 1,000 ids; full objects for `Directory.Read.All`,
+//! `id` and `@odata.type` only for a caller that may read applications but not the
+//! directory, as Graph documents).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::graph::{authorize_caller, eq_filter, err, not_found};
+use super::graph::{authorize_caller, err, not_found, Caller};
 use super::Req;
 use crate::seed::{SeedApplication, SeedIdentity, SeedTenant};
 use crate::Shared;
 
 /// `GET /{version}/servicePrincipals…`.
 pub fn handle(shared: &Shared, req: &Req) -> Response {
-    let (tenant_id, caller_app) = match authorize_caller(shared, req, false) {
+    let caller = match authorize_caller(shared, req, false) {
         Ok(c) => c,
         Err(r) => return r,
     };
     let state = shared.lock();
-    let Some(tenant) = state.tenant(&tenant_id) else {
-        return not_found(req, &tenant_id);
+    let tenant = match readable_tenant(&state, req, &caller) {
+        Ok(t) => t,
+        Err(r) => return r,
     };
-    let denied = tenant
-        .applications
-        .iter()
-        .any(|a| a.client_id.eq_ignore_ascii_case(&caller_app) && a.deny_service_principal_read);
-    if denied {
-        return err(
-            req,
-            StatusCode::FORBIDDEN,
-            "Authorization_RequestDenied",
-            "Insufficient privileges to complete the operation.",
-        );
-    }
     let segs = req.segments();
     let version = segs.first().copied().unwrap_or("v1.0");
     let context = format!("https://graph.microsoft.com/{version}/$metadata#servicePrincipals");
@@ -48,15 +41,22 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     };
     match segs.get(1..).unwrap_or_default() {
         ["servicePrincipals"] => {
-            let by_app_id = match eq_filter(req, &["appId"]) {
-                Ok(f) => f.map(|(_, wanted)| wanted),
+            let filter = match values_filter(req, &["id", "appId", "servicePrincipalType"]) {
+                Ok(f) => f,
                 Err(r) => return r,
             };
             let list: Vec<Value> = all(tenant)
                 .into_iter()
-                .filter(|sp| by_app_id.is_none_or(|w| text(sp, "appId").eq_ignore_ascii_case(w)))
+                .filter(|sp| {
+                    filter.as_ref().is_none_or(|(field, wanted)| {
+                        wanted
+                            .iter()
+                            .any(|w| text(sp, field).eq_ignore_ascii_case(w))
+                    })
+                })
+                .map(|sp| selected(sp, req.query("$select")))
                 .collect();
-            Json(json!({"@odata.context": context, "value": list})).into_response()
+            page(shared, req, context, list)
         }
         [key] if key.starts_with("servicePrincipals(") => {
             let app_id = key
@@ -81,6 +81,271 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
             "BadRequest",
             "Unsupported segment.",
         ),
+    }
+}
+
+/// Values per `in (…)` outside advanced queries, Graph's limit.
+const IN_MAX: usize = 15;
+
+/// Ids per `getByIds` request, Graph's limit.
+const GET_BY_IDS_MAX: usize = 1000;
+
+/// The caller's tenant, unless its service principal reads are refused.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+fn readable_tenant<'s>(
+    state: &'s crate::state::State,
+    req: &Req,
+    caller: &Caller,
+) -> Result<&'s SeedTenant, Response> {
+    let Some(tenant) = state.tenant(&caller.tenant) else {
+        return Err(not_found(req, &caller.tenant));
+    };
+    let denied = tenant
+        .applications
+        .iter()
+        .any(|a| a.client_id.eq_ignore_ascii_case(&caller.app) && a.deny_service_principal_read);
+    if denied {
+        return Err(err(
+            req,
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ));
+    }
+    Ok(tenant)
+}
+
+/// A list's `$filter` in one of Graph's two forms on one of `fields`: `{field} eq '…'` or
+/// `{field} in ('…', …)`. The field and the values, or none without a filter; anything
+/// else, and more than [`IN_MAX`] values outside an advanced query (`ConsistencyLevel:
+/// eventual` with `$count=true`), gets Graph's 400 `Request_UnsupportedQuery`.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+pub(super) fn values_filter<'f>(
+    req: &Req,
+    fields: &[&'f str],
+) -> Result<Option<(&'f str, Vec<String>)>, Response> {
+    let Some(filter) = req
+        .query("$filter")
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    else {
+        return Ok(None);
+    };
+    let unsupported = |m: &str| err(req, StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", m);
+    let Some((field, values)) = parse_values_filter(filter) else {
+        return Err(unsupported("Unsupported query."));
+    };
+    let Some(field) = fields.iter().copied().find(|f| *f == field) else {
+        return Err(unsupported("Unsupported query."));
+    };
+    let advanced = req
+        .header("ConsistencyLevel")
+        .is_some_and(|c| c.eq_ignore_ascii_case("eventual"))
+        && req.query("$count") == Some("true");
+    if values.len() > IN_MAX && !advanced {
+        return Err(unsupported(&format!(
+            "Too many child clauses specified in search filter expression containing 'OR' operators: {}. Max allowed: {IN_MAX}.",
+            values.len()
+        )));
+    }
+    Ok(Some((field, values)))
+}
+
+/// `field eq 'v'` or `field in ('v1', 'v2')`, OData string literals (`''` is a quote).
+fn parse_values_filter(filter: &str) -> Option<(&str, Vec<String>)> {
+    let literal = |v: &str| {
+        let v = v.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+        Some(v.replace("''", "'"))
+    };
+    if let Some((field, value)) = filter.split_once(" eq ") {
+        return Some((field.trim(), vec![literal(value)?]));
+    }
+    let (field, list) = filter.split_once(" in ")?;
+    let list = list.trim().strip_prefix('(')?.strip_suffix(')')?;
+    let values = list.split(',').map(literal).collect::<Option<Vec<_>>>()?;
+    Some((field.trim(), values))
+}
+
+/// `sp` with only the properties `$select` names (and `id`); all without `$select`.
+fn selected(sp: Value, select: Option<&str>) -> Value {
+    let Some(select) = select else {
+        return sp;
+    };
+    let wanted: Vec<&str> = select.split(',').map(str::trim).collect();
+    match sp {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| k == "id" || wanted.contains(&k.as_str()))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Graph's default page size for directory objects, and the largest `$top` it accepts.
+const PAGE_DEFAULT: usize = 100;
+const PAGE_MAX: usize = 999;
+
+/// One page of `items`: `$top` of them (Graph's default 100, at most 999) from the offset
+/// in `$skiptoken`, with `@odata.nextLink` (the same query, the next offset) while more
+/// remain.
+fn page(shared: &Shared, req: &Req, context: String, items: Vec<Value>) -> Response {
+    let top = match req.query("$top").map(str::parse::<usize>) {
+        None => PAGE_DEFAULT,
+        Some(Ok(n)) if (1..=PAGE_MAX).contains(&n) => n,
+        Some(_) => {
+            let m = format!(
+                "Invalid page size specified: '{}'. Must be between 1 and {PAGE_MAX} inclusive.",
+                req.query("$top").unwrap_or_default()
+            );
+            return err(req, StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", &m);
+        }
+    };
+    let from: usize = req
+        .query("$skiptoken")
+        .and_then(|t| t.strip_prefix("offset-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let end = items.len().min(from.saturating_add(top));
+    let value: Vec<Value> = items
+        .get(from..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let mut body = json!({"@odata.context": context, "value": value});
+    if end < items.len() {
+        let mut next = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in req.query.iter().filter(|(k, _)| k != "$skiptoken") {
+            next.append_pair(k, v);
+        }
+        next.append_pair("$skiptoken", &format!("offset-{end}"));
+        let version = req
+            .segments()
+            .first()
+            .copied()
+            .unwrap_or("v1.0")
+            .to_string();
+        body["@odata.nextLink"] = json!(format!(
+            "{}/{version}/servicePrincipals?{}",
+            shared.base_url,
+            next.finish()
+        ));
+    }
+    Json(body).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct GetByIdsBody {
+    ids: Vec<String>,
+    #[serde(default)]
+    types: Option<Vec<String>>,
+}
+
+/// `POST /{version}/directoryObjects/getByIds`: the seed's service principals (and
+/// applications) among `ids`, in no particular order; unknown ids are left out.
+pub fn get_by_ids(shared: &Shared, req: &Req) -> Response {
+    let caller = match authorize_caller(shared, req, false) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if req.method != axum::http::Method::POST {
+        return err(
+            req,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Request_BadRequest",
+            "Method not allowed.",
+        );
+    }
+    let body: GetByIdsBody = match serde_json::from_slice(&req.body) {
+        Ok(b) => b,
+        Err(e) => {
+            let m = format!("Unable to read JSON request payload: {e}");
+            return err(req, StatusCode::BAD_REQUEST, "BadRequest", &m);
+        }
+    };
+    if body.ids.len() > GET_BY_IDS_MAX {
+        let m = format!(
+            "Too many ids: {}. At most {GET_BY_IDS_MAX} are allowed.",
+            body.ids.len()
+        );
+        return err(req, StatusCode::BAD_REQUEST, "Request_BadRequest", &m);
+    }
+    if let Some(bad) = body
+        .ids
+        .iter()
+        .find(|i| !terraform_provider_entra::rules::guid::is_guid(i))
+    {
+        let m = format!("Invalid object identifier '{bad}'.");
+        return err(req, StatusCode::BAD_REQUEST, "Request_BadRequest", &m);
+    }
+    let wants = |t: &str| {
+        body.types
+            .as_ref()
+            .is_none_or(|ts| ts.iter().any(|x| x.eq_ignore_ascii_case(t)))
+    };
+    let state = shared.lock();
+    let tenant = match readable_tenant(&state, req, &caller) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    // Graph documents the whole answer for Directory.Read.All; a caller that may only read
+    // applications gets each object's id and type.
+    let full = caller.roles.iter().any(|r| r.starts_with("Directory.Read"));
+    let mut found: Vec<Value> = Vec::new();
+    if wants("servicePrincipal") {
+        found.extend(
+            all(tenant)
+                .into_iter()
+                .map(|sp| typed(sp, "servicePrincipal")),
+        );
+    }
+    if wants("application") {
+        found.extend(tenant.applications.iter().map(|a| {
+            typed(
+                json!({"id": a.object_id, "appId": a.client_id, "displayName": a.display_name}),
+                "application",
+            )
+        }));
+    }
+    let value: Vec<Value> = found
+        .into_iter()
+        .filter(|o| {
+            body.ids
+                .iter()
+                .any(|i| text(o, "id").eq_ignore_ascii_case(i))
+        })
+        .map(|o| if full { o } else { limited(o) })
+        .collect();
+    let version = req
+        .segments()
+        .first()
+        .copied()
+        .unwrap_or("v1.0")
+        .to_string();
+    Json(json!({
+        "@odata.context": format!("https://graph.microsoft.com/{version}/$metadata#directoryObjects"),
+        "value": value,
+    }))
+    .into_response()
+}
+
+fn typed(mut v: Value, kind: &str) -> Value {
+    v["@odata.type"] = json!(format!("#microsoft.graph.{kind}"));
+    v
+}
+
+/// An object as Graph shows it to a caller without the permission to read its type:
+/// `@odata.type` and `id`, every other property null.
+fn limited(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| match k.as_str() {
+                    "id" | "@odata.type" => (k, v),
+                    _ => (k, Value::Null),
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }
 

@@ -1,18 +1,21 @@
-//! The live identity check at plan: the principal id (or, with an Entra issuer, a GUID
-//! subject) must be a user-assigned managed identity's object id in the tenant.
+//! The live principal check at plan: the principal id (or, with an Entra issuer, a GUID
+//! subject) must be a user-assigned managed identity's object id in the tenant. The
+//! lookups of plans running together go to Graph as one batch
+//! ([`crate::provider::principal_lookup`]).
 //!
 //! Runs when the value is known and new (a create, or a changed subject), so a plan
 //! without changes reads nothing. An unknown value is checked once known; a Graph that
 //! refuses or does not answer gives a warning, never an error.
 
 use super::model::FicModel;
+use crate::entra::ids::ObjectId;
 use crate::framework::{Ctx, Diagnostics};
 use crate::provider::client::EntraClient;
-use crate::provider::identity_check::Verdict;
 use crate::provider::plan_reads::{no_answer, Skipped};
-use crate::rules::{fic, guid, Input};
+use crate::provider::principal_lookup::PrincipalVerdict;
+use crate::rules::{fic, Input};
 
-/// The diagnostics of the identity check for one planned credential.
+/// The diagnostics of the principal check for one planned credential.
 pub(super) async fn check(
     client: &EntraClient,
     config: &FicModel,
@@ -24,7 +27,9 @@ pub(super) async fn check(
     let Some((attribute, value)) = value_to_check(config, planned) else {
         return d;
     };
-    let unchanged = prior.is_some_and(|p| p.subject.known() == Some(&value));
+    let unchanged = prior.is_some_and(|p| {
+        p.subject.known().and_then(|s| ObjectId::parse(s)).as_ref() == Some(&value)
+    });
     if unchanged {
         return d;
     }
@@ -35,7 +40,7 @@ pub(super) async fn check(
         .plan_reads
         .read(&g, &ctx.cancel, |d| {
             let (g, value) = (&g, &value);
-            async move { client.identities.lookup(g, value, &d).await }
+            async move { client.principals.lookup(g, value, &d).await }
         })
         .await;
     let looked_up = match looked_up {
@@ -48,25 +53,27 @@ pub(super) async fn check(
             return d;
         }
     };
-    match client.identities.verdict(attribute, &value, looked_up) {
-        Verdict::UserAssigned | Verdict::Unchecked(None) => {}
-        Verdict::Mistake(f) => d.add(f.into()),
-        Verdict::Unchecked(Some(warning)) => d.add(warning),
+    match client.principals.verdict(attribute, &value, looked_up) {
+        PrincipalVerdict::UserAssigned | PrincipalVerdict::Unchecked(None) => {}
+        PrincipalVerdict::Mistake(f) => d.add(f.into()),
+        PrincipalVerdict::Unchecked(Some(warning)) => d.add(warning),
     }
     d
 }
 
 /// The attribute and value to look up: the principal id, or a GUID subject under an
 /// Entra issuer. Anything else is either checked statically or not a managed identity.
-fn value_to_check(config: &FicModel, planned: &FicModel) -> Option<(&'static str, String)> {
+fn value_to_check(config: &FicModel, planned: &FicModel) -> Option<(&'static str, ObjectId)> {
     if let Input::Known(p) = &config.managed_identity_principal_id {
-        return guid::is_guid(p).then(|| ("managed_identity_principal_id", p.clone()));
+        return ObjectId::parse(p).map(|id| ("managed_identity_principal_id", id));
     }
     let (Input::Known(subject), Input::Known(issuer)) = (&config.subject, &planned.issuer) else {
         return None;
     };
-    (fic::is_entra_issuer(issuer.trim()) && guid::is_guid(subject))
-        .then(|| ("subject", subject.clone()))
+    if !fic::is_entra_issuer(issuer.trim()) {
+        return None;
+    }
+    ObjectId::parse(subject).map(|id| ("subject", id))
 }
 
 #[cfg(test)]

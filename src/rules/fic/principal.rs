@@ -1,9 +1,9 @@
-//! The live identity check: given what Microsoft Graph said about the value used as a
-//! managed identity's principal id, is it a user-assigned managed identity, and if not,
-//! what did the user most likely mean?
+//! The live check of a managed identity principal: given what Microsoft Graph said about
+//! the value used as a managed identity's principal id, is it a user-assigned managed
+//! identity, and if not, what did the user most likely mean?
 //!
-//! Pure: the caller reads Graph (`servicePrincipals/{id}`, then by `appId` when that finds
-//! nothing) and hands the answer here.
+//! Pure: the caller reads Graph (service principals by object id, then by `appId` for the
+//! values that found nothing) and hands the answer here.
 
 use crate::rules::{quote, Finding};
 
@@ -63,7 +63,7 @@ impl PrincipalFacts<'_> {
 
 /// What Graph said about a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdentityLookup<'a> {
+pub enum PrincipalLookup<'a> {
     /// A service principal has this object id.
     ById(PrincipalFacts<'a>),
     /// No object has this id, but a service principal has it as its client id (`appId`).
@@ -74,31 +74,31 @@ pub enum IdentityLookup<'a> {
 
 /// The error for `value` (configured in `attribute`) when it is not the principal id of
 /// a user-assigned managed identity; `None` when it is.
-pub fn check_identity(
+pub fn check_principal(
     attribute: &'static str,
     value: &str,
-    lookup: &IdentityLookup,
+    lookup: &PrincipalLookup,
 ) -> Option<Finding> {
     let v = quote(value);
     let finding = match lookup {
-        IdentityLookup::ById(sp) if sp.is_user_assigned() => return None,
-        IdentityLookup::ById(sp) if sp.is_managed_identity() => {
+        PrincipalLookup::ById(sp) if sp.is_user_assigned() => return None,
+        PrincipalLookup::ById(sp) if sp.is_managed_identity() => {
             let resource = sp
                 .resource_id()
                 .map(|r| format!("of {r}"))
                 .unwrap_or_else(|| "of an Azure resource".to_string());
             Finding::error(
                 attribute,
-                "identity.system_assigned",
+                "principal.system_assigned",
                 format!("{v} is a system-assigned managed identity"),
                 format!(
                     "It is the system-assigned identity {resource}. Entra only trusts user-assigned managed identities as federated credentials, so the exchange would always fail. Create a user-assigned identity, assign it to that resource, and use its principal id."
                 ),
             )
         }
-        IdentityLookup::ById(sp) => Finding::error(
+        PrincipalLookup::ById(sp) => Finding::error(
             attribute,
-            "identity.not_managed_identity",
+            "principal.not_managed_identity",
             format!("{v} is not a managed identity"),
             format!(
                 "It is the service principal of {} (servicePrincipalType {:?}, client id {}). Only a user-assigned managed identity's token can be matched by this credential; use the identity's principal id.",
@@ -107,7 +107,7 @@ pub fn check_identity(
                 sp.app_id
             ),
         ),
-        IdentityLookup::ByAppId(sp) if sp.is_managed_identity() => {
+        PrincipalLookup::ByAppId(sp) if sp.is_managed_identity() => {
             let kind = if sp.is_user_assigned() {
                 String::new()
             } else {
@@ -115,7 +115,7 @@ pub fn check_identity(
             };
             Finding::error(
                 attribute,
-                "identity.client_id",
+                "principal.client_id",
                 format!("{v} is the client id of managed identity {}, not its principal id", sp.name()),
                 format!(
                     "Tokens of the identity carry its principal (object) id as subject. Use {:?} instead.{kind}",
@@ -123,18 +123,18 @@ pub fn check_identity(
                 ),
             )
         }
-        IdentityLookup::ByAppId(sp) => Finding::error(
+        PrincipalLookup::ByAppId(sp) => Finding::error(
             attribute,
-            "identity.application_client_id",
+            "principal.application_client_id",
             format!("{v} is the client id of application {}, not a managed identity", sp.name()),
             format!(
                 "Its service principal has id {} (servicePrincipalType {:?}). Use the principal id of the user-assigned managed identity whose tokens should be trusted.",
                 sp.id, sp.service_principal_type
             ),
         ),
-        IdentityLookup::Nothing => Finding::error(
+        PrincipalLookup::Nothing => Finding::error(
             attribute,
-            "identity.not_found",
+            "principal.not_found",
             format!("no managed identity {v} in the tenant"),
             "Microsoft Graph has no object with this id and no service principal with this client id in the provider's tenant. Use the user-assigned identity's principal id (`az identity show --query principalId`, or azurerm_user_assigned_identity.X.principal_id); the identity must live in the application's tenant. An identity created moments ago may still be replicating in Entra: plan again in a minute.",
         ),
@@ -169,58 +169,58 @@ mod tests {
         let system = vec!["isExplicit=False".to_string(), RESOURCE.to_string()];
         let bare = vec![RESOURCE.to_string()];
         let none: Vec<String> = vec![];
-        let cases: Vec<(IdentityLookup, Option<&str>, &[&str])> = vec![
+        let cases: Vec<(PrincipalLookup, Option<&str>, &[&str])> = vec![
             (
-                IdentityLookup::ById(facts("ManagedIdentity", &user)),
+                PrincipalLookup::ById(facts("ManagedIdentity", &user)),
                 None,
                 &[],
             ),
             (
-                IdentityLookup::ById(facts("managedidentity", &user)),
+                PrincipalLookup::ById(facts("managedidentity", &user)),
                 None,
                 &[],
             ),
             (
-                IdentityLookup::ById(facts("ManagedIdentity", &system)),
-                Some("identity.system_assigned"),
+                PrincipalLookup::ById(facts("ManagedIdentity", &system)),
+                Some("principal.system_assigned"),
                 &[RESOURCE, "user-assigned"],
             ),
             (
-                IdentityLookup::ById(facts("ManagedIdentity", &bare)),
-                Some("identity.system_assigned"),
+                PrincipalLookup::ById(facts("ManagedIdentity", &bare)),
+                Some("principal.system_assigned"),
                 &[RESOURCE],
             ),
             (
-                IdentityLookup::ById(facts("Application", &none)),
-                Some("identity.not_managed_identity"),
+                PrincipalLookup::ById(facts("Application", &none)),
+                Some("principal.not_managed_identity"),
                 &["\"deploy\"", "Application"],
             ),
             (
-                IdentityLookup::ByAppId(facts("ManagedIdentity", &user)),
-                Some("identity.client_id"),
+                PrincipalLookup::ByAppId(facts("ManagedIdentity", &user)),
+                Some("principal.client_id"),
                 &[
                     "client id of managed identity \"deploy\"",
                     "\"b0000009-2b3c-4d5e-8f90-a1b2c3d4e5f9\"",
                 ],
             ),
             (
-                IdentityLookup::ByAppId(facts("ManagedIdentity", &system)),
-                Some("identity.client_id"),
+                PrincipalLookup::ByAppId(facts("ManagedIdentity", &system)),
+                Some("principal.client_id"),
                 &["system-assigned"],
             ),
             (
-                IdentityLookup::ByAppId(facts("Application", &none)),
-                Some("identity.application_client_id"),
+                PrincipalLookup::ByAppId(facts("Application", &none)),
+                Some("principal.application_client_id"),
                 &["application \"deploy\""],
             ),
             (
-                IdentityLookup::Nothing,
-                Some("identity.not_found"),
+                PrincipalLookup::Nothing,
+                Some("principal.not_found"),
                 &["principalId"],
             ),
         ];
         for (lookup, rule, words) in cases {
-            let got = check_identity("managed_identity_principal_id", VALUE, &lookup);
+            let got = check_principal("managed_identity_principal_id", VALUE, &lookup);
             assert_eq!(got.as_ref().map(|f| f.rule), rule, "{lookup:?}");
             if let Some(f) = got {
                 assert!(f.is_error());

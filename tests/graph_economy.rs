@@ -1,0 +1,135 @@
+//! What a configuration costs in Graph calls, counted by the emulator per route with the
+//! real terraform: 3 applications x 20 credentials, each trusting its own user-assigned
+//! identity (60 distinct principals). Counts are stable where times are not; the times
+//! are in benches/workload.rs.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const APPS: usize = 3;
+const PER_APP: usize = 20;
+
+/// The principal id of credential `i`, all distinct.
+fn principal(i: usize) -> String {
+    format!("{i:08x}-0000-4000-8000-0000000000e1")
+}
+
+/// The emulator with the three applications and every principal as a user-assigned
+/// identity of the tenant.
+fn emulator() -> Emu {
+    let mut seed = seed_with_apps(0..APPS);
+    for i in 0..APPS * PER_APP {
+        add_identity(&mut seed, &principal(i));
+    }
+    Emu::start(entra_emulator::EmulatorConfig {
+        seed,
+        ..Default::default()
+    })
+}
+
+/// `APPS * PER_APP` credentials, `PER_APP` per application, one principal each.
+fn config(emu: &Emu) -> String {
+    let n = APPS * PER_APP;
+    format!(
+        "{}locals {{\n  creds = {{ for i in range({n}) : format(\"cred-%02d\", i) => {{ app = format(\"a0000000-0000-4000-8000-%012d\", floor(i / {PER_APP})), principal = format(\"%08x-0000-4000-8000-0000000000e1\", i) }} }}\n}}\n\
+         resource \"entra_mi_federated_credential\" \"c\" {{\n  for_each = local.creds\n  application_object_id = each.value.app\n  name = each.key\n  managed_identity_principal_id = each.value.principal\n}}\n",
+        emu.provider_block()
+    )
+}
+
+/// Graph calls by route since `before` (a [`Emu::requests`] snapshot), sign-in excluded.
+fn graph_calls(emu: &Emu, before: &Value) -> Vec<(String, u64)> {
+    let now = emu.requests();
+    let mut calls: Vec<(String, u64)> = now["routes"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(route, _)| route.contains(" /v1.0/"))
+        .map(|(route, n)| {
+            let was = before["routes"][route].as_u64().unwrap_or(0);
+            (route.clone(), n.as_u64().unwrap_or(0) - was)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    calls.sort();
+    calls
+}
+
+fn total(calls: &[(String, u64)]) -> u64 {
+    calls.iter().map(|(_, n)| n).sum()
+}
+
+fn count(calls: &[(String, u64)], route: &str) -> u64 {
+    calls
+        .iter()
+        .find(|(r, _)| r == route)
+        .map_or(0, |(_, n)| *n)
+}
+
+const LIST: &str = "GET /v1.0/applications/{id}/federatedIdentityCredentials";
+const POST: &str = "POST /v1.0/applications/{id}/federatedIdentityCredentials";
+const ONE: &str = "GET /v1.0/applications/{id}/federatedIdentityCredentials/{id}";
+const DELETE: &str = "DELETE /v1.0/applications/{id}/federatedIdentityCredentials/{id}";
+const PRINCIPALS: &str = "GET /v1.0/servicePrincipals";
+
+#[test]
+fn sixty_credentials_cost_what_the_targets_say() {
+    let emu = emulator();
+    let mut h = Harness::new();
+    // `ECONOMY_LOG=FILE`: the provider's debug log, with each principal batch's size and
+    // the spread of its arrivals (how the collection window was measured).
+    if let Ok(path) = std::env::var("ECONOMY_LOG") {
+        h.set_env("TF_LOG_PROVIDER", "debug");
+        h.set_env("TF_LOG_PATH", &path);
+    }
+    h.main_tf(&config(&emu));
+    h.init();
+    let n = (APPS * PER_APP) as u64;
+
+    let before = emu.requests();
+    h.ok(APPLY);
+    let apply = graph_calls(&emu, &before);
+    eprintln!("apply: {} Graph calls {apply:?}", total(&apply));
+    assert_eq!(emu.credential_count(), n);
+    assert_eq!(count(&apply, POST), n, "one POST per credential");
+    assert_eq!(
+        count(&apply, ONE),
+        n,
+        "one read-back per credential: {apply:?}"
+    );
+    // The plan walk and the apply walk (a provider process each) list each application
+    // once.
+    assert_eq!(count(&apply, LIST), 2 * APPS as u64, "{apply:?}");
+    // Per walk: the first batch by value (`id in (…)`), then one listing of the tenant's
+    // managed identities answers the rest.
+    assert_eq!(count(&apply, PRINCIPALS), 4, "{apply:?}");
+    assert!(
+        total(&apply) <= 150,
+        "apply: {} > 2.5 per credential: {apply:?}",
+        total(&apply)
+    );
+
+    let before = emu.requests();
+    let (code, out) = h.plan_exit();
+    assert_eq!(code, 0, "{out}");
+    let plan = graph_calls(&emu, &before);
+    eprintln!("no-change plan: {} Graph calls {plan:?}", total(&plan));
+    // One list per application (the refresh), and no principal lookup: nothing changed.
+    assert_eq!(count(&plan, LIST), APPS as u64, "{plan:?}");
+    assert!(total(&plan) <= APPS as u64 + 1, "{plan:?}");
+
+    let before = emu.requests();
+    h.ok(DESTROY);
+    let destroy = graph_calls(&emu, &before);
+    eprintln!("destroy: {} Graph calls {destroy:?}", total(&destroy));
+    assert_eq!(emu.credential_count(), 0);
+    assert_eq!(count(&destroy, DELETE), n);
+    assert_eq!(count(&destroy, PRINCIPALS), 0, "{destroy:?}");
+    assert!(
+        total(&destroy) * 10 <= 22 * n,
+        "destroy: {} > 2.2 per credential: {destroy:?}",
+        total(&destroy)
+    );
+}
