@@ -7,6 +7,7 @@ pub mod aadsts;
 pub mod diagnose;
 pub mod exchange;
 pub mod graph;
+pub mod queries;
 pub mod http;
 pub mod jwt;
 pub mod managed_identity;
