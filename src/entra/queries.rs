@@ -192,7 +192,11 @@ mod tests {
     #[test]
     fn next_links_stay_with_graph() {
         let base = "https://graph.microsoft.com/v1.0";
-        assert!(check_next_link(base, "https://graph.microsoft.com/v1.0/applications?$skiptoken=x").is_ok());
+        assert!(check_next_link(
+            base,
+            "https://graph.microsoft.com/v1.0/applications?$skiptoken=x"
+        )
+        .is_ok());
         for bad in [
             "https://evil.example/v1.0/applications",
             "https://graph.microsoft.com/v1.0.evil.example/x",
