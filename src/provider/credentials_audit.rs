@@ -1,18 +1,21 @@
-//! `entra_mi_federated_credentials`: every federated identity credential of one
-//! application, audited with the rules the resource checks at plan
+//! `entra_mi_federated_credentials`: federated identity credentials of one application,
+//! of every application trusting one managed identity, or of the whole tenant
+//! ([`super::audit_selection`]), audited with the rules the resource checks at plan
 //! ([`fic::audit_credential`]) and, for Entra issuers, the live identity check.
 //!
-//! Cost: one list call for the application, and at most one service principal lookup per
-//! distinct subject (shared with the rest of the run).
+//! Cost: for one application, its read and its list call; otherwise a few pages of the
+//! tenant's applications with their credentials expanded. Then at most one service
+//! principal lookup per distinct subject (shared with the rest of the run).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::audit_selection::{self, Listed, Selection, Selectors};
 use super::client::EntraClient;
-use super::model::{as_str, object, string_attr};
+use super::model::{as_str, bool_attr, object, string_attr};
 use crate::codec::{Type, Value};
-use crate::entra::graph::{AppRef, FederatedCredential, GraphClient};
+use crate::entra::graph::{FederatedCredential, GraphClient};
 use crate::entra::retry::Deadline;
 use crate::framework::{
     Attribute, Block, Ctx, DataSource, Declaration, Diagnostic, Diagnostics, Schema,
@@ -25,12 +28,15 @@ pub const TYPE_NAME: &str = "entra_mi_federated_credentials";
 /// How long the identity lookups of all audited credentials may take together.
 const LOOKUPS_BUDGET: Duration = Duration::from_secs(10);
 
-/// How long the list may take (throttling included).
+/// How long the list may take, every page together (throttling included).
 const LIST_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The attributes of one audited credential.
 fn credential_type() -> Type {
     Type::object([
+        ("application_object_id", Type::String),
+        ("application_client_id", Type::String),
+        ("application_display_name", Type::String),
         ("credential_id", Type::String),
         ("name", Type::String),
         ("issuer", Type::String),
@@ -44,10 +50,12 @@ fn credential_type() -> Type {
 pub fn schema() -> Schema {
     Schema::new(
         0,
-        Block::new("Every federated identity credential of one application, audited: `findings` lists, per credential, each reason it would never match a managed identity token or breaks a documented rule (trailing slash, v1 issuer, whitespace, wildcard, another cloud's audience, name rules, and for Entra issuers a subject that is not a user-assigned managed identity's principal id). Reading service principals for that last check needs `Application.Read.All` or `Directory.Read.All`; without it the check is skipped with a warning.")
-            .attribute(Attribute::string("application_object_id").optional().describe("The application's object id (GUID). Exactly one of this and `application_client_id`."))
-            .attribute(Attribute::string("application_client_id").optional().describe("The application (client) id (GUID), the `appId`. Exactly one of this and `application_object_id`."))
-            .attribute(Attribute::new("credentials", Type::list(credential_type())).computed().describe("The application's credentials, by name: `credential_id`, `name`, `issuer`, `subject`, `audiences`, `description` and `findings` (a list of strings, empty when the credential has no problem).")),
+        Block::new("Federated identity credentials, audited: of one application (`application_object_id` or `application_client_id`), of every application that trusts one managed identity (`managed_identity_principal_id`: \"which applications can this identity act as?\"), or, with none of these, of the whole tenant. `findings` lists, per credential, each reason it would never match a managed identity token or breaks a documented rule (trailing slash, v1 issuer, whitespace, wildcard, another cloud's audience, name rules, and for Entra issuers a subject that is not a user-assigned managed identity's principal id). Reading applications tenant-wide and service principals for that last check needs `Application.Read.All` or `Directory.Read.All`; without it the identity check is skipped with a warning.")
+            .attribute(Attribute::string("application_object_id").optional().describe("The application's object id (GUID): audit this application's credentials, whatever their issuer. At most one of this, `application_client_id` and `managed_identity_principal_id`."))
+            .attribute(Attribute::string("application_client_id").optional().describe("The application (client) id (GUID), the `appId`: audit this application's credentials. At most one of this, `application_object_id` and `managed_identity_principal_id`."))
+            .attribute(Attribute::string("managed_identity_principal_id").optional().describe("A managed identity's principal (object) id (GUID): audit every credential in the tenant whose subject is this identity, with an Entra issuer — which applications this identity can act as. At most one of this, `application_object_id` and `application_client_id`."))
+            .attribute(Attribute::bool("all_issuers").optional().describe("Tenant-wide only (no other selector): also list credentials whose issuer is not Entra ID (GitHub, Kubernetes, ...). Default `false`: only credentials with an Entra issuer, the only ones a managed identity can use."))
+            .attribute(Attribute::new("credentials", Type::list(credential_type())).computed().describe("The credentials, by application (display name, then object id) and name: `application_object_id`, `application_client_id`, `application_display_name`, `credential_id`, `name`, `issuer`, `subject`, `audiences`, `description` and `findings` (a list of strings, empty when the credential has no problem).")),
     )
 }
 
@@ -56,6 +64,8 @@ pub fn schema() -> Schema {
 struct AuditRequestModel {
     application_object_id: Input<String>,
     application_client_id: Input<String>,
+    managed_identity_principal_id: Input<String>,
+    all_issuers: Input<bool>,
 }
 
 impl AuditRequestModel {
@@ -63,15 +73,17 @@ impl AuditRequestModel {
         AuditRequestModel {
             application_object_id: string_attr(v, "application_object_id"),
             application_client_id: string_attr(v, "application_client_id"),
+            managed_identity_principal_id: string_attr(v, "managed_identity_principal_id"),
+            all_issuers: bool_attr(v, "all_issuers"),
         }
     }
 
-    /// The application, when exactly one id is known.
-    fn app(&self) -> Option<AppRef> {
-        match (&self.application_object_id, &self.application_client_id) {
-            (Input::Known(o), Input::Null) => Some(AppRef::ObjectId(o.clone())),
-            (Input::Null, Input::Known(c)) => Some(AppRef::ClientId(c.clone())),
-            _ => None,
+    fn selectors(&self) -> Selectors<'_> {
+        Selectors {
+            application_object_id: as_str(&self.application_object_id),
+            application_client_id: as_str(&self.application_client_id),
+            managed_identity_principal_id: as_str(&self.managed_identity_principal_id),
+            all_issuers: self.all_issuers,
         }
     }
 }
@@ -79,11 +91,7 @@ impl AuditRequestModel {
 fn validate(config: &Value) -> Diagnostics {
     let m = AuditRequestModel::from_value(config);
     let mut d = Diagnostics::new();
-    let ids = fic::check_one_application_id(
-        &as_str(&m.application_object_id),
-        &as_str(&m.application_client_id),
-    );
-    for f in ids {
+    for f in m.selectors().check() {
         d.add(f.into());
     }
     d
@@ -91,33 +99,34 @@ fn validate(config: &Value) -> Diagnostics {
 
 async fn audit(config: &Value, ctx: &Ctx) -> Result<(Value, Diagnostics), Diagnostics> {
     let client = EntraClient::from_ctx(ctx)?;
-    let app = AuditRequestModel::from_value(config)
-        .app()
-        .ok_or_else(|| validate(config))?;
+    let model = AuditRequestModel::from_value(config);
+    let selectors = model.selectors();
+    let refused = validate(config);
+    if refused.has_errors() {
+        return Err(refused);
+    }
+    let selection: Selection = selectors.selection().ok_or_else(|| {
+        Diagnostics::from_error(
+            "The audit's selectors are not known",
+            "application_object_id, application_client_id, managed_identity_principal_id and all_issuers must be known when the data source is read.",
+        )
+    })?;
     let g = client
         .graph()
         .await
         .map_err(|e| Diagnostics::from_error("Cannot sign in to Microsoft Graph", e))?;
-    let listed = g
-        .list_credentials(&app, &Deadline::after(LIST_TIMEOUT, ctx.cancel.clone()))
-        .await
-        .map_err(|e| {
-            let (summary, detail) =
-                e.headed("Cannot list the application's federated identity credentials");
-            Diagnostics::from_error(summary, detail)
-        })?;
-    let mut sorted: Vec<&FederatedCredential> = listed.iter().collect();
-    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let list_deadline = Deadline::after(LIST_TIMEOUT, ctx.cancel.clone());
+    let listed = audit_selection::read(&client, &g, &selection, &list_deadline).await?;
     let lookups = Deadline::after(LOOKUPS_BUDGET, ctx.cancel.clone());
     let mut d = Diagnostics::new();
     let mut rows = Vec::new();
-    for c in sorted {
-        let (findings, warning) = findings_of(&client, &g, c, &lookups).await;
+    for l in &listed {
+        let (findings, warning) = findings_of(&client, &g, &l.credential, &lookups).await;
         if let Some(mut w) = warning {
             w.path = None; // the subject is inside `credentials`, not an attribute here
             d.add(w);
         }
-        rows.push(row(c, &findings));
+        rows.push(row(l, &findings));
     }
     let mut out = match config {
         Value::Object(m) => m.clone(),
@@ -157,9 +166,22 @@ async fn findings_of(
     (findings.iter().map(fic::finding_text).collect(), warning)
 }
 
-fn row(c: &FederatedCredential, findings: &[String]) -> Value {
+fn row(l: &Listed, findings: &[String]) -> Value {
     let strings = |v: &[String]| Value::List(v.iter().map(Value::string).collect());
+    let c = &l.credential;
     object([
+        (
+            "application_object_id",
+            Value::string(&l.application_object_id),
+        ),
+        (
+            "application_client_id",
+            Value::string(&l.application_client_id),
+        ),
+        (
+            "application_display_name",
+            Value::string(&l.application_display_name),
+        ),
         ("credential_id", Value::string(&c.id)),
         ("name", Value::string(&c.name)),
         ("issuer", Value::string(&c.issuer)),
@@ -197,30 +219,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exactly_one_guid_application_id() {
-        let v = |o: Option<&str>, c: Option<&str>| {
+    fn selectors_are_read_from_the_configuration() {
+        let g = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
+        let v = |p: Value, all: Value| {
             object([
-                (
-                    "application_object_id",
-                    o.map_or(Value::Null, Value::string),
-                ),
-                (
-                    "application_client_id",
-                    c.map_or(Value::Null, Value::string),
-                ),
+                ("application_object_id", Value::Null),
+                ("application_client_id", Value::Null),
+                ("managed_identity_principal_id", p),
+                ("all_issuers", all),
                 ("credentials", Value::Unknown),
             ])
         };
-        let g = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
-        assert!(!validate(&v(Some(g), None)).has_errors());
-        assert!(!validate(&v(None, Some(g))).has_errors());
-        assert!(validate(&v(None, None)).has_errors());
-        assert!(validate(&v(Some(g), Some(g))).has_errors());
-        assert!(validate(&v(Some("nope"), None)).has_errors());
+        let m = AuditRequestModel::from_value(&v(Value::string(g), Value::Null));
         assert_eq!(
-            AuditRequestModel::from_value(&v(None, Some(g))).app(),
-            Some(AppRef::ClientId(g.into()))
+            m.selectors().selection(),
+            Some(Selection::Identity(g.into()))
         );
+        let m = AuditRequestModel::from_value(&v(Value::Null, Value::Bool(true)));
+        assert_eq!(
+            m.selectors().selection(),
+            Some(Selection::Tenant { all_issuers: true })
+        );
+        assert!(validate(&v(Value::string(g), Value::Bool(true))).has_errors());
+        assert!(!validate(&v(Value::Null, Value::Null)).has_errors());
     }
 
     #[test]
@@ -233,7 +254,17 @@ mod tests {
             audiences: vec!["a".into()],
             description: Some(String::new()),
         };
-        let r = row(&c, &["f".to_string()]);
+        let l = Listed {
+            application_object_id: "o".into(),
+            application_client_id: "c".into(),
+            application_display_name: "app".into(),
+            credential: c,
+        };
+        let r = row(&l, &["f".to_string()]);
+        assert_eq!(
+            r.attr("application_display_name"),
+            Some(&Value::string("app"))
+        );
         assert_eq!(r.attr("description"), Some(&Value::Null));
         assert_eq!(
             r.attr("findings"),

@@ -25,6 +25,15 @@ pub fn string_list_attr(object: &Value, name: &str) -> Input<Vec<Input<String>>>
     }
 }
 
+/// A bool attribute of `object` (a missing attribute reads as null).
+pub fn bool_attr(object: &Value, name: &str) -> Input<bool> {
+    match object.attr(name) {
+        None | Some(Value::Null) => Input::Null,
+        Some(Value::Bool(b)) => Input::Known(*b),
+        Some(_) => Input::Unknown,
+    }
+}
+
 fn string_input(value: Option<&Value>) -> Input<String> {
     match value {
         None | Some(Value::Null) => Input::Null,
