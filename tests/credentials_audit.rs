@@ -223,3 +223,45 @@ fn a_page_failing_mid_way_ends_the_read_with_an_error() {
     // The first page came from the emulator, the second never reached it.
     assert_eq!(emu.route_count(PAGES), 1);
 }
+
+#[test]
+fn the_identity_example_fails_a_pipeline_on_any_finding() {
+    let emu = tenant();
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/data-sources/entra_mi_federated_credentials"
+    );
+    let h = Harness::new();
+    // The examples whole, as a user copies them; an override file points the provider
+    // block at the emulator.
+    for file in ["data-source.tf", "trusting-identity.tf"] {
+        h.write(
+            file,
+            &std::fs::read_to_string(format!("{dir}/{file}")).unwrap(),
+        );
+    }
+    h.write("emulator_override.tf", &emu.provider_block());
+    h.init();
+    let plan = [
+        "plan",
+        "-no-color",
+        "-input=false",
+        "-var",
+        &format!("managed_identity_principal_id={DEPLOY_PRINCIPAL}"),
+        "-var",
+        &format!("application_object_id={WORKLOAD_OBJECT}"),
+    ];
+    let out = h.tf(&plan);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(stdout(&out).contains(&format!("c0000000-0000-4000-8000-{:012}", 7)));
+
+    // A trust of `deploy` with a trailing slash on the issuer, on application 9.
+    emu.oob_create(
+        &extra_app_object_id(9),
+        json!({"name": "slash", "issuer": format!("{}/", entra_issuer()), "subject": DEPLOY_PRINCIPAL}),
+    );
+    let out = h.tf(&plan);
+    let text = all_output(&out).replace('\n', " ");
+    assert!(!out.status.success(), "{text}");
+    assert_contains_all(&text, &[DEPLOY_PRINCIPAL, "app-9", "/ slash:", "issuer"]);
+}

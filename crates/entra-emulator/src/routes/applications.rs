@@ -97,14 +97,16 @@ fn shape(req: &Req) -> Result<Shape, Response> {
     let expand_credentials = match req.query("$expand").map(str::trim) {
         None | Some("") => false,
         Some("federatedIdentityCredentials") => true,
-        Some(other) => return Err(err(
-            req,
-            StatusCode::BAD_REQUEST,
-            "Request_BadRequest",
-            &format!(
+        Some(other) => {
+            return Err(err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "Request_BadRequest",
+                &format!(
                 "Could not find a property named '{other}' on type 'microsoft.graph.application'."
             ),
-        )),
+            ))
+        }
     };
     Ok(Shape {
         select,
