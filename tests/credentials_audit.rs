@@ -123,10 +123,8 @@ fn one_application_lists_every_issuer_with_its_ids() {
     let emu = tenant();
     let h = Harness::ready(
         &emu,
-        &format!(
-            "data \"entra_mi_federated_credentials\" \"app\" {{\n  application_client_id = \"c0000000-0000-4000-8000-000000000003\"\n}}\n\
-             output \"app\" {{\n  value = data.entra_mi_federated_credentials.app.credentials\n}}\n"
-        ),
+        "data \"entra_mi_federated_credentials\" \"app\" {\n  application_client_id = \"c0000000-0000-4000-8000-000000000003\"\n}\n\
+         output \"app\" {\n  value = data.entra_mi_federated_credentials.app.credentials\n}\n",
     );
     h.ok(APPLY);
     let rows = listed(&h, "app");
