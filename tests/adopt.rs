@@ -5,8 +5,9 @@
 
 mod common;
 
+use common::state::identity_in_state;
 use common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const GITHUB: &str = "https://token.actions.githubusercontent.com";
 
@@ -202,21 +203,6 @@ fn an_adopted_mistake_is_a_warning_that_names_the_fix() {
     let (code, out) = h.plan_exit();
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("Adopted credential"), "{out}");
-}
-
-/// The identity `terraform show -json` reports for the credential at `address`.
-fn identity_in_state(h: &Harness, address: &str) -> Value {
-    let show: Value =
-        serde_json::from_str(&h.ok(&["show", "-json", "-no-color"])).expect("show -json");
-    let resources = show["values"]["root_module"]["resources"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let r = resources
-        .iter()
-        .find(|r| r["address"] == address)
-        .unwrap_or_else(|| panic!("{address} not in {show}"));
-    r["identity"].clone()
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use terraform_provider_entra::framework::Schema;
+use terraform_provider_entra::framework::{ListResource, Schema};
 use terraform_provider_entra::provider::{
     access_token, config, credentials_audit, federated_credential,
 };
@@ -92,6 +92,10 @@ fn every_page_matches_its_schema() {
         (
             "docs/ephemeral-resources/mi_access_token.md",
             access_token::schema(true),
+        ),
+        (
+            "docs/list-resources/mi_federated_credential.md",
+            federated_credential::CredentialsList.declaration().schema,
         ),
     ];
     for (page, schema) in pages {

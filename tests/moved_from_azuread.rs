@@ -8,6 +8,7 @@ mod common;
 
 use std::path::Path;
 
+use common::state::identity_in_state;
 use common::*;
 use serde_json::{json, Value};
 
@@ -318,6 +319,14 @@ fn move_both_forms(azuread_version: &str) {
     }
     let (code, out) = h.plan_exit();
     assert_eq!(code, 0, "{azuread_version}: plan after the update:\n{out}");
+    if h.terraform.at_least(1, 12) {
+        // The identity a move gives is the one the credential keeps.
+        assert_eq!(
+            identity_in_state(&h, "entra_mi_federated_credential.deploy"),
+            json!({"application_object_id": WORKLOAD_OBJECT, "name": "deploy"}),
+            "{azuread_version}"
+        );
+    }
 }
 
 #[test]
@@ -413,4 +422,45 @@ fn removed_and_import_blocks_switch_without_moved() {
         emu.credentials(WORKLOAD_OBJECT)[0]["id"],
         json!(credential_id)
     );
+}
+
+/// A credential azuread managed with the identity's client id as subject: the move is not
+/// blocked, and its first plan warns, naming the principal id to use instead.
+#[test]
+fn a_moved_mistake_is_a_warning_on_the_first_plan() {
+    let emu = Emu::default();
+    let h = harness(AZUREAD_3);
+    let wrong = AzureadCredential {
+        subject: DEPLOY_CLIENT,
+        ..AzureadCredential::deploy()
+    };
+    azuread_state(&h, &emu, AZUREAD_3, 0, &[wrong]);
+    let resource = format!(
+        "resource \"entra_mi_federated_credential\" \"deploy\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"deploy\"\n  managed_identity_principal_id = \"{DEPLOY_CLIENT}\"\n}}\n"
+    );
+    main_tf(
+        &h,
+        &emu,
+        AZUREAD_3,
+        &format!("{}{resource}", moved_block("deploy")),
+    );
+    h.init();
+    let writes_before = graph_writes(&emu);
+    let (code, out) = h.plan_exit();
+    // A move alone is a change to the state, but no action on the credential.
+    assert_eq!(code, 2, "{out}");
+    assert!(!out.contains("will be updated"), "{out}");
+    assert_contains_all(
+        &unwrapped(&out),
+        &[
+            "Warning: Adopted credential",
+            DEPLOY_PRINCIPAL,
+            "moved into this provider",
+        ],
+    );
+    h.ok(APPLY);
+    assert_eq!(graph_writes(&emu), writes_before);
+    let (code, out) = h.plan_exit();
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("Adopted credential"), "warned once:\n{out}");
 }

@@ -10,6 +10,7 @@
 
 pub mod diag;
 pub mod identity;
+pub mod list;
 pub mod plan;
 pub mod resource;
 pub mod schema;
@@ -18,6 +19,7 @@ pub mod traits;
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics};
 pub use identity::{IdentityAttribute, IdentitySchema};
+pub use list::{ListRequest, ListResource, ListResult, ListResults};
 pub use resource::{
     ApplyResponse, CreateRequest, ImportRequest, ImportResponse, ImportTarget, Imported,
     MoveSource, Moved, PlanRequest, ReadRequest, ReadResponse, Resource, UpdateRequest,
@@ -25,5 +27,6 @@ pub use resource::{
 pub use schema::{Attribute, Block, Schema};
 pub use server::Server;
 pub use traits::{
-    Ctx, DataSource, Declaration, EphemeralResource, Function, Opened, ProviderData, ProviderDef,
+    Ctx, DataSource, Declaration, EphemeralResource, Function, OpenRequest, OpenResponse, Opened,
+    ProviderData, ProviderDef, ReadDataRequest, ReadDataResponse, RenewResponse,
 };

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
+use super::list::ListResource;
 use super::resource::Resource;
 use super::schema::Schema;
 use crate::codec::Value;
@@ -68,6 +69,11 @@ pub trait ProviderDef: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The list resource types (Terraform >= 1.14, `terraform query`); none by default.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        Vec::new()
+    }
+
     /// The provider-defined functions (Terraform >= 1.8); none by default.
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         Vec::new()
@@ -114,9 +120,32 @@ pub trait DataSource: Send + Sync + 'static {
     /// The type's name, schema and static checks; asked once, when the server starts.
     fn declaration(&self) -> Declaration;
 
-    /// The result for a wholly known configuration (ReadDataSource): the configuration
-    /// with computed attributes filled, wholly known. Errors fail the plan or apply.
-    async fn read(&self, config: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics);
+    /// The result for a wholly known configuration (ReadDataSource). Errors fail the plan
+    /// or apply.
+    async fn read(&self, req: ReadDataRequest<'_>, ctx: &Ctx) -> ReadDataResponse;
+}
+
+/// A data source read (ReadDataSource).
+pub struct ReadDataRequest<'a> {
+    /// The data source block, wholly known.
+    pub config: &'a Value,
+}
+
+/// What a data source read found.
+#[derive(Default)]
+pub struct ReadDataResponse {
+    /// The configuration with computed attributes filled, wholly known.
+    pub state: Option<Value>,
+    /// Warnings and errors.
+    pub diagnostics: Diagnostics,
+}
+
+impl ReadDataResponse {
+    /// The result, or the errors that stopped it.
+    pub fn from_result(result: Result<Value, Diagnostics>) -> ReadDataResponse {
+        let (state, diagnostics) = Diagnostics::split(result);
+        ReadDataResponse { state, diagnostics }
+    }
 }
 
 /// An ephemeral resource's result: values never stored in state or plan.
@@ -129,6 +158,40 @@ pub struct Opened {
     pub private: Vec<u8>,
 }
 
+/// An ephemeral resource opened (OpenEphemeralResource).
+pub struct OpenRequest<'a> {
+    /// The ephemeral block, wholly known.
+    pub config: &'a Value,
+}
+
+/// What opening acquired.
+#[derive(Default)]
+pub struct OpenResponse {
+    /// The result; `None` (with errors) fails the run.
+    pub opened: Option<Opened>,
+    /// Warnings and errors.
+    pub diagnostics: Diagnostics,
+}
+
+impl OpenResponse {
+    /// The result, or the errors that stopped it.
+    pub fn from_result(result: Result<Opened, Diagnostics>) -> OpenResponse {
+        let (opened, diagnostics) = Diagnostics::split(result);
+        OpenResponse {
+            opened,
+            diagnostics,
+        }
+    }
+}
+
+/// A renewal (RenewEphemeralResource) and its answer.
+pub struct RenewResponse {
+    /// The next renewal time; `None`: no more renewals.
+    pub renew_at: Option<OffsetDateTime>,
+    /// Warnings and errors.
+    pub diagnostics: Diagnostics,
+}
+
 /// An ephemeral resource type (Terraform >= 1.10): opened when a run needs it, closed
 /// at the end of the run, its values never stored in state or plan.
 #[async_trait]
@@ -136,13 +199,16 @@ pub trait EphemeralResource: Send + Sync + 'static {
     /// The type's name, schema and static checks; asked once, when the server starts.
     fn declaration(&self) -> Declaration;
 
-    /// Acquires the result (OpenEphemeralResource). `None` or errors fail the run.
-    async fn open(&self, config: &Value, ctx: &Ctx) -> (Option<Opened>, Diagnostics);
+    /// Acquires the result (OpenEphemeralResource). No result or errors fail the run.
+    async fn open(&self, req: OpenRequest<'_>, ctx: &Ctx) -> OpenResponse;
 
-    /// Extends what `open` acquired (RenewEphemeralResource, at `renew_at`): the next
-    /// renewal time, or `None` for no more renewals.
-    async fn renew(&self, _private: &[u8], _ctx: &Ctx) -> (Option<OffsetDateTime>, Diagnostics) {
-        (None, Diagnostics::new())
+    /// Extends what `open` acquired (RenewEphemeralResource, at `renew_at`), given the
+    /// private bytes `open` returned.
+    async fn renew(&self, _private: &[u8], _ctx: &Ctx) -> RenewResponse {
+        RenewResponse {
+            renew_at: None,
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     /// Releases what `open` acquired (CloseEphemeralResource, at the end of the run).

@@ -18,7 +18,7 @@ use crate::entra::retry::Deadline;
 use crate::entra::{jwt, AccessToken};
 use crate::framework::{
     AttrPath, Attribute, Block, Ctx, DataSource, Declaration, Diagnostics, EphemeralResource,
-    Opened, Schema,
+    OpenRequest, OpenResponse, Opened, ReadDataRequest, ReadDataResponse, Schema,
 };
 use crate::rules::{self, token, Input};
 
@@ -195,8 +195,8 @@ impl DataSource for AccessTokenDataSource {
         Declaration::new(TYPE_NAME, schema(false), validate)
     }
 
-    async fn read(&self, config: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {
-        Diagnostics::split(obtain(config, ctx).await)
+    async fn read(&self, req: ReadDataRequest<'_>, ctx: &Ctx) -> ReadDataResponse {
+        ReadDataResponse::from_result(obtain(req.config, ctx).await)
     }
 }
 
@@ -208,13 +208,13 @@ impl EphemeralResource for AccessTokenEphemeral {
         Declaration::new(TYPE_NAME, schema(true), validate)
     }
 
-    async fn open(&self, config: &Value, ctx: &Ctx) -> (Option<Opened>, Diagnostics) {
-        let opened = obtain(config, ctx).await.map(|result| Opened {
+    async fn open(&self, req: OpenRequest<'_>, ctx: &Ctx) -> OpenResponse {
+        let opened = obtain(req.config, ctx).await.map(|result| Opened {
             result,
             renew_at: None,
             private: Vec::new(),
         });
-        Diagnostics::split(opened)
+        OpenResponse::from_result(opened)
     }
 }
 

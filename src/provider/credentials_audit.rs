@@ -18,7 +18,8 @@ use crate::codec::{Type, Value};
 use crate::entra::graph::{FederatedCredential, GraphClient};
 use crate::entra::retry::Deadline;
 use crate::framework::{
-    Attribute, Block, Ctx, DataSource, Declaration, Diagnostic, Diagnostics, Schema,
+    Attribute, Block, Ctx, DataSource, Declaration, Diagnostic, Diagnostics, ReadDataRequest,
+    ReadDataResponse, Schema,
 };
 use crate::provider::identity_check::Verdict;
 use crate::rules::{fic, Input};
@@ -206,10 +207,16 @@ impl DataSource for FederatedCredentialsDataSource {
         Declaration::new(TYPE_NAME, schema(), |config, _| validate(config))
     }
 
-    async fn read(&self, config: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {
-        match audit(config, ctx).await {
-            Ok((v, d)) => (Some(v), d),
-            Err(d) => (None, d),
+    async fn read(&self, req: ReadDataRequest<'_>, ctx: &Ctx) -> ReadDataResponse {
+        match audit(req.config, ctx).await {
+            Ok((state, diagnostics)) => ReadDataResponse {
+                state: Some(state),
+                diagnostics,
+            },
+            Err(diagnostics) => ReadDataResponse {
+                state: None,
+                diagnostics,
+            },
         }
     }
 }

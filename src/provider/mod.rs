@@ -12,6 +12,7 @@ mod findings;
 pub mod identity_check;
 pub mod model;
 pub mod plan_reads;
+pub mod selector;
 
 use std::sync::Arc;
 
@@ -19,8 +20,8 @@ use async_trait::async_trait;
 
 use crate::codec::Value;
 use crate::framework::{
-    Ctx, DataSource, Diagnostics, EphemeralResource, ProviderData, ProviderDef, Resource, Schema,
-    Server,
+    Ctx, DataSource, Diagnostics, EphemeralResource, ListResource, ProviderData, ProviderDef,
+    Resource, Schema, Server,
 };
 
 pub struct EntraProvider;
@@ -52,6 +53,10 @@ impl ProviderDef for EntraProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![Arc::new(federated_credential::FederatedCredentialResource)]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        vec![Arc::new(federated_credential::CredentialsList)]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {

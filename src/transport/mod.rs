@@ -123,11 +123,11 @@ pub async fn serve<P: Provider>(
     let mut server = tonic::transport::Server::builder();
     let cert_field = match &handshake.client_cert_pem {
         Some(_) => {
-            let identity = tls::ServerIdentity::generate()
+            let certificate = tls::ServerCertificate::generate()
                 .map_err(|e| format!("cannot create the TLS certificate: {e}"))?;
-            let cert_field = identity.handshake_field();
+            let cert_field = certificate.handshake_field();
             server = server
-                .tls_config(identity.tls_config())
+                .tls_config(certificate.tls_config())
                 .map_err(|e| format!("cannot configure TLS: {e}"))?;
             cert_field
         }

@@ -13,14 +13,15 @@ use rcgen::{
 };
 use tonic::transport::{Identity, ServerTlsConfig};
 
-pub struct ServerIdentity {
+/// The plugin's own throwaway TLS certificate and key for AutoMTLS (a new one each start).
+pub struct ServerCertificate {
     cert_der: Vec<u8>,
     cert_pem: String,
     key_pem: String,
 }
 
-impl ServerIdentity {
-    pub fn generate() -> Result<ServerIdentity, rcgen::Error> {
+impl ServerCertificate {
+    pub fn generate() -> Result<ServerCertificate, rcgen::Error> {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let mut params = CertificateParams::default();
         params
@@ -46,7 +47,7 @@ impl ServerIdentity {
         params.not_before = now - time::Duration::seconds(30);
         params.not_after = now + time::Duration::days(365 * 30);
         let cert = params.self_signed(&key)?;
-        Ok(ServerIdentity {
+        Ok(ServerCertificate {
             cert_der: cert.der().to_vec(),
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 pub use entra_emulator::seed::quickstart::*;
 
+pub mod state;
 pub mod terraform;
 
 pub const SOURCE: &str = "registry.terraform.io/entra-mi/entra";

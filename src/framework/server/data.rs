@@ -1,10 +1,10 @@
 //! The RPCs of objects Terraform reads but does not manage: data sources, ephemeral
-//! resources (open, renew, close; never stored in state or plan), and list resources,
-//! which this provider does not have.
+//! resources (open, renew, close; never stored in state or plan).
 
 use super::to_proto::{self, answer, failed};
 use super::{with_config, Server};
 use crate::codec::Value;
+use crate::framework::traits::{OpenRequest, ReadDataRequest, ReadDataResponse};
 use crate::proto::tfplugin5 as pb;
 
 /// ReadDataSource: the data source's result for its configuration; it must be wholly
@@ -16,9 +16,13 @@ pub(super) async fn read_data_source(
     answer(
         async {
             let (t, config) = with_config(server.data_source(&r.type_name), r.config.as_ref())?;
-            match t.imp.read(&config, &server.ctx()).await {
-                (_, diags) if diags.has_errors() => Err(diags),
-                (state, diags) => {
+            let req = ReadDataRequest { config: &config };
+            match t.imp.read(req, &server.ctx()).await {
+                resp if resp.diagnostics.has_errors() => Err(resp.diagnostics),
+                ReadDataResponse {
+                    state,
+                    diagnostics: diags,
+                } => {
                     let state = state.unwrap_or(Value::Null);
                     let state = to_proto::known_value(&state, &t.ty, "data source result")?;
                     Ok(pb::read_data_source::Response {
@@ -42,8 +46,12 @@ pub(super) async fn open(
     answer(
         async {
             let (t, config) = with_config(server.ephemeral(&r.type_name), r.config.as_ref())?;
-            let (opened, diags) = t.imp.open(&config, &server.ctx()).await;
-            let Some(opened) = opened.filter(|_| !diags.has_errors()) else {
+            let resp = t
+                .imp
+                .open(OpenRequest { config: &config }, &server.ctx())
+                .await;
+            let diags = resp.diagnostics;
+            let Some(opened) = resp.opened.filter(|_| !diags.has_errors()) else {
                 return Err(diags);
             };
             let result = to_proto::known_value(&opened.result, &t.ty, "ephemeral result")?;
@@ -69,10 +77,10 @@ pub(super) async fn renew(
         Err(d) => return failed(d),
     };
     let private = r.private.unwrap_or_default();
-    let (renew_at, d) = t.imp.renew(&private, &server.ctx()).await;
+    let resp = t.imp.renew(&private, &server.ctx()).await;
     pb::renew_ephemeral_resource::Response {
-        diagnostics: d.to_proto(),
-        renew_at: renew_at.map(to_proto::timestamp),
+        diagnostics: resp.diagnostics.to_proto(),
+        renew_at: resp.renew_at.map(to_proto::timestamp),
         private: Some(private),
     }
 }
@@ -91,21 +99,4 @@ pub(super) async fn close(
         Err(d) => d,
     };
     failed(d)
-}
-
-/// ListResource: there are no list resources; one event says so.
-pub(super) fn list(r: pb::list_resource::Request) -> pb::list_resource::Event {
-    pb::list_resource::Event {
-        diagnostic: super::unknown_type("list resource", &r.type_name).to_proto(),
-        ..Default::default()
-    }
-}
-
-/// ValidateListResourceConfig: there are no list resources.
-pub(super) fn validate_list(
-    r: pb::validate_list_resource_config::Request,
-) -> pb::validate_list_resource_config::Response {
-    pb::validate_list_resource_config::Response {
-        diagnostics: super::unknown_type("list resource", &r.type_name).to_proto(),
-    }
 }

@@ -9,6 +9,7 @@
 
 mod data;
 mod from_proto;
+mod list;
 mod provider;
 mod resource;
 #[cfg(test)]
@@ -23,6 +24,7 @@ use tonic::{Request, Response, Status};
 
 use super::diag::Diagnostics;
 use super::identity::IdentitySchema;
+use super::list::ListResource;
 use super::resource::Resource;
 use super::schema::Schema;
 use super::traits::{
@@ -71,6 +73,7 @@ pub struct Server {
     resources: BTreeMap<&'static str, Typed<dyn Resource>>,
     data_sources: BTreeMap<&'static str, Typed<dyn DataSource>>,
     ephemeral: BTreeMap<&'static str, Typed<dyn EphemeralResource>>,
+    lists: BTreeMap<&'static str, Typed<dyn ListResource>>,
     functions: BTreeMap<&'static str, Arc<dyn Function>>,
     configured: RwLock<Option<ProviderData>>,
     stop: CancellationToken,
@@ -92,6 +95,7 @@ impl Server {
         }
         let data_sources = by_name(provider.data_sources(), |d| d.declaration());
         let ephemeral = by_name(provider.ephemeral_resources(), |e| e.declaration());
+        let lists = by_name(provider.list_resources(), |l| l.declaration());
         let functions = provider
             .functions()
             .into_iter()
@@ -104,6 +108,7 @@ impl Server {
             resources,
             data_sources,
             ephemeral,
+            lists,
             functions,
             configured: RwLock::new(None),
             stop: CancellationToken::new(),
@@ -124,6 +129,7 @@ impl Server {
             resource_schemas: schemas(&self.resources),
             data_source_schemas: schemas(&self.data_sources),
             ephemeral_resource_schemas: schemas(&self.ephemeral),
+            list_resource_schemas: schemas(&self.lists),
             functions: self.function_protos(),
             server_capabilities: Some(to_proto::capabilities()),
             ..Default::default()
@@ -160,6 +166,12 @@ impl Server {
         self.data_sources
             .get(name)
             .ok_or_else(|| unknown_type("data source", name))
+    }
+
+    fn list_resource(&self, name: &str) -> Result<&Typed<dyn ListResource>, Diagnostics> {
+        self.lists
+            .get(name)
+            .ok_or_else(|| unknown_type("list resource", name))
     }
 
     fn ephemeral(&self, name: &str) -> Result<&Typed<dyn EphemeralResource>, Diagnostics> {
@@ -236,8 +248,8 @@ macro_rules! delegate_rpcs {
                 &self,
                 r: Request<pb::list_resource::Request>,
             ) -> Rpc<tonic::codegen::BoxStream<pb::list_resource::Event>> {
-                let event = data::list(r.into_inner());
-                ok(Box::pin(futures_util::stream::iter([Ok(event)])))
+                tracing::debug!(rpc = "list_resource", "tfplugin5 call");
+                ok(list::list(self, r.into_inner()))
             }
         }
     };
@@ -267,5 +279,5 @@ delegate_rpcs! {
     open_ephemeral_resource(open_ephemeral_resource) => |self, r| data::open(self, r).await;
     renew_ephemeral_resource(renew_ephemeral_resource) => |self, r| data::renew(self, r).await;
     close_ephemeral_resource(close_ephemeral_resource) => |self, r| data::close(self, r).await;
-    validate_list_resource_config(validate_list_resource_config) => |self, r| data::validate_list(r);
+    validate_list_resource_config(validate_list_resource_config) => |self, r| list::validate(self, r);
 }

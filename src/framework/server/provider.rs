@@ -48,7 +48,13 @@ pub(super) fn metadata(server: &Server) -> pb::get_metadata::Response {
                 type_name: k.to_string(),
             })
             .collect(),
-        list_resources: vec![],
+        list_resources: server
+            .lists
+            .keys()
+            .map(|k| m::ListResourceMetadata {
+                type_name: k.to_string(),
+            })
+            .collect(),
     }
 }
 

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use crate::codec::{self, Type, Value};
 use crate::framework::{
-    ApplyResponse, Attribute, Block, CreateRequest, Ctx, Declaration, Diagnostics, ImportRequest,
-    ImportResponse, ProviderData, ProviderDef, ReadRequest, ReadResponse, Resource, Schema,
-    UpdateRequest,
+    ApplyResponse, Attribute, Block, CreateRequest, Ctx, Declaration, Diagnostics,
+    IdentityAttribute, IdentitySchema, ImportRequest, ImportResponse, ProviderData, ProviderDef,
+    ReadRequest, ReadResponse, Resource, Schema, UpdateRequest,
 };
 use crate::proto::tfplugin5 as pb;
 
@@ -17,6 +17,12 @@ impl Resource for Slow {
     fn declaration(&self) -> Declaration {
         let block = Block::new("t").attribute(Attribute::string("id").computed().describe("d"));
         Declaration::unchecked("test_slow", Schema::new(0, block))
+    }
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema {
+            version: 1,
+            attributes: vec![IdentityAttribute::required_string("id", "d")],
+        })
     }
     async fn create(&self, _req: CreateRequest<'_>, ctx: &Ctx) -> ApplyResponse {
         // Waits for Terraform's Stop, as a long Graph retry loop would.

@@ -29,6 +29,7 @@ answers!(
     validate_resource_type_config,
     validate_data_source_config,
     validate_ephemeral_resource_config,
+    validate_list_resource_config,
     upgrade_resource_state,
     plan_resource_change,
     import_resource_state,

@@ -18,6 +18,7 @@ mod attrs;
 mod generate;
 mod id;
 mod identity;
+mod list;
 mod model;
 mod moved;
 mod plan;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use id::{parse_import_id, resource_id, ImportId};
+pub use list::CredentialsList;
 pub use model::{AppIds, FicModel, Operation, Timeouts};
 pub use schema::{identity_schema, schema, TYPE_NAME};
 pub use siblings::PlannedSet;
