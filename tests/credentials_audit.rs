@@ -144,10 +144,7 @@ fn selectors_conflict_and_all_issuers_is_tenant_wide_only() {
     let out = h.fails(&["validate", "-no-color"]);
     assert_contains_all(
         &out,
-        &[
-            "application_object_id and managed_identity_principal_id conflict",
-            "all_issuers applies to the whole tenant only",
-        ],
+        &["Choose one selector", "all_issuers is for the whole tenant"],
     );
 }
 

@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::audit_selection::{self, Listed, Selection, Selectors};
+use super::audit_selection::{self, Listed};
 use super::client::EntraClient;
-use super::model::{as_str, bool_attr, object, string_attr};
+use super::model::object;
+use super::selector::{self, SelectorModel};
 use crate::codec::{Type, Value};
 use crate::entra::graph::{FederatedCredential, GraphClient};
 use crate::entra::retry::Deadline;
@@ -22,7 +23,7 @@ use crate::framework::{
     ReadDataResponse, Schema,
 };
 use crate::provider::identity_check::Verdict;
-use crate::rules::{fic, Input};
+use crate::rules::fic;
 
 pub const TYPE_NAME: &str = "entra_mi_federated_credentials";
 
@@ -49,64 +50,26 @@ fn credential_type() -> Type {
 }
 
 pub fn schema() -> Schema {
-    Schema::new(
-        0,
-        Block::new("Federated identity credentials, audited: of one application (`application_object_id` or `application_client_id`), of every application that trusts one managed identity (`managed_identity_principal_id`: \"which applications can this identity act as?\"), or, with none of these, of the whole tenant. `findings` lists, per credential, each reason it would never match a managed identity token or breaks a documented rule (trailing slash, v1 issuer, whitespace, wildcard, another cloud's audience, name rules, and for Entra issuers a subject that is not a user-assigned managed identity's principal id). Reading applications tenant-wide and service principals for that last check needs `Application.Read.All` or `Directory.Read.All`; without it the identity check is skipped with a warning.")
-            .attribute(Attribute::string("application_object_id").optional().describe("The application's object id (GUID): audit this application's credentials, whatever their issuer. At most one of this, `application_client_id` and `managed_identity_principal_id`."))
-            .attribute(Attribute::string("application_client_id").optional().describe("The application (client) id (GUID), the `appId`: audit this application's credentials. At most one of this, `application_object_id` and `managed_identity_principal_id`."))
-            .attribute(Attribute::string("managed_identity_principal_id").optional().describe("A managed identity's principal (object) id (GUID): audit every credential in the tenant whose subject is this identity, with an Entra issuer — which applications this identity can act as. At most one of this, `application_object_id` and `application_client_id`."))
-            .attribute(Attribute::bool("all_issuers").optional().describe("Tenant-wide only (no other selector): also list credentials whose issuer is not Entra ID (GitHub, Kubernetes, ...). Default `false`: only credentials with an Entra issuer, the only ones a managed identity can use."))
-            .attribute(Attribute::new("credentials", Type::list(credential_type())).computed().describe("The credentials, by application (display name, then object id) and name: `application_object_id`, `application_client_id`, `application_display_name`, `credential_id`, `name`, `issuer`, `subject`, `audiences`, `description` and `findings` (a list of strings, empty when the credential has no problem).")),
-    )
-}
-
-/// The configuration, typed.
-#[derive(Debug, Clone)]
-struct AuditRequestModel {
-    application_object_id: Input<String>,
-    application_client_id: Input<String>,
-    managed_identity_principal_id: Input<String>,
-    all_issuers: Input<bool>,
-}
-
-impl AuditRequestModel {
-    fn from_value(v: &Value) -> AuditRequestModel {
-        AuditRequestModel {
-            application_object_id: string_attr(v, "application_object_id"),
-            application_client_id: string_attr(v, "application_client_id"),
-            managed_identity_principal_id: string_attr(v, "managed_identity_principal_id"),
-            all_issuers: bool_attr(v, "all_issuers"),
-        }
+    let mut block = Block::new("Federated identity credentials, audited: of one application (`application_object_id` or `application_client_id`), of every application that trusts one managed identity (`managed_identity_principal_id`: \"which applications can this identity act as?\"), or, with none of these, of the whole tenant. `findings` lists, per credential, each reason it would never match a managed identity token or breaks a documented rule (trailing slash, v1 issuer, whitespace, wildcard, another cloud's audience, name rules, and for Entra issuers a subject that is not a user-assigned managed identity's principal id). Reading applications tenant-wide and service principals for that last check needs `Application.Read.All` or `Directory.Read.All`; without it the identity check is skipped with a warning.");
+    for a in selector::attributes() {
+        block = block.attribute(a);
     }
-
-    fn selectors(&self) -> Selectors<'_> {
-        Selectors {
-            application_object_id: as_str(&self.application_object_id),
-            application_client_id: as_str(&self.application_client_id),
-            managed_identity_principal_id: as_str(&self.managed_identity_principal_id),
-            all_issuers: self.all_issuers,
-        }
-    }
+    let credentials = Attribute::new("credentials", Type::list(credential_type())).computed().describe("The credentials, by application (display name, then object id) and name: `application_object_id`, `application_client_id`, `application_display_name`, `credential_id`, `name`, `issuer`, `subject`, `audiences`, `description` and `findings` (a list of strings, empty when the credential has no problem).");
+    Schema::new(0, block.attribute(credentials))
 }
 
 fn validate(config: &Value) -> Diagnostics {
-    let m = AuditRequestModel::from_value(config);
-    let mut d = Diagnostics::new();
-    for f in m.selectors().check() {
-        d.add(f.into());
-    }
-    d
+    SelectorModel::from_value(config).validate()
 }
 
 async fn audit(config: &Value, ctx: &Ctx) -> Result<(Value, Diagnostics), Diagnostics> {
     let client = EntraClient::from_ctx(ctx)?;
-    let model = AuditRequestModel::from_value(config);
-    let selectors = model.selectors();
-    let refused = validate(config);
+    let model = SelectorModel::from_value(config);
+    let refused = model.validate();
     if refused.has_errors() {
         return Err(refused);
     }
-    let selection: Selection = selectors.selection().ok_or_else(|| {
+    let selection = model.selector().ok_or_else(|| {
         Diagnostics::from_error(
             "The audit's selectors are not known",
             "application_object_id, application_client_id, managed_identity_principal_id and all_issuers must be known when the data source is read.",
@@ -224,32 +187,6 @@ impl DataSource for FederatedCredentialsDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn selectors_are_read_from_the_configuration() {
-        let g = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
-        let v = |p: Value, all: Value| {
-            object([
-                ("application_object_id", Value::Null),
-                ("application_client_id", Value::Null),
-                ("managed_identity_principal_id", p),
-                ("all_issuers", all),
-                ("credentials", Value::Unknown),
-            ])
-        };
-        let m = AuditRequestModel::from_value(&v(Value::string(g), Value::Null));
-        assert_eq!(
-            m.selectors().selection(),
-            Some(Selection::Identity(g.into()))
-        );
-        let m = AuditRequestModel::from_value(&v(Value::Null, Value::Bool(true)));
-        assert_eq!(
-            m.selectors().selection(),
-            Some(Selection::Tenant { all_issuers: true })
-        );
-        assert!(validate(&v(Value::string(g), Value::Bool(true))).has_errors());
-        assert!(!validate(&v(Value::Null, Value::Null)).has_errors());
-    }
 
     #[test]
     fn rows_hold_every_attribute() {
