@@ -468,6 +468,19 @@ impl GraphClient {
         body: Option<Vec<u8>>,
         d: &Deadline,
     ) -> Result<Vec<u8>, GraphError> {
+        self.send_with(method, url, body, &[], d).await
+    }
+
+    /// [`GraphClient::send`] with extra request headers (an advanced query's
+    /// `ConsistencyLevel: eventual`).
+    pub(super) async fn send_with(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+        headers: &[(&'static str, &'static str)],
+        d: &Deadline,
+    ) -> Result<Vec<u8>, GraphError> {
         let on_stop = if method == reqwest::Method::GET {
             OnStop::Abandon
         } else {
@@ -488,6 +501,9 @@ impl GraphClient {
                     .bearer_auth(token.token.expose())
                     .header("client-request-id", &client_request_id)
                     .header("return-client-request-id", "true");
+                for (name, value) in headers {
+                    req = req.header(*name, *value);
+                }
                 if let Some(b) = body {
                     req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b);
                 }

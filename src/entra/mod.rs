@@ -11,6 +11,7 @@ pub mod http;
 pub mod ids;
 pub mod jwt;
 pub mod managed_identity;
+pub mod queries;
 pub mod retry;
 pub mod secret;
 pub mod service_principals;

@@ -1,20 +1,24 @@
-//! `entra_mi_federated_credentials`: every federated identity credential of one
-//! application, audited with the rules the resource checks at plan
+//! `entra_mi_federated_credentials`: federated identity credentials of one application,
+//! of every application trusting one managed identity, or of the whole tenant
+//! ([`super::audit_selection`]), audited with the rules the resource checks at plan
 //! ([`fic::audit_credential`]) and, for Entra issuers, the live identity check.
 //!
-//! Cost: one list call for the application, and the subjects' service principal lookups
-//! asked all at once, so they go to Graph as one batch (and each distinct subject at most
-//! once per run, shared with the resource's plan-time check).
+//! Cost: for one application, its read and its list call; otherwise a few pages of the
+//! tenant's applications with their credentials expanded. Then the subjects' service
+//! principal lookups, asked all at once so they go to Graph as one batch (each distinct
+//! subject at most once per run, shared with the resource's plan-time check).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::audit_selection::{self, Listed};
 use super::client::EntraClient;
-use super::model::{as_str, object, string_attr};
+use super::model::object;
+use super::selector::{self, SelectorModel};
 use crate::codec::{Type, Value};
-use crate::entra::graph::{AppRef, FederatedCredential, GraphClient};
+use crate::entra::graph::{FederatedCredential, GraphClient};
 use crate::entra::ids::ObjectId;
 use crate::entra::retry::Deadline;
 use crate::framework::{
@@ -22,19 +26,22 @@ use crate::framework::{
     ReadDataResponse, Schema,
 };
 use crate::provider::principal_lookup::PrincipalVerdict;
-use crate::rules::{fic, Input};
+use crate::rules::fic;
 
 pub const TYPE_NAME: &str = "entra_mi_federated_credentials";
 
 /// How long the identity lookups of all audited credentials may take together.
 const LOOKUPS_BUDGET: Duration = Duration::from_secs(10);
 
-/// How long the list may take (throttling included).
+/// How long the list may take, every page together (throttling included).
 const LIST_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The attributes of one audited credential.
 fn credential_type() -> Type {
     Type::object([
+        ("application_object_id", Type::String),
+        ("application_client_id", Type::String),
+        ("application_display_name", Type::String),
         ("credential_id", Type::String),
         ("name", Type::String),
         ("issuer", Type::String),
@@ -46,86 +53,53 @@ fn credential_type() -> Type {
 }
 
 pub fn schema() -> Schema {
-    Schema::new(
-        0,
-        Block::new("Every federated identity credential of one application, audited: `findings` lists, per credential, each reason it would never match a managed identity token or breaks a documented rule (trailing slash, v1 issuer, whitespace, wildcard, another cloud's audience, name rules, and for Entra issuers a subject that is not a user-assigned managed identity's principal id). Reading service principals for that last check needs `Application.Read.All` or `Directory.Read.All`; without it the check is skipped with a warning.")
-            .attribute(Attribute::string("application_object_id").optional().describe("The application's object id (GUID). Exactly one of this and `application_client_id`."))
-            .attribute(Attribute::string("application_client_id").optional().describe("The application (client) id (GUID), the `appId`. Exactly one of this and `application_object_id`."))
-            .attribute(Attribute::new("credentials", Type::list(credential_type())).computed().describe("The application's credentials, by name: `credential_id`, `name`, `issuer`, `subject`, `audiences`, `description` and `findings` (a list of strings, empty when the credential has no problem).")),
-    )
-}
-
-/// The configuration, typed.
-#[derive(Debug, Clone)]
-struct AuditRequestModel {
-    application_object_id: Input<String>,
-    application_client_id: Input<String>,
-}
-
-impl AuditRequestModel {
-    fn from_value(v: &Value) -> AuditRequestModel {
-        AuditRequestModel {
-            application_object_id: string_attr(v, "application_object_id"),
-            application_client_id: string_attr(v, "application_client_id"),
-        }
+    let mut block = Block::new("Federated identity credentials, audited: of one application (`application_object_id` or `application_client_id`), of every application that trusts one managed identity (`managed_identity_principal_id`: \"which applications can this identity act as?\"), or, with none of these, of the whole tenant. `findings` lists, per credential, each reason it would never match a managed identity token or breaks a documented rule (trailing slash, v1 issuer, whitespace, wildcard, another cloud's audience, name rules, and for Entra issuers a subject that is not a user-assigned managed identity's principal id). Reading applications tenant-wide and service principals for that last check needs `Application.Read.All` or `Directory.Read.All`; without it the identity check is skipped with a warning.");
+    for a in selector::attributes() {
+        block = block.attribute(a);
     }
-
-    /// The application, when exactly one id is known.
-    fn app(&self) -> Option<AppRef> {
-        match (&self.application_object_id, &self.application_client_id) {
-            (Input::Known(o), Input::Null) => Some(AppRef::ObjectId(o.clone())),
-            (Input::Null, Input::Known(c)) => Some(AppRef::ClientId(c.clone())),
-            _ => None,
-        }
-    }
+    let credentials = Attribute::new("credentials", Type::list(credential_type())).computed().describe("The credentials, by application (display name, then object id) and name: `application_object_id`, `application_client_id`, `application_display_name`, `credential_id`, `name`, `issuer`, `subject`, `audiences`, `description` and `findings` (a list of strings, empty when the credential has no problem).");
+    Schema::new(0, block.attribute(credentials))
 }
 
 fn validate(config: &Value) -> Diagnostics {
-    let m = AuditRequestModel::from_value(config);
-    let mut d = Diagnostics::new();
-    let ids = fic::check_one_application_id(
-        &as_str(&m.application_object_id),
-        &as_str(&m.application_client_id),
-    );
-    for f in ids {
-        d.add(f.into());
-    }
-    d
+    SelectorModel::from_value(config).validate()
 }
 
 async fn audit(config: &Value, ctx: &Ctx) -> Result<(Value, Diagnostics), Diagnostics> {
     let client = EntraClient::from_ctx(ctx)?;
-    let app = AuditRequestModel::from_value(config)
-        .app()
-        .ok_or_else(|| validate(config))?;
+    let model = SelectorModel::from_value(config);
+    let refused = model.validate();
+    if refused.has_errors() {
+        return Err(refused);
+    }
+    let selection = model.selector().ok_or_else(|| {
+        Diagnostics::from_error(
+            "The audit's selectors are not known",
+            "application_object_id, application_client_id, managed_identity_principal_id and all_issuers must be known when the data source is read.",
+        )
+    })?;
     let g = client
         .graph()
         .await
         .map_err(|e| Diagnostics::from_error("Cannot sign in to Microsoft Graph", e))?;
-    let listed = g
-        .list_credentials(&app, &Deadline::after(LIST_TIMEOUT, ctx.cancel.clone()))
-        .await
-        .map_err(|e| {
-            let (summary, detail) =
-                e.headed("Cannot list the application's federated identity credentials");
-            Diagnostics::from_error(summary, detail)
-        })?;
-    let mut sorted: Vec<&FederatedCredential> = listed.iter().collect();
-    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let list_deadline = Deadline::after(LIST_TIMEOUT, ctx.cancel.clone());
+    let listed = audit_selection::read(&client, &g, &selection, &list_deadline).await?;
     let lookups = Deadline::after(LOOKUPS_BUDGET, ctx.cancel.clone());
     let mut d = Diagnostics::new();
     let mut rows = Vec::new();
     // Together, so that the lookups join one batch.
     let audited = futures_util::future::join_all(
-        sorted.iter().map(|c| findings_of(&client, &g, c, &lookups)),
+        listed
+            .iter()
+            .map(|l| findings_of(&client, &g, &l.credential, &lookups)),
     )
     .await;
-    for (c, (findings, warning)) in sorted.iter().zip(audited) {
+    for (l, (findings, warning)) in listed.iter().zip(audited) {
         if let Some(mut w) = warning {
             w.path = None; // the subject is inside `credentials`, not an attribute here
             d.add(w);
         }
-        rows.push(row(c, &findings));
+        rows.push(row(l, &findings));
     }
     let mut out = match config {
         Value::Object(m) => m.clone(),
@@ -165,9 +139,22 @@ async fn findings_of(
     (findings.iter().map(fic::finding_text).collect(), warning)
 }
 
-fn row(c: &FederatedCredential, findings: &[String]) -> Value {
+fn row(l: &Listed, findings: &[String]) -> Value {
     let strings = |v: &[String]| Value::List(v.iter().map(Value::string).collect());
+    let c = &l.credential;
     object([
+        (
+            "application_object_id",
+            Value::string(&l.application_object_id),
+        ),
+        (
+            "application_client_id",
+            Value::string(&l.application_client_id),
+        ),
+        (
+            "application_display_name",
+            Value::string(&l.application_display_name),
+        ),
         ("credential_id", Value::string(&c.id)),
         ("name", Value::string(&c.name)),
         ("issuer", Value::string(&c.issuer)),
@@ -211,33 +198,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exactly_one_guid_application_id() {
-        let v = |o: Option<&str>, c: Option<&str>| {
-            object([
-                (
-                    "application_object_id",
-                    o.map_or(Value::Null, Value::string),
-                ),
-                (
-                    "application_client_id",
-                    c.map_or(Value::Null, Value::string),
-                ),
-                ("credentials", Value::Unknown),
-            ])
-        };
-        let g = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
-        assert!(!validate(&v(Some(g), None)).has_errors());
-        assert!(!validate(&v(None, Some(g))).has_errors());
-        assert!(validate(&v(None, None)).has_errors());
-        assert!(validate(&v(Some(g), Some(g))).has_errors());
-        assert!(validate(&v(Some("nope"), None)).has_errors());
-        assert_eq!(
-            AuditRequestModel::from_value(&v(None, Some(g))).app(),
-            Some(AppRef::ClientId(g.into()))
-        );
-    }
-
-    #[test]
     fn rows_hold_every_attribute() {
         let c = FederatedCredential {
             id: "i".into(),
@@ -247,7 +207,17 @@ mod tests {
             audiences: vec!["a".into()],
             description: Some(String::new()),
         };
-        let r = row(&c, &["f".to_string()]);
+        let l = Listed {
+            application_object_id: "o".into(),
+            application_client_id: "c".into(),
+            application_display_name: "app".into(),
+            credential: c,
+        };
+        let r = row(&l, &["f".to_string()]);
+        assert_eq!(
+            r.attr("application_display_name"),
+            Some(&Value::string("app"))
+        );
         assert_eq!(r.attr("description"), Some(&Value::Null));
         assert_eq!(
             r.attr("findings"),

@@ -3,6 +3,7 @@
 //! source `entra_mi_federated_credentials`.
 
 pub mod access_token;
+pub mod audit_selection;
 pub mod client;
 pub mod config;
 pub mod credentials_audit;

@@ -30,6 +30,8 @@ Usage: entra-emulator [--port N] [--seed FILE] [options]
                                write is applied after the wait even if its client left
   --fic-propagation-delay S    a new credential answers AADSTS70021 at exchange for S seconds
   --rng-seed N                 make fault decisions repeatable
+  --page-size N                at most N objects per page of a Graph list (default: Graph's,
+                               100 or $top), so clients cross page boundaries with few objects
   --identity-header VALUE      App Service X-IDENTITY-HEADER value (default emulator-identity-header)
   --quiet                      do not log requests to stderr
 ";
@@ -127,6 +129,15 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                         .map_err(|_| "--rng-seed must be a number".to_string())?,
                 )
             }
+            "--page-size" => {
+                c.page_size = Some(
+                    value("--page-size")?
+                        .parse()
+                        .ok()
+                        .filter(|n: &usize| *n > 0)
+                        .ok_or_else(|| "--page-size must be a number above 0".to_string())?,
+                )
+            }
             "--identity-header" => c.identity_header = value("--identity-header")?,
             "--quiet" => c.log_requests = false,
             other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
@@ -185,6 +196,7 @@ mod tests {
             "7",
             "--fic-propagation-delay",
             "5",
+            "--page-size=2",
         ])) else {
             panic!("parse failed")
         };
@@ -195,6 +207,8 @@ mod tests {
         assert_eq!(c.faults.write_latency, Duration::from_millis(700));
         assert_eq!(c.faults.rng_seed, Some(7));
         assert_eq!(c.fic_propagation_delay, Duration::from_secs(5));
+        assert_eq!(c.page_size, Some(2));
+        assert!(parse(args(&["--page-size", "0"])).is_err());
         assert!(parse(args(&["--throttle-rate", "2"])).is_err());
         assert!(parse(args(&["--bogus"])).is_err());
         assert!(matches!(

@@ -49,6 +49,9 @@ pub struct EmulatorConfig {
     pub log_requests: bool,
     /// Serve HTTPS with this certificate and key instead of plain HTTP.
     pub tls: Option<TlsIdentity>,
+    /// At most this many objects per page of a Graph list (`--page-size`), so tests cross
+    /// page boundaries with few objects; `None`: Graph's sizes (`$top`, default 100).
+    pub page_size: Option<usize>,
 }
 
 impl Default for EmulatorConfig {
@@ -62,6 +65,7 @@ impl Default for EmulatorConfig {
             port: 0,
             log_requests: false,
             tls: None,
+            page_size: None,
         }
     }
 }
@@ -77,6 +81,7 @@ pub(crate) struct Shared {
     pub github_request_token: String,
     pub base_url: String,
     pub log_requests: bool,
+    pub page_size: Option<usize>,
 }
 
 impl Shared {
@@ -126,6 +131,7 @@ impl Emulator {
             github_request_token: config.github_request_token.clone(),
             base_url: url.clone(),
             log_requests: config.log_requests,
+            page_size: config.page_size,
         });
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(server::serve(listener, acceptor, shared, shutdown.clone()));

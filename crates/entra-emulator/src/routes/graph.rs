@@ -139,23 +139,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     let ctx_base = format!("https://graph.microsoft.com/{version}/$metadata");
 
     let Some(key) = key else {
-        // GET /applications?$filter=appId eq '…'
-        let by_app_id = match eq_filter(req, &["appId"]) {
-            Ok(f) => f.map(|(_, wanted)| wanted),
-            Err(r) => return r,
-        };
-        let state = shared.lock();
-        let apps: Vec<Value> = state
-            .seed
-            .tenants
-            .iter()
-            .filter(|t| t.id.eq_ignore_ascii_case(&caller))
-            .flat_map(|t| t.applications.iter())
-            .filter(|a| by_app_id.is_none_or(|w| a.client_id.eq_ignore_ascii_case(w)))
-            .map(app_json)
-            .collect();
-        return Json(json!({"@odata.context": format!("{ctx_base}#applications"), "value": apps}))
-            .into_response();
+        return super::applications::list(shared, req, &caller, &ctx_base);
     };
 
     let mut state = shared.lock();

@@ -1,6 +1,7 @@
 //! Request routing by hand: Graph's `applications(appId='…')` keys do not fit a path
 //! router, and one place that knows every route also names it for counters and logs.
 
+pub mod applications;
 pub mod graph;
 pub mod identity;
 pub mod inspect;
