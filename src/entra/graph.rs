@@ -5,6 +5,7 @@
 //! `Retry-After`, until the operation's deadline) and turns OData errors into
 //! [`GraphError`]s that say what they mean.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -127,6 +128,29 @@ pub enum GraphErrorKind {
     Cancelled,
 }
 
+/// Graph's OData error codes the provider acts on. Decisions are made on these codes,
+/// never on the English message text, which Graph may reword at any time.
+pub mod codes {
+    /// A credential of this name already exists on the application (409).
+    pub const NAME_TAKEN: &str = "Request_MultipleObjectsWithSameKeyValue";
+    /// Graph refused a credential value: among others, an issuer+subject pair another
+    /// credential of the application already has (400).
+    pub const INVALID_CREDENTIAL_VALUE: &str = "InvalidFederatedIdentityCredentialValue";
+    /// The signed-in principal lacks a permission or role (403).
+    pub const REQUEST_DENIED: &str = "Authorization_RequestDenied";
+}
+
+/// A create that failed, and whether an earlier attempt of its POST was sent without an
+/// answer coming back (lost, or timed out): only then may a credential of its name be
+/// this create's own.
+#[derive(Debug, Clone)]
+pub struct CreateFailed {
+    /// The last attempt's error.
+    pub error: GraphError,
+    /// An earlier attempt of this POST may have been applied by Graph.
+    pub earlier_post_unanswered: bool,
+}
+
 /// A failed Graph call, with what it means and the ids Microsoft support asks for.
 #[derive(Debug, Clone)]
 pub struct GraphError {
@@ -186,13 +210,18 @@ impl GraphError {
         self.kind == GraphErrorKind::NotFound
     }
 
+    /// Whether Graph refused a create because the name is taken: its 409 or its code.
+    pub fn is_name_taken(&self) -> bool {
+        self.code == codes::NAME_TAKEN
+            || (self.kind == GraphErrorKind::Conflict && self.code.is_empty())
+    }
+
     /// What the error means for a Terraform user, before the raw details.
     pub fn meaning(&self) -> String {
         match (self.kind, self.code.as_str()) {
-            (_, "Authorization_RequestDenied") | (GraphErrorKind::Forbidden, _) => "The signed-in principal may not change this application's credentials: grant it the Microsoft Graph application permission Application.ReadWrite.All (or Application.ReadWrite.OwnedBy and make it an owner of the application), with admin consent; or give it the Application Administrator / Cloud Application Administrator role.".into(),
-            (_, "Request_MultipleObjectsWithSameKeyValue") => "A federated identity credential with this name already exists on the application (names are unique per application).".into(),
-            (_, "InvalidFederatedIdentityCredentialValue") if self.message.contains("policy") => "The tenant's app management policy does not allow this issuer.".into(),
-            (_, "InvalidFederatedIdentityCredentialValue") => "Graph refused a credential value (for example the same issuer and subject as another credential, or a limit).".into(),
+            (_, codes::REQUEST_DENIED) | (GraphErrorKind::Forbidden, _) => "The signed-in principal may not change this application's credentials: grant it the Microsoft Graph application permission Application.ReadWrite.All (or Application.ReadWrite.OwnedBy and make it an owner of the application), with admin consent; or give it the Application Administrator / Cloud Application Administrator role.".into(),
+            (_, codes::NAME_TAKEN) => "A federated identity credential with this name already exists on the application (names are unique per application).".into(),
+            (_, codes::INVALID_CREDENTIAL_VALUE) => "Graph refused a credential value (for example the same issuer and subject as another credential, an issuer the tenant's app management policy does not allow, or a limit).".into(),
             (GraphErrorKind::NotFound, _) => "Not found: the application or credential does not exist (or has not replicated yet).".into(),
             (GraphErrorKind::Unauthorized, _) => "Graph did not accept the access token: it is missing, expired, or issued for another audience than Microsoft Graph.".into(),
             (GraphErrorKind::Throttled, _) => "Graph kept throttling the requests until the operation's timeout.".into(),
@@ -356,20 +385,27 @@ impl GraphClient {
         parse(&body)
     }
 
-    /// Creates a credential; Graph answers with it.
+    /// Creates a credential; Graph answers with it. A failure says whether an earlier
+    /// attempt of this POST was sent and got no answer (so it may have been applied).
     pub async fn create_credential(
         &self,
         app: &AppRef,
         c: &NewCredential,
         d: &Deadline,
-    ) -> Result<FederatedCredential, GraphError> {
+    ) -> Result<FederatedCredential, CreateFailed> {
         let url = format!("{}/{}/federatedIdentityCredentials", self.base, app.path());
+        let unanswered = AtomicBool::new(false);
+        let failed = |error| CreateFailed {
+            error,
+            earlier_post_unanswered: unanswered.load(Ordering::SeqCst),
+        };
         let body = serde_json::to_vec(c)
-            .map_err(|e| GraphError::new(GraphErrorKind::BadRequest, e.to_string()))?;
+            .map_err(|e| failed(GraphError::new(GraphErrorKind::BadRequest, e.to_string())))?;
         let resp = self
-            .send(reqwest::Method::POST, &url, Some(body), d)
-            .await?;
-        parse(&resp)
+            .send_noting(reqwest::Method::POST, &url, Some(body), d, &unanswered)
+            .await
+            .map_err(failed)?;
+        parse(&resp).map_err(failed)
     }
 
     /// Changes a credential's issuer, subject, audiences and description to `c`'s (its
@@ -444,6 +480,20 @@ impl GraphClient {
         body: Option<Vec<u8>>,
         d: &Deadline,
     ) -> Result<Vec<u8>, GraphError> {
+        self.send_noting(method, url, body, d, &AtomicBool::new(false))
+            .await
+    }
+
+    /// [`GraphClient::send`], setting `unanswered` when an attempt was sent (or may have
+    /// been) and its answer was lost or timed out: a write may have been applied then.
+    async fn send_noting(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+        d: &Deadline,
+        unanswered: &AtomicBool,
+    ) -> Result<Vec<u8>, GraphError> {
         let on_stop = if method == reqwest::Method::GET {
             OnStop::Abandon
         } else {
@@ -471,6 +521,10 @@ impl GraphClient {
                 let resp = match req.send().await {
                     Ok(r) => r,
                     Err(e) => {
+                        // A failed connect never sent the request; anything later may have.
+                        if !e.is_connect() {
+                            unanswered.store(true, Ordering::SeqCst);
+                        }
                         return TransportError::from_reqwest(&e).attempt(|t| {
                             let mut err = GraphError::transport(&method, &t);
                             err.client_request_id = Some(client_request_id);
@@ -484,6 +538,7 @@ impl GraphClient {
                 let bytes = match resp.bytes().await {
                     Ok(b) => b.to_vec(),
                     Err(e) => {
+                        unanswered.store(true, Ordering::SeqCst);
                         return TransportError::from_reqwest(&e).attempt(|t| {
                             let mut err = GraphError::transport(&method, &t);
                             err.request_id = request_id;
@@ -495,6 +550,10 @@ impl GraphClient {
                 tracing::debug!(%method, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, request_id = request_id.as_deref().unwrap_or(""), "Graph request");
                 if status.is_success() {
                     return Attempt::Done(bytes);
+                }
+                // A gateway timeout: the request reached Graph, its outcome is unknown.
+                if status == reqwest::StatusCode::GATEWAY_TIMEOUT {
+                    unanswered.store(true, Ordering::SeqCst);
                 }
                 Attempt::Answered {
                     status: status.as_u16(),
