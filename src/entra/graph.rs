@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::http::TransportError;
-use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, OnStop, Policy};
+use super::retry::{self, Attempt, Backoff, Deadline, Ending, GaveUp, Interrupted, OnStop, Policy};
 use super::signin::SignInMethod;
 
 /// An application named by object id or by client id (`appId`).
@@ -113,18 +113,35 @@ struct PatchBody<'a> {
     description: Option<&'a str>,
 }
 
-/// What kind of failure a [`GraphError`] is.
+/// What kind of failure a [`GraphError`] is; each means one thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphErrorKind {
+    /// 404.
     NotFound,
+    /// 409.
     Conflict,
+    /// 429, given up before the timeout (a `Retry-After` longer than the time left is
+    /// [`GraphErrorKind::TimedOut`]).
     Throttled,
+    /// 403.
     Forbidden,
+    /// 401.
     Unauthorized,
+    /// Another 4xx.
     BadRequest,
+    /// A 5xx answer no retry is expected to fix (Graph's policy retries 503 and 504).
     Server,
+    /// An answer that could not be read (not the JSON expected).
+    Malformed,
+    /// No answer: the transport error in the message says which (refused, proxy, TLS,
+    /// connect or response timeout, redirect, ...).
     Transport,
+    /// The operation's timeout was reached: during an attempt, or before the next one
+    /// could start. `status` holds the last answer's, if any.
+    TimedOut,
+    /// Signing in failed.
     SignIn,
+    /// Terraform stopped the operation.
     Cancelled,
 }
 
@@ -224,8 +241,14 @@ impl GraphError {
             (_, codes::INVALID_CREDENTIAL_VALUE) => "Graph refused a credential value (for example the same issuer and subject as another credential, an issuer the tenant's app management policy does not allow, or a limit).".into(),
             (GraphErrorKind::NotFound, _) => "Not found: the application or credential does not exist (or has not replicated yet).".into(),
             (GraphErrorKind::Unauthorized, _) => "Graph did not accept the access token: it is missing, expired, or issued for another audience than Microsoft Graph.".into(),
-            (GraphErrorKind::Throttled, _) => "Graph kept throttling the requests until the operation's timeout.".into(),
-            (GraphErrorKind::Server, _) => "Graph kept failing (5xx) until the operation's timeout.".into(),
+            (GraphErrorKind::TimedOut, _) => match self.status {
+                Some(429) => "Graph kept throttling the requests until the operation's timeout.".into(),
+                Some(s) if s >= 500 => format!("Graph kept answering HTTP {s} (a server error) until the operation's timeout."),
+                _ => "Graph gave no usable answer before the operation's timeout.".into(),
+            },
+            (GraphErrorKind::Throttled, _) => "Graph throttled the request.".into(),
+            (GraphErrorKind::Server, _) => "Graph failed the request with a server error (5xx) that a retry is not expected to fix.".into(),
+            (GraphErrorKind::Malformed, _) => "Graph's answer could not be read: it is not the JSON this provider expects (a proxy or another server may have answered).".into(),
             (GraphErrorKind::Transport, _) => "Graph could not be reached.".into(),
             (GraphErrorKind::SignIn, "") => "Signing in to Microsoft Graph failed.".into(),
             (GraphErrorKind::SignIn, method) => format!("Signing in to Microsoft Graph failed (sign-in method: {method})."),
@@ -242,7 +265,7 @@ impl From<Interrupted> for GraphError {
                 GraphError::new(GraphErrorKind::Cancelled, "cancelled by Terraform")
             }
             Interrupted::TimedOut => GraphError::new(
-                GraphErrorKind::Transport,
+                GraphErrorKind::TimedOut,
                 "no answer before the operation's timeout",
             ),
         }
@@ -499,7 +522,7 @@ impl GraphClient {
         } else {
             OnStop::Finish
         };
-        retry::run_with(&self.policy, d, on_stop, |_| {
+        let ended = retry::run_counted(&self.policy, d, on_stop, |_| {
             let method = method.clone();
             let body = body.clone();
             async move {
@@ -562,8 +585,32 @@ impl GraphClient {
                 }
             }
         })
-        .await
+        .await;
+        ended.map_err(|(e, end)| ended_with(e, end))
     }
+}
+
+/// The last error of a retried request, told with how the retries ended: the timeout
+/// reached (with how many tries over how long), or as it was.
+fn ended_with(mut e: GraphError, end: Ending) -> GraphError {
+    let timed_out = end.why == GaveUp::TimeoutReached
+        || (end.why == GaveUp::Interrupted && e.kind == GraphErrorKind::TimedOut);
+    if timed_out {
+        e.kind = GraphErrorKind::TimedOut;
+    }
+    if end.tries > 1 && (timed_out || end.why == GaveUp::OutOfAttempts) {
+        let tries = format!(
+            "{} tries over {:.1} s",
+            end.tries,
+            end.elapsed.as_secs_f64()
+        );
+        e.message = if e.message.is_empty() {
+            tries
+        } else {
+            format!("{}; {tries}", e.message)
+        };
+    }
+    e
 }
 
 fn odata_error(
@@ -611,7 +658,7 @@ fn odata_error(
 pub(super) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, GraphError> {
     serde_json::from_slice(body).map_err(|e| {
         GraphError::new(
-            GraphErrorKind::Server,
+            GraphErrorKind::Malformed,
             format!("unexpected Graph response: {e}"),
         )
     })

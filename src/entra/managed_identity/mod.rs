@@ -299,17 +299,24 @@ impl ManagedIdentityClient {
         .await
     }
 
-    /// A request without an answer. Nothing there (refused, silent, no such host) means
-    /// no managed identity endpoint on this host, which no retry changes; other permanent
-    /// failures (a refused certificate, a redirect) say their own cause; the rest is retried.
+    /// A request without an answer. Nothing there (refused, no such host) means no
+    /// managed identity endpoint on this host, which no retry changes; other permanent
+    /// failures (a refused certificate, a redirect) say their own cause. A timeout is a
+    /// slow endpoint, not an absent one: retried within the budget and reported as slow.
     fn no_answer<T>(&self, e: &reqwest::Error) -> Attempt<T, ManagedIdentityError> {
         let t = TransportError::from_reqwest(e);
+        if matches!(
+            t.kind,
+            TransportKind::ConnectTimeout | TransportKind::ResponseTimeout
+        ) {
+            return Attempt::NoAnswer(self.err(format!(
+                "{}: the managed identity endpoint is slow to answer (it was retried until the attempts or the operation's timeout ran out)",
+                t.why()
+            )));
+        }
         let nothing_there = matches!(
             t.kind,
-            TransportKind::Refused
-                | TransportKind::Timeout
-                | TransportKind::UnknownHost
-                | TransportKind::Dns(_)
+            TransportKind::Refused | TransportKind::UnknownHost | TransportKind::Dns(_)
         );
         if nothing_there {
             return Attempt::Fail(self.err(format!(

@@ -152,8 +152,51 @@ pub async fn run_with<T, E, F, Fut>(
     policy: &Policy,
     deadline: &Deadline,
     on_stop: OnStop,
-    mut attempt: F,
+    attempt: F,
 ) -> Result<T, E>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Attempt<T, E>>,
+    E: From<Interrupted>,
+{
+    run_counted(policy, deadline, on_stop, attempt)
+        .await
+        .map_err(|(e, _)| e)
+}
+
+/// Why [`run_counted`] returned the last error, so that it can be told in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GaveUp {
+    /// A failure no retry can fix, or an answer the policy does not retry.
+    Permanent,
+    /// The policy's attempts were used up.
+    OutOfAttempts,
+    /// The operation's timeout would pass before the next attempt could start (its
+    /// backoff or `Retry-After` is longer than the time left).
+    TimeoutReached,
+    /// Terraform stopped, or the deadline passed while an attempt was in flight (the
+    /// error itself says which).
+    Interrupted,
+}
+
+/// How a retried request ended without success: why, after how many attempts, over how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ending {
+    /// Why no further attempt was made.
+    pub why: GaveUp,
+    /// Attempts made (started), from 1.
+    pub tries: u32,
+    /// From the first attempt's start to the end.
+    pub elapsed: Duration,
+}
+
+/// [`run_with`], returning with the last error how the run ended.
+pub async fn run_counted<T, E, F, Fut>(
+    policy: &Policy,
+    deadline: &Deadline,
+    on_stop: OnStop,
+    mut attempt: F,
+) -> Result<T, (E, Ending)>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Attempt<T, E>>,
@@ -161,17 +204,23 @@ where
 {
     let started = Instant::now();
     let mut n: u32 = 0;
+    let end = |why, tries: u32| Ending {
+        why,
+        tries,
+        elapsed: started.elapsed(),
+    };
     loop {
         if deadline.is_cancelled() {
-            return Err(E::from(Interrupted::Cancelled));
+            return Err((E::from(Interrupted::Cancelled), end(GaveUp::Interrupted, n)));
         }
-        let outcome = deadline
-            .within_or_finish(on_stop, attempt(n))
-            .await
-            .map_err(E::from)?;
+        let tries = n.saturating_add(1);
+        let outcome = match deadline.within_or_finish(on_stop, attempt(n)).await {
+            Ok(o) => o,
+            Err(i) => return Err((E::from(i), end(GaveUp::Interrupted, tries))),
+        };
         let (error, status, after) = match outcome {
             Attempt::Done(t) => return Ok(t),
-            Attempt::Fail(e) => return Err(e),
+            Attempt::Fail(e) => return Err((e, end(GaveUp::Permanent, tries))),
             Attempt::NoAnswer(e) => (e, None, None),
             Attempt::Answered {
                 status,
@@ -180,13 +229,19 @@ where
             } => (error, Some(status), retry_after),
         };
         if !policy.may_retry(status, n, started.elapsed()) {
-            return Err(error);
+            let why = match status {
+                Some(s) if !policy.retries(s) => GaveUp::Permanent,
+                _ => GaveUp::OutOfAttempts,
+            };
+            return Err((error, end(why, tries)));
         }
         let wait = after.unwrap_or_else(|| policy.backoff.delay(n));
         if deadline.remaining() <= wait {
-            return Err(error);
+            return Err((error, end(GaveUp::TimeoutReached, tries)));
         }
-        deadline.sleep(wait).await.map_err(E::from)?;
+        if let Err(i) = deadline.sleep(wait).await {
+            return Err((E::from(i), end(GaveUp::Interrupted, tries)));
+        }
         n = n.saturating_add(1);
     }
 }
