@@ -646,9 +646,11 @@ mod tests {
         }
     }
 
+    type Vars = &'static [(&'static str, &'static str)];
+
     #[test]
     fn the_proxy_is_named_by_its_variable_without_credentials() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
+        let env = |pairs: Vars| {
             move |k: &str| {
                 pairs
                     .iter()
@@ -663,7 +665,7 @@ mod tests {
             })
         };
         #[rustfmt::skip]
-        let cases: [(&str, &'static [(&'static str, &'static str)], Option<ProxySetting>); 7] = [
+        let cases: [(&str, Vars, Option<ProxySetting>); 7] = [
             ("https", &[("HTTPS_PROXY", "http://user:secret@proxy.corp:3128")], set("HTTPS_PROXY", "http://proxy.corp:3128")),
             ("https", &[("https_proxy", "proxy.corp:8080")], set("https_proxy", "http://proxy.corp:8080")),
             ("https", &[("HTTP_PROXY", "http://p:1")], None),

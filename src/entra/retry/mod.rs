@@ -334,7 +334,7 @@ mod tests {
         assert!(matches!(r, Err(E::Busy(n)) if n >= 1), "{r:?}");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn attempts_are_bounded_except_410_within_its_window() {
         let d = Deadline::after(Duration::from_secs(5), CancellationToken::new());
         let token = Policy::TOKEN_ENDPOINT.with_backoff(fast().backoff);
@@ -344,7 +344,7 @@ mod tests {
             gone_for: Duration::from_millis(100),
             ..Policy::MANAGED_IDENTITY.with_backoff(fast().backoff)
         };
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let r: Result<u32, E> = run(&imds, &d, |n| async move { busy(n, 410, None) }).await;
         assert!(matches!(r, Err(E::Busy(n)) if n >= 7), "{r:?}");
         assert!(started.elapsed() >= Duration::from_millis(100));
@@ -405,6 +405,46 @@ mod tests {
             "no retry after Stop"
         );
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    /// How a run ended, on the paused clock: a permanent answer at once, a policy out of
+    /// attempts, and the timeout reached when the next wait would pass it (with the
+    /// tries and the time they took).
+    #[tokio::test(start_paused = true)]
+    async fn the_ending_says_why_after_how_many_tries_over_how_long() {
+        let d = Deadline::after(Duration::from_secs(60), CancellationToken::new());
+        let graph = Policy::GRAPH
+            .with_backoff(Backoff::new(Duration::from_secs(1), Duration::from_secs(1)));
+        let ended = |r: Result<u32, (E, Ending)>| r.err().map(|(_, end)| end);
+        let r = run_counted(&graph, &d, OnStop::Abandon, |n| async move {
+            busy(n, 500, None)
+        })
+        .await;
+        let end = ended(r).expect("a 500 fails");
+        assert_eq!(
+            (end.why, end.tries, end.elapsed),
+            (GaveUp::Permanent, 1, Duration::ZERO)
+        );
+
+        let token = Policy::TOKEN_ENDPOINT.with_backoff(graph.backoff);
+        let r = run_counted(&token, &d, OnStop::Abandon, |n| async move {
+            busy(n, 503, None)
+        })
+        .await;
+        let end = ended(r).expect("503 four times");
+        assert_eq!((end.why, end.tries), (GaveUp::OutOfAttempts, 4));
+
+        // Retry-After 10 s with 35 s left: tries at 0, 10, 20, 30 s; the next would pass.
+        let d = Deadline::after(Duration::from_secs(35), CancellationToken::new());
+        let r = run_counted(&graph, &d, OnStop::Abandon, |n| async move {
+            busy(n, 503, Some(Duration::from_secs(10)))
+        })
+        .await;
+        let end = ended(r).expect("503 until the timeout");
+        assert_eq!(
+            (end.why, end.tries, end.elapsed),
+            (GaveUp::TimeoutReached, 4, Duration::from_secs(30))
+        );
     }
 
     #[test]
