@@ -201,3 +201,119 @@ fn a_500_and_a_malformed_answer_are_told_at_once_without_a_timeout() {
         );
     }
 }
+
+/// A loopback TCP listener that accepts connections and hands each to `serve` on its own
+/// thread; its port and how many connections it took.
+fn raw_listener(
+    serve: fn(std::net::TcpStream),
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let taken = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let count = taken.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming().flatten() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::spawn(move || serve(conn));
+        }
+    });
+    (port, taken)
+}
+
+#[test]
+fn a_refused_connection_is_said_at_once() {
+    let emu = Emu::default();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let graph = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let h = Harness::initialised(&format!(
+        "{}{}",
+        graph_at(&emu, &graph),
+        github_credential("40s")
+    ));
+    let started = Instant::now();
+    let text = h.fails(APPLY);
+    assert_contains_all(
+        &text,
+        &[&format!(
+            "the connection to {graph} was refused: nothing listens there"
+        )],
+    );
+    assert!(!text.contains("ended at its timeout"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Graph's TLS port never finishes the handshake: each try ends at the connect timeout
+/// (10 s), is retried, and the operation ends at its own timeout, which is said as such.
+#[test]
+fn a_connect_timeout_is_retried_until_the_operation_timeout() {
+    let emu = Emu::default();
+    let (port, taken) = raw_listener(|conn| {
+        std::thread::sleep(Duration::from_secs(60));
+        drop(conn);
+    });
+    let graph = format!("https://127.0.0.1:{port}");
+    let h = Harness::initialised(&format!(
+        "{}{}",
+        graph_at(&emu, &graph),
+        github_credential("25s")
+    ));
+    let text = h.fails(APPLY);
+    assert_contains_all(
+        &text,
+        &[
+            "Graph gave no usable answer before the operation's timeout",
+            &format!("connecting to {graph} timed out"),
+            "the request was not sent",
+            "tries over",
+            "The operation ended at its timeout 25s",
+        ],
+    );
+    assert!(
+        taken.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "retried: {text}"
+    );
+}
+
+/// Graph's TLS port ends every handshake with a fatal alert: not a certificate refusal,
+/// so it is retried (with backoff) like other transport faults, and said as a handshake
+/// failure.
+#[test]
+fn a_refused_handshake_is_retried_with_backoff_and_named() {
+    let emu = Emu::default();
+    let (port, taken) = raw_listener(|mut conn| {
+        use std::io::{Read, Write};
+        let mut hello = [0u8; 4096];
+        let _ = conn.read(&mut hello);
+        // TLS alert record: fatal (2) handshake_failure (40).
+        let _ = conn.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+    });
+    let graph = format!("https://127.0.0.1:{port}");
+    let h = Harness::initialised(&format!(
+        "{}{}",
+        graph_at(&emu, &graph),
+        github_credential("6s")
+    ));
+    let started = Instant::now();
+    let text = h.fails(APPLY);
+    let elapsed = started.elapsed();
+    assert_contains_all(
+        &text,
+        &[
+            &format!("the TLS handshake with {graph} failed (not a certificate problem)"),
+            "HandshakeFailure",
+            "The operation ended at its timeout 6s",
+        ],
+    );
+    assert!(!text.contains("certificate was refused"), "{text}");
+    let handshakes = taken.load(std::sync::atomic::Ordering::SeqCst);
+    // With backoff (250 ms doubling) a 6 s create makes a handful of tries, not hundreds.
+    assert!(
+        (2..=40).contains(&handshakes),
+        "{handshakes} handshakes in {elapsed:?}: {text}"
+    );
+}

@@ -134,7 +134,8 @@ pub enum Attempt<T, E> {
 /// Runs `attempt` (given the attempt number, from 0) under `policy` until it is done,
 /// fails for good, runs out of attempts or the deadline passes; those last two return
 /// the last error, so the user sees what kept failing. An attempt still running when the
-/// deadline passes ends with `E::from(Interrupted::TimedOut)`; Terraform's Stop ends the
+/// deadline passes ends with the previous attempt's error, or `E::from(Interrupted::TimedOut)`
+/// when it was the first; Terraform's Stop ends the
 /// loop at once, also in the middle of an attempt, with `E::from(Interrupted::Cancelled)`.
 pub async fn run<T, E, F, Fut>(policy: &Policy, deadline: &Deadline, attempt: F) -> Result<T, E>
 where
@@ -204,6 +205,9 @@ where
 {
     let started = Instant::now();
     let mut n: u32 = 0;
+    // The last attempt's error, reported when the deadline cuts the next attempt short:
+    // it says what kept failing better than "no answer before the timeout".
+    let mut last: Option<E> = None;
     let end = |why, tries: u32| Ending {
         why,
         tries,
@@ -216,6 +220,15 @@ where
         let tries = n.saturating_add(1);
         let outcome = match deadline.within_or_finish(on_stop, attempt(n)).await {
             Ok(o) => o,
+            Err(Interrupted::TimedOut) => {
+                return Err(match last.take() {
+                    Some(e) => (e, end(GaveUp::TimeoutReached, tries)),
+                    None => (
+                        E::from(Interrupted::TimedOut),
+                        end(GaveUp::Interrupted, tries),
+                    ),
+                })
+            }
             Err(i) => return Err((E::from(i), end(GaveUp::Interrupted, tries))),
         };
         let (error, status, after) = match outcome {
@@ -242,6 +255,7 @@ where
         if let Err(i) = deadline.sleep(wait).await {
             return Err((E::from(i), end(GaveUp::Interrupted, tries)));
         }
+        last = Some(error);
         n = n.saturating_add(1);
     }
 }
@@ -444,6 +458,22 @@ mod tests {
         assert_eq!(
             (end.why, end.tries, end.elapsed),
             (GaveUp::TimeoutReached, 4, Duration::from_secs(30))
+        );
+
+        // The deadline cuts the second try short: the first try's error is what is said.
+        let d = Deadline::after(Duration::from_secs(20), CancellationToken::new());
+        let r = run_counted(&graph, &d, OnStop::Abandon, |n| async move {
+            if n > 0 {
+                tokio::time::sleep(Duration::from_secs(100)).await;
+            }
+            Attempt::<u32, E>::NoAnswer(E::Busy(n))
+        })
+        .await;
+        let (e, end) = r.expect_err("cut short");
+        assert_eq!(e, E::Busy(0));
+        assert_eq!(
+            (end.why, end.tries, end.elapsed),
+            (GaveUp::TimeoutReached, 2, Duration::from_secs(20))
         );
     }
 
