@@ -131,7 +131,8 @@ pub enum GraphErrorKind {
     BadRequest,
     /// A 5xx answer no retry is expected to fix (Graph's policy retries 503 and 504).
     Server,
-    /// An answer that could not be read (not the JSON expected).
+    /// An answer that could not be used: not the JSON expected, or a next page link
+    /// outside Graph (never followed).
     Malformed,
     /// No answer: the transport error in the message says which (refused, proxy, TLS,
     /// connect or response timeout, redirect, ...).
@@ -387,7 +388,7 @@ impl GraphClient {
                 Some(next) if next.starts_with(&format!("{}/", self.base)) => url = next,
                 Some(next) => {
                     return Err(GraphError::new(
-                        GraphErrorKind::Server,
+                        GraphErrorKind::Malformed,
                         format!("Graph's next page link {next} is not under {}; it was not followed, so the bearer token stays with Graph", self.base),
                     ))
                 }
