@@ -2,7 +2,8 @@
 //! takes over what the other created. Both saved plans saw nothing, both applies send
 //! their POST before either lands (the emulator holds writes in flight), and exactly one
 //! wins; the other fails with the exact import ID instead of adopting the winner's
-//! credential as if its own answer had been lost.
+//! credential as if its own answer had been lost. And a create whose own answer was lost
+//! does adopt what it created.
 
 mod common;
 
@@ -134,4 +135,94 @@ fn two_workspaces_applying_one_credential_at_once_never_share_it() {
         })
         .unwrap_or(0);
     assert_eq!(deletes, 0, "nothing is deleted:\n{report}");
+}
+
+/// The other side of the rule: a create whose own POST was applied but whose answer was
+/// lost (a proxy in front of Graph cuts the answer's body) retries, meets the name
+/// conflict with identical content, and adopts the credential as its own.
+#[test]
+fn a_create_whose_own_answer_was_lost_adopts_its_credential() {
+    use axum::body::{Body, Bytes};
+    use axum::extract::Request;
+    use axum::response::Response;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let emu = Emu::default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let upstream = emu.url.clone();
+    let cut = Arc::new(AtomicBool::new(false));
+    let cut_once = cut.clone();
+    let graph = rt.block_on(async move {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        let http = reqwest::Client::new();
+        let router = axum::Router::new().fallback(move |req: Request| {
+            let (http, upstream, cut_once) = (http.clone(), upstream.clone(), cut_once.clone());
+            async move {
+                let (parts, body) = req.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX)
+                    .await
+                    .unwrap_or_default();
+                let mut forward =
+                    http.request(parts.method.clone(), format!("{upstream}{}", parts.uri));
+                for (k, v) in &parts.headers {
+                    if k != "host" && k != "content-length" {
+                        forward = forward.header(k, v);
+                    }
+                }
+                let answer = forward.body(body).send().await.expect("emulator answers");
+                let status = answer.status();
+                let bytes = answer.bytes().await.unwrap_or_default();
+                let is_create = parts.method == "POST"
+                    && parts.uri.path().ends_with("/federatedIdentityCredentials");
+                if is_create && !cut_once.swap(true, Ordering::SeqCst) {
+                    // Applied by Graph; the answer's body never arrives.
+                    let lost = tokio_stream::once(Err::<Bytes, std::io::Error>(
+                        std::io::Error::other("cut"),
+                    ));
+                    return Response::builder()
+                        .status(status.as_u16())
+                        .body(Body::from_stream(lost))
+                        .unwrap();
+                }
+                Response::builder()
+                    .status(status.as_u16())
+                    .header("content-type", "application/json")
+                    .body(Body::from(bytes))
+                    .unwrap()
+            }
+        });
+        tokio::spawn(async move { axum::serve(l, router).await });
+        url
+    });
+    let provider = emu.provider_block().replace(
+        &format!("graph_endpoint = \"{}\"", emu.url),
+        &format!("graph_endpoint = \"{graph}\""),
+    );
+    let h = Harness::initialised(&format!(
+        "{provider}resource \"entra_mi_federated_credential\" \"shared\" {{\n  application_object_id = \"{WORKLOAD_OBJECT}\"\n  name = \"shared\"\n  managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n}}\n"
+    ));
+    let out = h.ok(APPLY);
+    assert!(out.contains("Apply complete! Resources: 1 added"), "{out}");
+    assert!(
+        cut.load(Ordering::SeqCst),
+        "the first create's answer was cut"
+    );
+    let posts = emu.route_count("POST /v1.0/applications/{id}/federatedIdentityCredentials");
+    assert_eq!(
+        posts, 2,
+        "the lost create was retried once and met the conflict"
+    );
+    let creds = emu.credentials(WORKLOAD_OBJECT);
+    let shared: Vec<_> = creds.iter().filter(|c| c["name"] == "shared").collect();
+    assert_eq!(shared.len(), 1, "{creds:?}");
+    let id = shared[0]["id"].as_str().expect("id");
+    let state = h.ok(&["state", "show", "-no-color", ADDRESS]);
+    assert!(state.contains(id), "adopted as its own:\n{state}");
+    assert_eq!(h.plan_exit().0, 0, "nothing left to change");
 }
