@@ -186,6 +186,7 @@ mod tests {
                 "use_msi" => s.use_msi = flag,
                 "use_msi_fic" => s.use_msi_fic = flag,
                 "use_cli" => s.use_cli = flag,
+                "use_aks_workload_identity" => s.use_aks_workload_identity = flag,
                 other => panic!("no test setting for {other}"),
             }
         }
@@ -273,6 +274,22 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.contains("oidc_token"), "{err}");
+    }
+
+    #[test]
+    fn aks_workload_identity_takes_the_place_of_oidc_and_says_so() {
+        let attrs = [
+            ("tenant_id", "t"),
+            ("client_id", "c"),
+            ("use_oidc", "true"),
+            ("oidc_token", "jwt"),
+            ("use_aks_workload_identity", "true"),
+        ];
+        let env = [("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token")];
+        let chosen = build_with(&attrs, &env).map(|m| m.name());
+        assert_eq!(chosen, Ok("AKS workload identity"));
+        let err = build_with(&attrs, &[]).err().unwrap_or_default();
+        assert!(err.contains("AZURE_FEDERATED_TOKEN_FILE"), "{err}");
     }
 
     #[test]
