@@ -311,6 +311,7 @@ fn a_refused_handshake_is_retried_with_backoff_and_named() {
     );
     assert!(!text.contains("certificate was refused"), "{text}");
     let handshakes = taken.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!("{handshakes} refused handshakes in {elapsed:?}");
     // With backoff (250 ms doubling) a 6 s create makes a handful of tries, not hundreds.
     assert!(
         (2..=40).contains(&handshakes),
