@@ -195,3 +195,57 @@ async fn unreachable_endpoint_says_so_quickly() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// A slow IMDS (no answer within the client's response timeout) is there, only slow: it
+/// is retried within the budget, and when it stays slow the error says so instead of
+/// "not on Azure".
+#[tokio::test]
+async fn a_slow_imds_is_retried_and_reported_as_slow() {
+    let (base, calls) =
+        serve_counting("/metadata/identity/oauth2/token", |earlier, _| async move {
+            if earlier < 2 {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            token_body().into_response()
+        })
+        .await;
+    let impatient = || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap()
+    };
+    let source = Source::Imds {
+        endpoint: format!("{base}/metadata/identity/oauth2/token"),
+    };
+    let mi = fast(ManagedIdentityClient::new(source.clone(), impatient()));
+    let t = mi
+        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
+        .await
+        .expect("the third try answers in time");
+    assert!(t.is_fresh());
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+
+    let (base, calls) = serve_counting("/metadata/identity/oauth2/token", |_, _| async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        token_body().into_response()
+    })
+    .await;
+    let mi = fast(ManagedIdentityClient::new(
+        Source::Imds {
+            endpoint: format!("{base}/metadata/identity/oauth2/token"),
+        },
+        impatient(),
+    ));
+    let e = mi
+        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
+        .await
+        .expect_err("always slow")
+        .to_string();
+    assert!(calls.load(Ordering::SeqCst) > 1, "retried: {e}");
+    assert!(
+        e.contains("no complete answer within the response timeout") && e.contains("is slow"),
+        "{e}"
+    );
+    assert!(!e.contains("not running on Azure"), "{e}");
+}

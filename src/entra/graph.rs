@@ -5,12 +5,13 @@
 //! `Retry-After`, until the operation's deadline) and turns OData errors into
 //! [`GraphError`]s that say what they mean.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::http::TransportError;
-use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, OnStop, Policy};
+use super::retry::{self, Attempt, Backoff, Deadline, Ending, GaveUp, Interrupted, OnStop, Policy};
 use super::signin::SignInMethod;
 
 /// An application named by object id or by client id (`appId`).
@@ -112,19 +113,60 @@ struct PatchBody<'a> {
     description: Option<&'a str>,
 }
 
-/// What kind of failure a [`GraphError`] is.
+/// What kind of failure a [`GraphError`] is; each means one thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphErrorKind {
+    /// 404.
     NotFound,
+    /// 409.
     Conflict,
+    /// 429, given up before the timeout (a `Retry-After` longer than the time left is
+    /// [`GraphErrorKind::TimedOut`]).
     Throttled,
+    /// 403.
     Forbidden,
+    /// 401.
     Unauthorized,
+    /// Another 4xx.
     BadRequest,
+    /// A 5xx answer no retry is expected to fix (Graph's policy retries 503 and 504).
     Server,
+    /// An answer that could not be used: not the JSON expected, or a next page link
+    /// outside Graph (never followed).
+    Malformed,
+    /// No answer: the transport error in the message says which (refused, proxy, TLS,
+    /// connect or response timeout, redirect, ...).
     Transport,
+    /// The operation's timeout was reached: during an attempt, or before the next one
+    /// could start. `status` holds the last answer's, if any.
+    TimedOut,
+    /// Signing in failed.
     SignIn,
+    /// Terraform stopped the operation.
     Cancelled,
+}
+
+/// Graph's OData error codes the provider acts on. Decisions are made on these codes,
+/// never on the English message text, which Graph may reword at any time.
+pub mod codes {
+    /// A credential of this name already exists on the application (409).
+    pub const NAME_TAKEN: &str = "Request_MultipleObjectsWithSameKeyValue";
+    /// Graph refused a credential value: among others, an issuer+subject pair another
+    /// credential of the application already has (400).
+    pub const INVALID_CREDENTIAL_VALUE: &str = "InvalidFederatedIdentityCredentialValue";
+    /// The signed-in principal lacks a permission or role (403).
+    pub const REQUEST_DENIED: &str = "Authorization_RequestDenied";
+}
+
+/// A create that failed, and whether an earlier attempt of its POST was sent without an
+/// answer coming back (lost, or timed out): only then may a credential of its name be
+/// this create's own.
+#[derive(Debug, Clone)]
+pub struct CreateFailed {
+    /// The last attempt's error.
+    pub error: GraphError,
+    /// An earlier attempt of this POST may have been applied by Graph.
+    pub earlier_post_unanswered: bool,
 }
 
 /// A failed Graph call, with what it means and the ids Microsoft support asks for.
@@ -186,17 +228,28 @@ impl GraphError {
         self.kind == GraphErrorKind::NotFound
     }
 
+    /// Whether Graph refused a create because the name is taken: its 409 or its code.
+    pub fn is_name_taken(&self) -> bool {
+        self.code == codes::NAME_TAKEN
+            || (self.kind == GraphErrorKind::Conflict && self.code.is_empty())
+    }
+
     /// What the error means for a Terraform user, before the raw details.
     pub fn meaning(&self) -> String {
         match (self.kind, self.code.as_str()) {
-            (_, "Authorization_RequestDenied") | (GraphErrorKind::Forbidden, _) => "The signed-in principal may not change this application's credentials: grant it the Microsoft Graph application permission Application.ReadWrite.All (or Application.ReadWrite.OwnedBy and make it an owner of the application), with admin consent; or give it the Application Administrator / Cloud Application Administrator role.".into(),
-            (_, "Request_MultipleObjectsWithSameKeyValue") => "A federated identity credential with this name already exists on the application (names are unique per application).".into(),
-            (_, "InvalidFederatedIdentityCredentialValue") if self.message.contains("policy") => "The tenant's app management policy does not allow this issuer.".into(),
-            (_, "InvalidFederatedIdentityCredentialValue") => "Graph refused a credential value (for example the same issuer and subject as another credential, or a limit).".into(),
+            (_, codes::REQUEST_DENIED) | (GraphErrorKind::Forbidden, _) => "The signed-in principal may not change this application's credentials: grant it the Microsoft Graph application permission Application.ReadWrite.All (or Application.ReadWrite.OwnedBy and make it an owner of the application), with admin consent; or give it the Application Administrator / Cloud Application Administrator role.".into(),
+            (_, codes::NAME_TAKEN) => "A federated identity credential with this name already exists on the application (names are unique per application).".into(),
+            (_, codes::INVALID_CREDENTIAL_VALUE) => "Graph refused a credential value (for example the same issuer and subject as another credential, an issuer the tenant's app management policy does not allow, or a limit).".into(),
             (GraphErrorKind::NotFound, _) => "Not found: the application or credential does not exist (or has not replicated yet).".into(),
             (GraphErrorKind::Unauthorized, _) => "Graph did not accept the access token: it is missing, expired, or issued for another audience than Microsoft Graph.".into(),
-            (GraphErrorKind::Throttled, _) => "Graph kept throttling the requests until the operation's timeout.".into(),
-            (GraphErrorKind::Server, _) => "Graph kept failing (5xx) until the operation's timeout.".into(),
+            (GraphErrorKind::TimedOut, _) => match self.status {
+                Some(429) => "Graph kept throttling the requests until the operation's timeout.".into(),
+                Some(s) if s >= 500 => format!("Graph kept answering HTTP {s} (a server error) until the operation's timeout."),
+                _ => "Graph gave no usable answer before the operation's timeout.".into(),
+            },
+            (GraphErrorKind::Throttled, _) => "Graph throttled the request.".into(),
+            (GraphErrorKind::Server, _) => "Graph failed the request with a server error (5xx) that a retry is not expected to fix.".into(),
+            (GraphErrorKind::Malformed, _) => "Graph's answer could not be read: it is not the JSON this provider expects (a proxy or another server may have answered).".into(),
             (GraphErrorKind::Transport, _) => "Graph could not be reached.".into(),
             (GraphErrorKind::SignIn, "") => "Signing in to Microsoft Graph failed.".into(),
             (GraphErrorKind::SignIn, method) => format!("Signing in to Microsoft Graph failed (sign-in method: {method})."),
@@ -213,7 +266,7 @@ impl From<Interrupted> for GraphError {
                 GraphError::new(GraphErrorKind::Cancelled, "cancelled by Terraform")
             }
             Interrupted::TimedOut => GraphError::new(
-                GraphErrorKind::Transport,
+                GraphErrorKind::TimedOut,
                 "no answer before the operation's timeout",
             ),
         }
@@ -358,7 +411,7 @@ impl GraphClient {
                 Some(next) if next.starts_with(&format!("{}/", self.base)) => url = next,
                 Some(next) => {
                     return Err(GraphError::new(
-                        GraphErrorKind::Server,
+                        GraphErrorKind::Malformed,
                         format!("Graph's next page link {next} is not under {}; it was not followed, so the bearer token stays with Graph", self.base),
                     ))
                 }
@@ -380,20 +433,27 @@ impl GraphClient {
         parse(&body)
     }
 
-    /// Creates a credential; Graph answers with it.
+    /// Creates a credential; Graph answers with it. A failure says whether an earlier
+    /// attempt of this POST was sent and got no answer (so it may have been applied).
     pub async fn create_credential(
         &self,
         app: &AppRef,
         c: &NewCredential,
         d: &Deadline,
-    ) -> Result<FederatedCredential, GraphError> {
+    ) -> Result<FederatedCredential, CreateFailed> {
         let url = format!("{}/{}/federatedIdentityCredentials", self.base, app.path());
+        let unanswered = AtomicBool::new(false);
+        let failed = |error| CreateFailed {
+            error,
+            earlier_post_unanswered: unanswered.load(Ordering::SeqCst),
+        };
         let body = serde_json::to_vec(c)
-            .map_err(|e| GraphError::new(GraphErrorKind::BadRequest, e.to_string()))?;
+            .map_err(|e| failed(GraphError::new(GraphErrorKind::BadRequest, e.to_string())))?;
         let resp = self
-            .send(reqwest::Method::POST, &url, Some(body), d)
-            .await?;
-        parse(&resp)
+            .send_noting(reqwest::Method::POST, &url, Some(body), &[], d, &unanswered)
+            .await
+            .map_err(failed)?;
+        parse(&resp).map_err(failed)
     }
 
     /// Changes a credential's issuer, subject, audiences and description to `c`'s (its
@@ -481,12 +541,27 @@ impl GraphClient {
         headers: &[(&'static str, &'static str)],
         d: &Deadline,
     ) -> Result<Vec<u8>, GraphError> {
+        self.send_noting(method, url, body, headers, d, &AtomicBool::new(false))
+            .await
+    }
+
+    /// [`GraphClient::send_with`], setting `unanswered` when an attempt was sent (or may
+    /// have been) and its answer was lost or timed out: a write may have been applied then.
+    async fn send_noting(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+        headers: &[(&'static str, &'static str)],
+        d: &Deadline,
+        unanswered: &AtomicBool,
+    ) -> Result<Vec<u8>, GraphError> {
         let on_stop = if method == reqwest::Method::GET {
             OnStop::Abandon
         } else {
             OnStop::Finish
         };
-        retry::run_with(&self.policy, d, on_stop, |_| {
+        let ended = retry::run_counted(&self.policy, d, on_stop, |_| {
             let method = method.clone();
             let body = body.clone();
             async move {
@@ -511,6 +586,10 @@ impl GraphClient {
                 let resp = match req.send().await {
                     Ok(r) => r,
                     Err(e) => {
+                        // A failed connect never sent the request; anything later may have.
+                        if !e.is_connect() {
+                            unanswered.store(true, Ordering::SeqCst);
+                        }
                         return TransportError::from_reqwest(&e).attempt(|t| {
                             let mut err = GraphError::transport(&method, &t);
                             err.client_request_id = Some(client_request_id);
@@ -524,6 +603,7 @@ impl GraphClient {
                 let bytes = match resp.bytes().await {
                     Ok(b) => b.to_vec(),
                     Err(e) => {
+                        unanswered.store(true, Ordering::SeqCst);
                         return TransportError::from_reqwest(&e).attempt(|t| {
                             let mut err = GraphError::transport(&method, &t);
                             err.request_id = request_id;
@@ -536,6 +616,10 @@ impl GraphClient {
                 if status.is_success() {
                     return Attempt::Done(bytes);
                 }
+                // A gateway timeout: the request reached Graph, its outcome is unknown.
+                if status == reqwest::StatusCode::GATEWAY_TIMEOUT {
+                    unanswered.store(true, Ordering::SeqCst);
+                }
                 Attempt::Answered {
                     status: status.as_u16(),
                     error: odata_error(status.as_u16(), &bytes, request_id, client_request_id),
@@ -543,8 +627,32 @@ impl GraphClient {
                 }
             }
         })
-        .await
+        .await;
+        ended.map_err(|(e, end)| ended_with(e, end))
     }
+}
+
+/// The last error of a retried request, told with how the retries ended: the timeout
+/// reached (with how many tries over how long), or as it was.
+fn ended_with(mut e: GraphError, end: Ending) -> GraphError {
+    let timed_out = end.why == GaveUp::TimeoutReached
+        || (end.why == GaveUp::Interrupted && e.kind == GraphErrorKind::TimedOut);
+    if timed_out {
+        e.kind = GraphErrorKind::TimedOut;
+    }
+    if end.tries > 1 && (timed_out || end.why == GaveUp::OutOfAttempts) {
+        let tries = format!(
+            "{} tries over {:.1} s",
+            end.tries,
+            end.elapsed.as_secs_f64()
+        );
+        e.message = if e.message.is_empty() {
+            tries
+        } else {
+            format!("{}; {tries}", e.message)
+        };
+    }
+    e
 }
 
 fn odata_error(
@@ -592,7 +700,7 @@ fn odata_error(
 pub(super) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, GraphError> {
     serde_json::from_slice(body).map_err(|e| {
         GraphError::new(
-            GraphErrorKind::Server,
+            GraphErrorKind::Malformed,
             format!("unexpected Graph response: {e}"),
         )
     })

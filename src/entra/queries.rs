@@ -106,7 +106,7 @@ pub(crate) fn check_next_link(base: &str, next: &str) -> Result<(), GraphError> 
         return Ok(());
     }
     Err(GraphError::new(
-        GraphErrorKind::Server,
+        GraphErrorKind::Malformed,
         format!("Graph's next page link {next} is not under {base}; it was not followed, so the bearer token stays with Graph"),
     ))
 }

@@ -51,7 +51,10 @@ pub enum Skipped {
 pub fn no_answer(e: &GraphError) -> bool {
     matches!(
         e.kind,
-        GraphErrorKind::Throttled | GraphErrorKind::Server | GraphErrorKind::Transport
+        GraphErrorKind::Throttled
+            | GraphErrorKind::Server
+            | GraphErrorKind::Transport
+            | GraphErrorKind::TimedOut
     )
 }
 
@@ -124,6 +127,7 @@ impl PlanReads {
                 match kind {
                     GraphErrorKind::Throttled => "Graph throttled the requests",
                     GraphErrorKind::Server => "Graph kept failing",
+                    GraphErrorKind::TimedOut => "Graph gave no usable answer",
                     _ => "Graph gave no answer",
                 },
                 PLAN_BUDGET.as_secs(),

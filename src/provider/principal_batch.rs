@@ -120,7 +120,7 @@ where
         match result.as_ref() {
             Ok(found) => found.get(&key).cloned().ok_or_else(|| {
                 GraphError::new(
-                    GraphErrorKind::Server,
+                    GraphErrorKind::Malformed,
                     format!("Graph's answer to a batched lookup left out {key:?}"),
                 )
             }),

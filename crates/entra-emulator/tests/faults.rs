@@ -176,7 +176,13 @@ async fn writes_complete_after_their_client_left() {
         .json(&json!({"description": "patched after leaving"}))
         .send()
         .await;
-    assert!(patched.is_err());
+    assert!(patched.is_err(), "the client gives up before the answer");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let v = listed().await;
+    assert_eq!(
+        v["value"][0]["description"], "patched after leaving",
+        "the PATCH was applied after its client left: {v}"
+    );
     let deleted = impatient.delete(&one).bearer_auth(&admin).send().await;
     assert!(deleted.is_err());
     tokio::time::sleep(Duration::from_millis(1000)).await;

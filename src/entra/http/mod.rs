@@ -3,6 +3,7 @@
 //! offers it, pooled connections, a user agent naming the provider, no redirects, and
 //! failures classified once ([`TransportError`]).
 
+mod proxy;
 mod transport;
 mod trust;
 
@@ -10,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+pub use proxy::{proxy_setting, ProxySetting};
 pub use transport::{CertProblem, RedirectRefused, TransportError, TransportKind};
 pub use trust::TrustSources;
 

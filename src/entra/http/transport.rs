@@ -7,6 +7,7 @@ use std::error::Error as StdError;
 
 use rustls::CertificateError;
 
+use super::proxy::proxy_setting;
 use crate::entra::retry::Attempt;
 
 /// Why a server's certificate was refused.
@@ -37,14 +38,29 @@ pub enum TransportKind {
     Dns(String),
     /// Nothing listens on the port.
     Refused,
-    /// No answer in time.
-    Timeout,
+    /// No connection (TCP, TLS, or the proxy's tunnel) within the connect timeout: the
+    /// request was never sent.
+    ConnectTimeout,
+    /// Connected and sent, but no complete answer within the response timeout.
+    ResponseTimeout,
     /// The connection was closed or reset before an answer came.
     Reset,
     /// An `https://` URL pointing at a server that speaks plain HTTP.
     TlsToPlainHttp,
-    /// The proxy (`HTTPS_PROXY`/`HTTP_PROXY`) refused or failed the tunnel.
-    Proxy(String),
+    /// The proxy refused or failed the tunnel: which variable set it, the proxy's
+    /// `scheme://host[:port]` (never its credentials), and what failed.
+    Proxy {
+        /// The environment variable the proxy came from (`HTTPS_PROXY`, ...), when known.
+        variable: Option<String>,
+        /// The proxy's `scheme://host[:port]`.
+        proxy: Option<String>,
+        /// What failed, as the HTTP stack says it.
+        detail: String,
+    },
+    /// The TLS handshake failed for another reason than the certificate (the server
+    /// ended it, no common protocol version or cipher): retried like other transport
+    /// faults, with backoff.
+    TlsHandshake(String),
     /// The server answered with a redirect, which the provider never follows.
     Redirect {
         /// The URL requested.
@@ -104,15 +120,23 @@ impl TransportError {
     /// The cause of a failed request, from reqwest's error and everything beneath it.
     pub fn from_reqwest(e: &reqwest::Error) -> TransportError {
         let origin = e.url().map(origin_of).unwrap_or_default();
-        let kind = kind_in_chain(e).unwrap_or_else(|| {
-            if e.is_timeout() {
-                TransportKind::Timeout
-            } else if e.is_body() || e.is_decode() {
-                TransportKind::Reset
-            } else {
-                TransportKind::Other(innermost(e))
+        let kind = match kind_in_chain(e) {
+            Some(TransportKind::ConnectTimeout) | None if e.is_timeout() || is_os_timeout(e) => {
+                timeout_kind(e.is_connect())
             }
-        });
+            Some(TransportKind::Proxy { detail, .. }) => {
+                let scheme = e.url().map(|u| u.scheme().to_string()).unwrap_or_default();
+                let set = proxy_setting(&scheme, |v| std::env::var(v).ok());
+                TransportKind::Proxy {
+                    variable: set.as_ref().map(|s| s.variable.to_string()),
+                    proxy: set.map(|s| s.origin),
+                    detail,
+                }
+            }
+            Some(k) => k,
+            None if e.is_body() || e.is_decode() => TransportKind::Reset,
+            None => TransportKind::Other(innermost(e)),
+        };
         TransportError { origin, kind }
     }
 
@@ -173,15 +197,32 @@ impl TransportError {
             TransportKind::Refused => {
                 format!("the connection to {o} was refused: nothing listens there")
             }
-            TransportKind::Timeout => format!("{o} did not answer in time"),
+            TransportKind::ConnectTimeout => format!(
+                "connecting to {o} timed out: no connection within the connect timeout, so the request was not sent"
+            ),
+            TransportKind::ResponseTimeout => format!(
+                "{o} took the request but sent no complete answer within the response timeout"
+            ),
+            TransportKind::TlsHandshake(s) => {
+                format!("the TLS handshake with {o} failed (not a certificate problem): {s}")
+            }
             TransportKind::Reset => {
                 format!("the connection to {o} was closed before an answer came")
             }
             TransportKind::TlsToPlainHttp => format!(
                 "{o} does not speak TLS: the URL says https but the server answers plain HTTP"
             ),
-            TransportKind::Proxy(s) => {
-                format!("the proxy refused or failed the tunnel to {o}: {s}")
+            TransportKind::Proxy {
+                variable,
+                proxy,
+                detail,
+            } => {
+                let which = match (proxy, variable) {
+                    (Some(p), Some(v)) => format!("the proxy {p} (set by {v})"),
+                    (Some(p), None) => format!("the proxy {p}"),
+                    _ => "the proxy".to_string(),
+                };
+                format!("{which} refused or failed the tunnel to {o}: {detail}")
             }
             TransportKind::Redirect { from, to } => format!(
                 "{from} answered with a redirect to {to}, which the provider does not follow"
@@ -191,19 +232,29 @@ impl TransportError {
     }
 
     /// What to do about it, when there is something to say.
-    pub fn advice(&self) -> Option<&'static str> {
+    pub fn advice(&self) -> Option<String> {
+        if let TransportKind::Proxy {
+            variable: Some(v), ..
+        } = &self.kind
+        {
+            return Some(format!(
+                "Check {v} (the proxy's address and credentials), or list this host in NO_PROXY to bypass the proxy."
+            ));
+        }
         Some(match &self.kind {
             TransportKind::Certificate(CertProblem::UnknownIssuer) => "If a TLS-inspecting proxy or a private CA is in the way, trust its CA certificate in the operating system's store or point SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR at it.",
             TransportKind::Certificate(CertProblem::WrongHost) => "Check the endpoint setting (authority_host, graph_endpoint, msi_endpoint): the server is not the one named. If a TLS-inspecting proxy or a private CA is in the way, trust its CA in the operating system's store or point SSL_CERT_FILE at it.",
             TransportKind::Certificate(_) => "Check this machine's clock and the server's certificate. If a TLS-inspecting proxy or a private CA is in the way, trust its CA in the operating system's store or point SSL_CERT_FILE at it.",
             TransportKind::UnknownHost | TransportKind::Dns(_) => "Check the host name in the endpoint settings (authority_host, graph_endpoint, msi_endpoint, environment) and this machine's DNS.",
             TransportKind::Refused => "Check the endpoint's port and that the service runs; behind a proxy, set HTTPS_PROXY.",
-            TransportKind::Timeout | TransportKind::Reset => "Check the network path to the service (firewall, proxy: HTTPS_PROXY / NO_PROXY).",
+            TransportKind::ConnectTimeout | TransportKind::Reset => "Check the network path to the service (firewall, proxy: HTTPS_PROXY / NO_PROXY).",
+            TransportKind::ResponseTimeout => "The service is slow or overloaded; a longer timeout (the resource's `timeouts` block) gives it more time.",
+            TransportKind::TlsHandshake(_) => "Check that the endpoint is the service named (and its TLS port), and whether a proxy or firewall interferes with TLS.",
             TransportKind::TlsToPlainHttp => "Use the server's https port, or http:// where the provider allows it (loopback).",
-            TransportKind::Proxy(_) => "Check HTTPS_PROXY / HTTP_PROXY (address, credentials) and NO_PROXY.",
+            TransportKind::Proxy { .. } => "Check HTTPS_PROXY / HTTP_PROXY (address, credentials) and NO_PROXY.",
             TransportKind::Redirect { .. } => "Point the endpoint setting at the final URL; redirects are refused so credentials are never sent to another server.",
             TransportKind::Other(_) => return None,
-        })
+        }.to_string())
     }
 }
 
@@ -254,7 +305,11 @@ fn kind_in_chain(e: &(dyn StdError + 'static)) -> Option<TransportKind> {
                     Some(s) => format!("{text}: {}", innermost(s)),
                     None => text,
                 };
-                return Some(TransportKind::Proxy(detail));
+                return Some(TransportKind::Proxy {
+                    variable: None,
+                    proxy: None,
+                    detail,
+                });
             }
         }
         cur = e.source();
@@ -279,7 +334,7 @@ fn from_rustls(e: &rustls::Error) -> TransportKind {
             other => CertProblem::Other(format!("{other:?}")),
         },
         rustls::Error::InvalidMessage(_) => return TransportKind::TlsToPlainHttp,
-        other => return TransportKind::Other(format!("TLS: {other}")),
+        other => return TransportKind::TlsHandshake(other.to_string()),
     };
     TransportKind::Certificate(problem)
 }
@@ -291,9 +346,33 @@ fn from_io(e: &std::io::Error) -> Option<TransportKind> {
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
             TransportKind::Reset
         }
-        K::TimedOut => TransportKind::Timeout,
+        // Which phase timed out is decided by the caller (`from_reqwest`).
+        K::TimedOut => TransportKind::ConnectTimeout,
         _ => return None,
     })
+}
+
+/// A timeout in the connect phase (nothing sent) or after it.
+fn timeout_kind(connecting: bool) -> TransportKind {
+    if connecting {
+        TransportKind::ConnectTimeout
+    } else {
+        TransportKind::ResponseTimeout
+    }
+}
+
+/// Whether the OS reported a timeout somewhere in `e`'s chain.
+fn is_os_timeout(e: &(dyn StdError + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(x) = cur {
+        if let Some(io) = x.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        cur = x.source();
+    }
+    false
 }
 
 /// A resolver failure: permanent when the name does not exist (the messages of glibc,
@@ -379,7 +458,8 @@ mod tests {
             (Wrap("dns error", Box::new(NoSuchHost("x.invalid".into()))), TransportKind::UnknownHost),
             (chain("client error (Connect)", rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)), TransportKind::TlsToPlainHttp),
             (Wrap("error following redirect", Box::new(RedirectRefused { from: "https://a/x".into(), to: "https://b/y".into() })), TransportKind::Redirect { from: "https://a/x".into(), to: "https://b/y".into() }),
-            (Wrap("tunnel error: failed to create underlying connection", Box::new(io(K::ConnectionRefused, "refused"))), TransportKind::Proxy("tunnel error: failed to create underlying connection: refused".into())),
+            (Wrap("tunnel error: failed to create underlying connection", Box::new(io(K::ConnectionRefused, "refused"))), TransportKind::Proxy { variable: None, proxy: None, detail: "tunnel error: failed to create underlying connection: refused".into() }),
+            (chain("client error (Connect)", rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure)), TransportKind::TlsHandshake("received fatal alert: HandshakeFailure".into())),
         ];
         for (e, want) in cases {
             assert_eq!(kind_in_chain(&e), Some(want), "{e}");
@@ -412,11 +492,13 @@ mod tests {
             (err("http://localhost:9", TransportKind::Refused), true),
             (err("http://[::1]:9", TransportKind::Refused), true),
             (err("https://graph.example", TransportKind::Refused), false),
-            (err("https://graph.example", TransportKind::Timeout), false),
+            (err("https://graph.example", TransportKind::ConnectTimeout), false),
+            (err("https://graph.example", TransportKind::ResponseTimeout), false),
+            (err("https://graph.example", TransportKind::TlsHandshake("alert".into())), false),
             (err("https://graph.example", TransportKind::Reset), false),
             (err("https://127.0.0.1:9", TransportKind::TlsToPlainHttp), true),
             (err("https://a", redirect), true),
-            (err("https://a", TransportKind::Proxy("x".into())), false),
+            (err("https://a", TransportKind::Proxy { variable: None, proxy: None, detail: "x".into() }), false),
             (err("https://a", TransportKind::Other("x".into())), false),
         ];
         for (e, permanent) in cases {
@@ -483,9 +565,40 @@ mod tests {
             (
                 err(
                     "https://a",
-                    TransportKind::Proxy("407 Proxy Authentication Required".into()),
+                    TransportKind::Proxy {
+                        variable: None,
+                        proxy: None,
+                        detail: "407 Proxy Authentication Required".into(),
+                    },
                 ),
                 &["proxy", "407", "HTTPS_PROXY"][..],
+            ),
+            (
+                err(
+                    "https://graph.example",
+                    TransportKind::Proxy {
+                        variable: Some("HTTPS_PROXY".into()),
+                        proxy: Some("http://proxy.corp:3128".into()),
+                        detail: "tunnel error: refused".into(),
+                    },
+                ),
+                &[
+                    "the proxy http://proxy.corp:3128 (set by HTTPS_PROXY)",
+                    "https://graph.example",
+                    "Check HTTPS_PROXY",
+                    "NO_PROXY",
+                ][..],
+            ),
+            (
+                err("https://graph.example", TransportKind::ConnectTimeout),
+                &["connecting to https://graph.example timed out", "not sent"][..],
+            ),
+            (
+                err("https://graph.example", TransportKind::ResponseTimeout),
+                &[
+                    "https://graph.example took the request",
+                    "no complete answer",
+                ][..],
             ),
         ];
         for (e, words) in cases {

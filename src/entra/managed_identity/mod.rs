@@ -112,6 +112,25 @@ impl Source {
         }
     }
 
+    /// Why this source's endpoint must not be used: plain `http://` on a host that is
+    /// neither loopback nor the IMDS address (SPEC §2: endpoints from the environment
+    /// follow the rule of configured ones), named by the variable that set it.
+    pub fn refusal(&self) -> Option<String> {
+        let variable = match self {
+            Source::AppService { .. } | Source::AzureArc { .. } => "IDENTITY_ENDPOINT",
+            Source::CloudShell { .. } => "MSI_ENDPOINT",
+            // `msi_endpoint` is checked with the configuration; what is left comes from
+            // AZURE_POD_IDENTITY_AUTHORITY_HOST (or is the IMDS address itself).
+            Source::Imds { .. } => "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        };
+        crate::rules::endpoint::check_endpoint(variable, self.endpoint()).map(|f| {
+            format!(
+                "{} (environment variable {variable}). {}",
+                f.summary, f.detail
+            )
+        })
+    }
+
     /// Picks the source like the Azure SDKs; `explicit` is the provider's `msi_endpoint`.
     pub fn detect(env: &dyn Fn(&str) -> Option<String>, explicit: Option<&str>) -> Source {
         let get = |k: &str| env(k).filter(|v| !v.is_empty());
@@ -258,6 +277,9 @@ impl ManagedIdentityClient {
         resource: &str,
         deadline: &Deadline,
     ) -> Result<AccessToken, ManagedIdentityError> {
+        if let Some(why) = self.source.refusal() {
+            return Err(self.err(why));
+        }
         retry::run(&self.policy, deadline, |_| async move {
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -299,17 +321,24 @@ impl ManagedIdentityClient {
         .await
     }
 
-    /// A request without an answer. Nothing there (refused, silent, no such host) means
-    /// no managed identity endpoint on this host, which no retry changes; other permanent
-    /// failures (a refused certificate, a redirect) say their own cause; the rest is retried.
+    /// A request without an answer. Nothing there (refused, no such host) means no
+    /// managed identity endpoint on this host, which no retry changes; other permanent
+    /// failures (a refused certificate, a redirect) say their own cause. A timeout is a
+    /// slow endpoint, not an absent one: retried within the budget and reported as slow.
     fn no_answer<T>(&self, e: &reqwest::Error) -> Attempt<T, ManagedIdentityError> {
         let t = TransportError::from_reqwest(e);
+        if matches!(
+            t.kind,
+            TransportKind::ConnectTimeout | TransportKind::ResponseTimeout
+        ) {
+            return Attempt::NoAnswer(self.err(format!(
+                "{}: the managed identity endpoint is slow to answer (it was retried until the attempts or the operation's timeout ran out)",
+                t.why()
+            )));
+        }
         let nothing_there = matches!(
             t.kind,
-            TransportKind::Refused
-                | TransportKind::Timeout
-                | TransportKind::UnknownHost
-                | TransportKind::Dns(_)
+            TransportKind::Refused | TransportKind::UnknownHost | TransportKind::Dns(_)
         );
         if nothing_there {
             return Attempt::Fail(self.err(format!(
@@ -350,6 +379,36 @@ mod tests {
                 .iter()
                 .find(|(key, _)| *key == k)
                 .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn endpoints_from_the_environment_follow_the_https_rule() {
+        let secret = || Secret::new("h");
+        #[rustfmt::skip]
+        let cases = [
+            (Source::AppService { endpoint: "http://10.1.2.3:8081/msi/token".into(), header: secret() }, Some("IDENTITY_ENDPOINT")),
+            (Source::AppService { endpoint: "http://localhost:8081/msi/token".into(), header: secret() }, None),
+            (Source::AppService { endpoint: "https://mi.example/token".into(), header: secret() }, None),
+            (Source::AzureArc { endpoint: "http://arc.example:40342/metadata/identity/oauth2/token".into() }, Some("IDENTITY_ENDPOINT")),
+            (Source::AzureArc { endpoint: "http://127.0.0.1:40342/metadata/identity/oauth2/token".into() }, None),
+            (Source::CloudShell { endpoint: "http://shell.example:50342/oauth2/token".into() }, Some("MSI_ENDPOINT")),
+            (Source::CloudShell { endpoint: "http://localhost:50342/oauth2/token".into() }, None),
+            (Source::Imds { endpoint: "http://10.0.0.1:2579/metadata/identity/oauth2/token".into() }, Some("AZURE_POD_IDENTITY_AUTHORITY_HOST")),
+            (Source::Imds { endpoint: IMDS_ENDPOINT.into() }, None),
+        ];
+        for (source, refused_by) in cases {
+            let why = source.refusal();
+            match refused_by {
+                Some(v) => {
+                    let why = why.unwrap_or_default();
+                    assert!(
+                        why.contains(v) && why.contains("must use https"),
+                        "{source:?}: {why}"
+                    );
+                }
+                None => assert_eq!(why, None, "{source:?}"),
+            }
         }
     }
 

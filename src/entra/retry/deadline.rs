@@ -148,7 +148,7 @@ mod tests {
         assert!(step.is_cancelled());
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn within_ends_at_the_deadline_or_on_stop() {
         let d = Deadline::after(Duration::from_millis(20), CancellationToken::new());
         assert_eq!(
@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(d.within(async { 7 }).await, Ok(7));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_write_in_flight_finishes_after_stop_but_not_after_the_deadline() {
         let cancel = CancellationToken::new();
         let d = Deadline::after(Duration::from_secs(60), cancel.clone());

@@ -134,7 +134,8 @@ pub enum Attempt<T, E> {
 /// Runs `attempt` (given the attempt number, from 0) under `policy` until it is done,
 /// fails for good, runs out of attempts or the deadline passes; those last two return
 /// the last error, so the user sees what kept failing. An attempt still running when the
-/// deadline passes ends with `E::from(Interrupted::TimedOut)`; Terraform's Stop ends the
+/// deadline passes ends with the previous attempt's error, or `E::from(Interrupted::TimedOut)`
+/// when it was the first; Terraform's Stop ends the
 /// loop at once, also in the middle of an attempt, with `E::from(Interrupted::Cancelled)`.
 pub async fn run<T, E, F, Fut>(policy: &Policy, deadline: &Deadline, attempt: F) -> Result<T, E>
 where
@@ -152,8 +153,51 @@ pub async fn run_with<T, E, F, Fut>(
     policy: &Policy,
     deadline: &Deadline,
     on_stop: OnStop,
-    mut attempt: F,
+    attempt: F,
 ) -> Result<T, E>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Attempt<T, E>>,
+    E: From<Interrupted>,
+{
+    run_counted(policy, deadline, on_stop, attempt)
+        .await
+        .map_err(|(e, _)| e)
+}
+
+/// Why [`run_counted`] returned the last error, so that it can be told in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GaveUp {
+    /// A failure no retry can fix, or an answer the policy does not retry.
+    Permanent,
+    /// The policy's attempts were used up.
+    OutOfAttempts,
+    /// The operation's timeout would pass before the next attempt could start (its
+    /// backoff or `Retry-After` is longer than the time left).
+    TimeoutReached,
+    /// Terraform stopped, or the deadline passed while an attempt was in flight (the
+    /// error itself says which).
+    Interrupted,
+}
+
+/// How a retried request ended without success: why, after how many attempts, over how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ending {
+    /// Why no further attempt was made.
+    pub why: GaveUp,
+    /// Attempts made (started), from 1.
+    pub tries: u32,
+    /// From the first attempt's start to the end.
+    pub elapsed: Duration,
+}
+
+/// [`run_with`], returning with the last error how the run ended.
+pub async fn run_counted<T, E, F, Fut>(
+    policy: &Policy,
+    deadline: &Deadline,
+    on_stop: OnStop,
+    mut attempt: F,
+) -> Result<T, (E, Ending)>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Attempt<T, E>>,
@@ -161,17 +205,35 @@ where
 {
     let started = Instant::now();
     let mut n: u32 = 0;
+    // The last attempt's error, reported when the deadline cuts the next attempt short:
+    // it says what kept failing better than "no answer before the timeout".
+    let mut last: Option<E> = None;
+    let end = |why, tries: u32| Ending {
+        why,
+        tries,
+        elapsed: started.elapsed(),
+    };
     loop {
         if deadline.is_cancelled() {
-            return Err(E::from(Interrupted::Cancelled));
+            return Err((E::from(Interrupted::Cancelled), end(GaveUp::Interrupted, n)));
         }
-        let outcome = deadline
-            .within_or_finish(on_stop, attempt(n))
-            .await
-            .map_err(E::from)?;
+        let tries = n.saturating_add(1);
+        let outcome = match deadline.within_or_finish(on_stop, attempt(n)).await {
+            Ok(o) => o,
+            Err(Interrupted::TimedOut) => {
+                return Err(match last.take() {
+                    Some(e) => (e, end(GaveUp::TimeoutReached, tries)),
+                    None => (
+                        E::from(Interrupted::TimedOut),
+                        end(GaveUp::Interrupted, tries),
+                    ),
+                })
+            }
+            Err(i) => return Err((E::from(i), end(GaveUp::Interrupted, tries))),
+        };
         let (error, status, after) = match outcome {
             Attempt::Done(t) => return Ok(t),
-            Attempt::Fail(e) => return Err(e),
+            Attempt::Fail(e) => return Err((e, end(GaveUp::Permanent, tries))),
             Attempt::NoAnswer(e) => (e, None, None),
             Attempt::Answered {
                 status,
@@ -180,13 +242,20 @@ where
             } => (error, Some(status), retry_after),
         };
         if !policy.may_retry(status, n, started.elapsed()) {
-            return Err(error);
+            let why = match status {
+                Some(s) if !policy.retries(s) => GaveUp::Permanent,
+                _ => GaveUp::OutOfAttempts,
+            };
+            return Err((error, end(why, tries)));
         }
         let wait = after.unwrap_or_else(|| policy.backoff.delay(n));
         if deadline.remaining() <= wait {
-            return Err(error);
+            return Err((error, end(GaveUp::TimeoutReached, tries)));
         }
-        deadline.sleep(wait).await.map_err(E::from)?;
+        if let Err(i) = deadline.sleep(wait).await {
+            return Err((E::from(i), end(GaveUp::Interrupted, tries)));
+        }
+        last = Some(error);
         n = n.saturating_add(1);
     }
 }
@@ -269,7 +338,7 @@ mod tests {
         assert_eq!(r, Err(E::Busy(0)), "403 is not retried for Graph");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn deadline_returns_the_last_error() {
         let d = Deadline::after(Duration::from_millis(500), CancellationToken::new());
         let r: Result<u32, E> = run(&fast(), &d, |n| async move {
@@ -279,7 +348,7 @@ mod tests {
         assert!(matches!(r, Err(E::Busy(n)) if n >= 1), "{r:?}");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn attempts_are_bounded_except_410_within_its_window() {
         let d = Deadline::after(Duration::from_secs(5), CancellationToken::new());
         let token = Policy::TOKEN_ENDPOINT.with_backoff(fast().backoff);
@@ -289,24 +358,25 @@ mod tests {
             gone_for: Duration::from_millis(100),
             ..Policy::MANAGED_IDENTITY.with_backoff(fast().backoff)
         };
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let r: Result<u32, E> = run(&imds, &d, |n| async move { busy(n, 410, None) }).await;
         assert!(matches!(r, Err(E::Busy(n)) if n >= 7), "{r:?}");
         assert!(started.elapsed() >= Duration::from_millis(100));
         assert!(!imds.retries(400) && imds.retries(404) && imds.retries(408));
     }
 
-    #[tokio::test]
+    /// On the paused clock: Stop at 20 ms ends the 30 s `Retry-After` wait at 20 ms.
+    #[tokio::test(start_paused = true)]
     async fn cancellation_stops_waiting() {
         let stop = deadline::stop_after(Duration::from_millis(20));
         let d = Deadline::after(Duration::from_secs(60), stop);
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let r: Result<u32, E> = run(&fast(), &d, |_| async {
             busy(0, 429, Some(Duration::from_secs(30)))
         })
         .await;
         assert_eq!(r, Err(E::Stopped(Interrupted::Cancelled)));
-        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(started.elapsed(), Duration::from_millis(20));
     }
 
     #[tokio::test]
@@ -350,6 +420,62 @@ mod tests {
             "no retry after Stop"
         );
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    /// How a run ended, on the paused clock: a permanent answer at once, a policy out of
+    /// attempts, and the timeout reached when the next wait would pass it (with the
+    /// tries and the time they took).
+    #[tokio::test(start_paused = true)]
+    async fn the_ending_says_why_after_how_many_tries_over_how_long() {
+        let d = Deadline::after(Duration::from_secs(60), CancellationToken::new());
+        let graph = Policy::GRAPH
+            .with_backoff(Backoff::new(Duration::from_secs(1), Duration::from_secs(1)));
+        let ended = |r: Result<u32, (E, Ending)>| r.err().map(|(_, end)| end);
+        let r = run_counted(&graph, &d, OnStop::Abandon, |n| async move {
+            busy(n, 500, None)
+        })
+        .await;
+        let end = ended(r).expect("a 500 fails");
+        assert_eq!(
+            (end.why, end.tries, end.elapsed),
+            (GaveUp::Permanent, 1, Duration::ZERO)
+        );
+
+        let token = Policy::TOKEN_ENDPOINT.with_backoff(graph.backoff);
+        let r = run_counted(&token, &d, OnStop::Abandon, |n| async move {
+            busy(n, 503, None)
+        })
+        .await;
+        let end = ended(r).expect("503 four times");
+        assert_eq!((end.why, end.tries), (GaveUp::OutOfAttempts, 4));
+
+        // Retry-After 10 s with 35 s left: tries at 0, 10, 20, 30 s; the next would pass.
+        let d = Deadline::after(Duration::from_secs(35), CancellationToken::new());
+        let r = run_counted(&graph, &d, OnStop::Abandon, |n| async move {
+            busy(n, 503, Some(Duration::from_secs(10)))
+        })
+        .await;
+        let end = ended(r).expect("503 until the timeout");
+        assert_eq!(
+            (end.why, end.tries, end.elapsed),
+            (GaveUp::TimeoutReached, 4, Duration::from_secs(30))
+        );
+
+        // The deadline cuts the second try short: the first try's error is what is said.
+        let d = Deadline::after(Duration::from_secs(20), CancellationToken::new());
+        let r = run_counted(&graph, &d, OnStop::Abandon, |n| async move {
+            if n > 0 {
+                tokio::time::sleep(Duration::from_secs(100)).await;
+            }
+            Attempt::<u32, E>::NoAnswer(E::Busy(n))
+        })
+        .await;
+        let (e, end) = r.expect_err("cut short");
+        assert_eq!(e, E::Busy(0));
+        assert_eq!(
+            (end.why, end.tries, end.elapsed),
+            (GaveUp::TimeoutReached, 2, Duration::from_secs(20))
+        );
     }
 
     #[test]

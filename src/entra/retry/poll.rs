@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(r, Ok(3));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn deadline_hands_back_the_last_pending_answer() {
         let d = Deadline::after(Duration::from_millis(30), CancellationToken::new());
         let r: Result<(), NotReady<&str>> =
@@ -119,7 +119,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn stop_interrupts_a_hanging_check() {
         let stop = super::super::deadline::stop_after(Duration::from_millis(20));
         let d = Deadline::after(Duration::from_secs(60), stop);

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::chain::{Applies, Inputs};
+use super::Cached;
 use super::TokenSource;
 use crate::entra::retry::{Deadline, Interrupted};
 use crate::entra::{AccessToken, Secret};
@@ -70,6 +72,32 @@ impl TokenSource for AzureCli {
             .unwrap_or_else(|| time::OffsetDateTime::now_utc() + time::Duration::minutes(30));
         Ok(AccessToken::new(Secret::new(token.to_string()), expires))
     }
+}
+
+/// Applies when `use_cli` is true (the default) and `az` is on `PATH`.
+pub(super) fn from_settings(i: &Inputs<'_>) -> Result<Applies, String> {
+    let s = i.settings();
+    if !s.use_cli {
+        return Ok(Applies::No(format!("{} is false", i.describe("use_cli"))));
+    }
+    let Some(program) = find_program("az", i.config.env) else {
+        return Ok(Applies::No("`az` is not on PATH".to_string()));
+    };
+    let cli = AzureCli {
+        program,
+        tenant: s.tenant_id.clone(),
+    };
+    Ok(Applies::Yes(std::sync::Arc::new(Cached::new(
+        "Azure CLI",
+        cli,
+    ))))
+}
+
+fn find_program(name: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<std::path::PathBuf> {
+    let path = env("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]

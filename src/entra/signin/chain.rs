@@ -1,30 +1,57 @@
-//! Choosing the sign-in method: the first configured one wins, in this order: access
-//! token, client secret, client certificate, OIDC / AKS workload identity, managed
-//! identity as federated credential (`use_msi_fic`), managed identity (`use_msi`), Azure
-//! CLI. When none is configured, the error lists every method and why it did not apply.
+//! Choosing the sign-in method, as the Azure SDKs' credential chains do: each method's
+//! constructor (`from_settings` in its own file) decides from the settings whether it
+//! applies, and says why not; [`choose`] asks them in this order and takes the first that
+//! applies: access token, client secret, client certificate, OIDC, AKS workload identity,
+//! managed identity as federated credential (`use_msi_fic`), managed identity
+//! (`use_msi`), Azure CLI. When none applies, the error lists each method's answer.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use super::{
-    AzureCli, Cached, ClientApp, ClientCertificate, ClientSecret, ManagedIdentity,
-    ManagedIdentityFic, Oidc, OidcSource, SignInMethod, StaticToken,
+    azure_cli, client_certificate, client_secret, managed_identity, managed_identity_fic, oidc,
+    static_token, ClientApp, SignInMethod,
 };
-use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
+use crate::entra::managed_identity::ManagedIdentityClient;
 use crate::entra::settings::Settings;
-use crate::entra::Secret;
 
-/// The methods in the order [`choose`] tries them, as its error names them when none is
-/// configured.
-pub const METHODS_IN_ORDER: [&str; 8] = [
-    "access token",
-    "client secret",
-    "client certificate",
-    "OIDC",
-    "AKS workload identity",
-    "managed identity as federated credential",
-    "managed identity",
-    "Azure CLI",
+/// A method's answer to the settings.
+pub enum Applies {
+    /// Configured: sign in with this.
+    Yes(Arc<dyn SignInMethod>),
+    /// Not configured, and why (one line of the "nothing worked" list).
+    No(String),
+}
+
+/// A method's constructor: `Err` when the method is configured but cannot work (a file
+/// that cannot be read, a missing `client_id`), which ends the choice with that error.
+type FromSettings = fn(&Inputs<'_>) -> Result<Applies, String>;
+
+/// The methods in the order [`choose`] asks them.
+const CHAIN: [(&str, FromSettings); 8] = [
+    ("access token", static_token::from_settings),
+    ("client secret", client_secret::from_settings),
+    ("client certificate", client_certificate::from_settings),
+    ("OIDC", oidc::from_settings),
+    ("AKS workload identity", oidc::aks_from_settings),
+    (
+        "managed identity as federated credential",
+        managed_identity_fic::from_settings,
+    ),
+    ("managed identity", managed_identity::from_settings),
+    ("Azure CLI", azure_cli::from_settings),
 ];
+
+/// The methods in the order [`choose`] asks them, as its error names them.
+pub const METHODS_IN_ORDER: [&str; 8] = {
+    let mut names = [""; 8];
+    let mut i = 0;
+    while i < CHAIN.len() {
+        names[i] = CHAIN[i].0;
+        i += 1;
+    }
+    names
+};
 
 /// What choosing a sign-in method needs.
 pub struct SignInConfig<'a> {
@@ -42,213 +69,104 @@ pub struct SignInConfig<'a> {
     pub managed_identity: Arc<ManagedIdentityClient>,
 }
 
-/// The method to sign in with, or the reasons no method applies. Reads files (client id,
-/// secret, certificate) but sends nothing: the first token request does.
-pub fn choose(c: &SignInConfig<'_>) -> Result<Arc<dyn SignInMethod>, String> {
-    let s = c.settings;
-    let d = c.describe;
-    let mut tried: Vec<String> = Vec::new();
+/// What the constructors read: the configuration, and the client id (from
+/// `client_id` or its file), read at most once and only when a method needs it.
+pub struct Inputs<'a> {
+    /// The configuration.
+    pub config: &'a SignInConfig<'a>,
+    client_id: OnceCell<Result<Option<String>, String>>,
+}
 
-    if let Some(token) = &s.access_token {
-        return Ok(Arc::new(StaticToken {
-            token: token.clone(),
-        }));
+impl<'a> Inputs<'a> {
+    fn new(config: &'a SignInConfig<'a>) -> Inputs<'a> {
+        Inputs {
+            config,
+            client_id: OnceCell::new(),
+        }
     }
-    tried.push(format!("access token: {} is not set", d("access_token")));
 
-    let read_file = |attr: &str, path: Option<&str>| -> Result<Option<String>, String> {
+    /// The provider's settings.
+    pub fn settings(&self) -> &'a Settings {
+        self.config.settings
+    }
+
+    /// `attr` with its environment variables, for messages.
+    pub fn describe(&self, attr: &str) -> String {
+        (self.config.describe)(attr)
+    }
+
+    /// An environment variable of the process.
+    pub fn env(&self, name: &str) -> Option<String> {
+        (self.config.env)(name)
+    }
+
+    /// The trimmed content of the file `path` that `attr` names, when set.
+    pub fn read_file(&self, attr: &str, path: Option<&str>) -> Result<Option<String>, String> {
         match path {
             None => Ok(None),
             Some(path) => std::fs::read_to_string(path)
                 .map(|s| Some(s.trim().to_string()))
-                .map_err(|e| format!("cannot read {} ({path}): {e}", d(attr))),
+                .map_err(|e| format!("cannot read {} ({path}): {e}", self.describe(attr))),
         }
-    };
-    let client_id = match &s.client_id {
-        Some(id) => Some(id.clone()),
-        None => read_file("client_id_file_path", s.client_id_file_path.as_deref())?,
-    };
-    let tenant = s.tenant_id.clone();
-    let app = |method: &str| -> Result<ClientApp, String> {
-        let client_id = client_id
+    }
+
+    /// `client_id`, or the content of `client_id_file_path`.
+    pub fn client_id(&self) -> Result<Option<String>, String> {
+        self.client_id
+            .get_or_init(|| match &self.settings().client_id {
+                Some(id) => Ok(Some(id.clone())),
+                None => self.read_file(
+                    "client_id_file_path",
+                    self.settings().client_id_file_path.as_deref(),
+                ),
+            })
             .clone()
-            .ok_or_else(|| format!("{method} sign-in needs {}", d("client_id")))?;
-        let tenant = tenant
+    }
+
+    /// The app `method` signs in as: `client_id` in `tenant_id`, both required.
+    pub fn app(&self, method: &str) -> Result<ClientApp, String> {
+        let needs = |attr: &str| format!("{method} sign-in needs {}", self.describe(attr));
+        let client_id = self.client_id()?.ok_or_else(|| needs("client_id"))?;
+        let tenant = self
+            .settings()
+            .tenant_id
             .clone()
-            .ok_or_else(|| format!("{method} sign-in needs {}", d("tenant_id")))?;
-        Ok(ClientApp {
-            http: c.http.clone(),
-            authority_host: s.authority_host.clone(),
+            .ok_or_else(|| needs("tenant_id"))?;
+        Ok(self.app_for(client_id, tenant))
+    }
+
+    /// The app `client_id` in `tenant`.
+    pub fn app_for(&self, client_id: String, tenant: String) -> ClientApp {
+        ClientApp {
+            http: self.config.http.clone(),
+            authority_host: self.settings().authority_host.clone(),
             tenant,
             client_id,
-        })
-    };
-
-    // Client secret.
-    let (secret, hint) = match &s.client_secret {
-        Some(secret) => (Some(secret.clone()), d("client_secret")),
-        None => (
-            read_file(
-                "client_secret_file_path",
-                s.client_secret_file_path.as_deref(),
-            )?
-            .map(Secret::new),
-            d("client_secret_file_path"),
-        ),
-    };
-    if let Some(secret) = secret {
-        let app = app("client secret")?;
-        let client_secret = ClientSecret { app, secret, hint };
-        return Ok(Arc::new(Cached::new("client secret", client_secret)));
-    }
-    tried.push(format!(
-        "client secret: neither {} nor {} is set",
-        d("client_secret"),
-        d("client_secret_file_path")
-    ));
-
-    // Client certificate.
-    if let Some(path) = &s.client_certificate_path {
-        let app = app("client certificate")?;
-        let bytes = std::fs::read(path)
-            .map_err(|e| format!("cannot read {} ({path}): {e}", d("client_certificate_path")))?;
-        let cert = match std::str::from_utf8(&bytes) {
-            Ok(pem) if pem.contains("-----BEGIN") => ClientCertificate::from_pem(app, pem),
-            // Anything else is taken as PKCS#12 (.pfx / .p12).
-            _ => {
-                let password = s.client_certificate_password.as_ref();
-                ClientCertificate::from_pkcs12(app, &bytes, password.map_or("", Secret::expose))
-            }
         }
-        .map_err(|e| format!("{}: {e}", d("client_certificate_path")))?;
-        return Ok(Arc::new(Cached::new("client certificate", cert)));
     }
-    tried.push(format!(
-        "client certificate: {} is not set",
-        d("client_certificate_path")
-    ));
+}
 
-    // OIDC and AKS workload identity.
-    if s.use_aks_workload_identity {
-        let file = (c.env)("AZURE_FEDERATED_TOKEN_FILE").ok_or("AKS workload identity needs AZURE_FEDERATED_TOKEN_FILE (set by the workload identity webhook)")?;
-        let client_id = client_id
-            .clone()
-            .or_else(|| (c.env)("AZURE_CLIENT_ID"))
-            .ok_or("AKS workload identity needs AZURE_CLIENT_ID")?;
-        let tenant = tenant
-            .clone()
-            .or_else(|| (c.env)("AZURE_TENANT_ID"))
-            .ok_or("AKS workload identity needs AZURE_TENANT_ID")?;
-        let app = ClientApp {
-            http: c.http.clone(),
-            authority_host: s.authority_host.clone(),
-            tenant,
-            client_id,
-        };
-        let source = OidcSource::File(file.into());
-        return Ok(Arc::new(Cached::new(
-            "AKS workload identity",
-            Oidc { app, source },
-        )));
-    }
-    let oidc_source = if let Some(t) = &s.oidc_token {
-        Some(OidcSource::Token(t.clone()))
-    } else if let Some(f) = &s.oidc_token_file_path {
-        Some(OidcSource::File(f.into()))
-    } else if let (Some(url), Some(token)) = (&s.oidc_request_url, &s.oidc_request_token) {
-        Some(OidcSource::Request {
-            url: url.clone(),
-            token: token.clone(),
-            audience: s.exchange_audience().to_string(),
-        })
-    } else {
-        None
-    };
-    match (s.use_oidc, oidc_source) {
-        (true, Some(source)) => {
-            let app = app("OIDC")?;
-            return Ok(Arc::new(Cached::new("OIDC", Oidc { app, source })));
+/// The method to sign in with, or each method's reason for not applying. Reads files
+/// (client id, secret, certificate) but sends nothing: the first token request does.
+pub fn choose(c: &SignInConfig<'_>) -> Result<Arc<dyn SignInMethod>, String> {
+    let inputs = Inputs::new(c);
+    let mut tried: Vec<String> = Vec::new();
+    for (name, from_settings) in CHAIN {
+        match from_settings(&inputs)? {
+            Applies::Yes(method) => return Ok(method),
+            Applies::No(why) => tried.push(format!("{name}: {why}")),
         }
-        (true, None) => {
-            return Err(format!(
-                "OIDC sign-in is on ({}) but no token is configured: set {}, {}, or {} with {}",
-                d("use_oidc"),
-                d("oidc_token"),
-                d("oidc_token_file_path"),
-                d("oidc_request_url"),
-                d("oidc_request_token")
-            ))
-        }
-        (false, _) => tried.push(format!("OIDC: {} is not true", d("use_oidc"))),
     }
-    tried.push(format!(
-        "AKS workload identity: {} is not true",
-        d("use_aks_workload_identity")
-    ));
-
-    let identity = match &s.msi_client_id {
-        Some(id) => Identity::ClientId(id.clone()),
-        None => Identity::Default,
-    };
-    if s.use_msi_fic {
-        let msi_fic = ManagedIdentityFic {
-            app: app("use_msi_fic")?,
-            client: c.managed_identity.clone(),
-            identity,
-            exchange_audience: s.exchange_audience().to_string(),
-        };
-        return Ok(Arc::new(Cached::new(
-            "managed identity as federated credential (use_msi_fic)",
-            msi_fic,
-        )));
-    }
-    tried.push(format!(
-        "managed identity as federated credential: {} is not true",
-        d("use_msi_fic")
-    ));
-
-    if s.use_msi {
-        // azuread's convention: with use_msi alone, client_id names the identity.
-        let identity = match (&identity, &client_id) {
-            (Identity::Default, Some(id)) => Identity::ClientId(id.clone()),
-            _ => identity,
-        };
-        let client = c.managed_identity.clone();
-        return Ok(Arc::new(Cached::new(
-            "managed identity (use_msi)",
-            ManagedIdentity { client, identity },
-        )));
-    }
-    tried.push(format!("managed identity: {} is not true", d("use_msi")));
-
-    if s.use_cli {
-        match find_program("az", c.env) {
-            Some(program) => {
-                let cli = AzureCli { program, tenant };
-                return Ok(Arc::new(Cached::new("Azure CLI", cli)));
-            }
-            None => tried.push("Azure CLI: `az` is not on PATH".to_string()),
-        }
-    } else {
-        tried.push(format!("Azure CLI: {} is false", d("use_cli")));
-    }
-
     Err(format!(
         "No sign-in method is configured for Microsoft Graph. Tried, in order:\n  - {}",
         tried.join("\n  - ")
     ))
 }
 
-fn find_program(name: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<std::path::PathBuf> {
-    let path = env("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entra::Secret;
     use std::collections::HashMap;
 
     /// Settings from attribute/value pairs, as the provider resolves them.
@@ -268,6 +186,7 @@ mod tests {
                 "use_msi" => s.use_msi = flag,
                 "use_msi_fic" => s.use_msi_fic = flag,
                 "use_cli" => s.use_cli = flag,
+                "use_aks_workload_identity" => s.use_aks_workload_identity = flag,
                 other => panic!("no test setting for {other}"),
             }
         }
@@ -355,6 +274,22 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.contains("oidc_token"), "{err}");
+    }
+
+    #[test]
+    fn aks_workload_identity_takes_the_place_of_oidc_and_says_so() {
+        let attrs = [
+            ("tenant_id", "t"),
+            ("client_id", "c"),
+            ("use_oidc", "true"),
+            ("oidc_token", "jwt"),
+            ("use_aks_workload_identity", "true"),
+        ];
+        let env = [("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token")];
+        let chosen = build_with(&attrs, &env).map(|m| m.name());
+        assert_eq!(chosen, Ok("AKS workload identity"));
+        let err = build_with(&attrs, &[]).err().unwrap_or_default();
+        assert!(err.contains("AZURE_FEDERATED_TOKEN_FILE"), "{err}");
     }
 
     #[test]

@@ -8,6 +8,8 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use pkcs8::ObjectIdentifier;
 
+use super::chain::{Applies, Inputs};
+use super::Cached;
 use super::{ClientApp, TokenSource};
 use crate::entra::retry::Deadline;
 use crate::entra::{AccessToken, Secret};
@@ -135,6 +137,39 @@ impl TokenSource for ClientCertificate {
             .sign_in_with_assertion(scope, assertion, hint, d)
             .await
     }
+}
+
+/// Applies when `client_certificate_path` is set: a PEM file, or PKCS#12 (.pfx / .p12)
+/// opened with `client_certificate_password`; `client_id` and `tenant_id` are required.
+pub(super) fn from_settings(i: &Inputs<'_>) -> Result<Applies, String> {
+    let s = i.settings();
+    let Some(path) = &s.client_certificate_path else {
+        return Ok(Applies::No(format!(
+            "{} is not set",
+            i.describe("client_certificate_path")
+        )));
+    };
+    let app = i.app("client certificate")?;
+    let named = |e: String| format!("{}: {e}", i.describe("client_certificate_path"));
+    let bytes = std::fs::read(path).map_err(|e| {
+        format!(
+            "cannot read {} ({path}): {e}",
+            i.describe("client_certificate_path")
+        )
+    })?;
+    let cert = match std::str::from_utf8(&bytes) {
+        Ok(pem) if pem.contains("-----BEGIN") => ClientCertificate::from_pem(app, pem),
+        // Anything else is taken as PKCS#12 (.pfx / .p12).
+        _ => {
+            let password = s.client_certificate_password.as_ref();
+            ClientCertificate::from_pkcs12(app, &bytes, password.map_or("", Secret::expose))
+        }
+    }
+    .map_err(named)?;
+    Ok(Applies::Yes(std::sync::Arc::new(Cached::new(
+        "client certificate",
+        cert,
+    ))))
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::chain::{Applies, Inputs};
+use super::Cached;
 use super::TokenSource;
 use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
 use crate::entra::retry::Deadline;
@@ -27,4 +29,25 @@ impl TokenSource for ManagedIdentity {
             .await
             .map_err(|e| e.to_string())
     }
+}
+
+/// Applies when `use_msi` is true: the identity `msi_client_id` names, else (azuread's
+/// convention) `client_id`, else the host's only identity.
+pub(super) fn from_settings(i: &Inputs<'_>) -> Result<Applies, String> {
+    let s = i.settings();
+    if !s.use_msi {
+        return Ok(Applies::No(format!(
+            "{} is not true",
+            i.describe("use_msi")
+        )));
+    }
+    let identity = match &s.msi_client_id {
+        Some(id) => Identity::ClientId(id.clone()),
+        None => i.client_id()?.map_or(Identity::Default, Identity::ClientId),
+    };
+    let client = i.config.managed_identity.clone();
+    Ok(Applies::Yes(Arc::new(Cached::new(
+        "managed identity (use_msi)",
+        ManagedIdentity { client, identity },
+    ))))
 }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::chain::{Applies, Inputs};
+use super::Cached;
 use super::{ClientApp, TokenSource};
 use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
 use crate::entra::retry::Deadline;
@@ -38,4 +40,30 @@ impl TokenSource for ManagedIdentityFic {
             .sign_in_with_assertion(scope, assertion, hint, d)
             .await
     }
+}
+
+/// Applies when `use_msi_fic` is true; `client_id` and `tenant_id` name the app that
+/// trusts the identity (`msi_client_id`, or the host's only identity).
+pub(super) fn from_settings(i: &Inputs<'_>) -> Result<Applies, String> {
+    let s = i.settings();
+    if !s.use_msi_fic {
+        return Ok(Applies::No(format!(
+            "{} is not true",
+            i.describe("use_msi_fic")
+        )));
+    }
+    let identity = match &s.msi_client_id {
+        Some(id) => Identity::ClientId(id.clone()),
+        None => Identity::Default,
+    };
+    let method = ManagedIdentityFic {
+        app: i.app("use_msi_fic")?,
+        client: i.config.managed_identity.clone(),
+        identity,
+        exchange_audience: s.exchange_audience().to_string(),
+    };
+    Ok(Applies::Yes(Arc::new(Cached::new(
+        "managed identity as federated credential (use_msi_fic)",
+        method,
+    ))))
 }

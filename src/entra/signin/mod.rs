@@ -1,5 +1,7 @@
 //! Signing in to Microsoft Graph: one type per sign-in method, each in a file named after
-//! it, and [`choose`] on top, which picks the first configured method.
+//! it with its constructor (`from_settings`: whether the settings configure it, and why
+//! not), and [`choose`] on top (`chain.rs`), which asks them in order and picks the first
+//! that applies.
 //!
 //! | method | type | file |
 //! |---|---|---|

@@ -3,6 +3,8 @@
 
 use async_trait::async_trait;
 
+use super::chain::{Applies, Inputs};
+use super::Cached;
 use super::{ClientApp, TokenSource};
 use crate::entra::http::TransportError;
 use crate::entra::retry::Deadline;
@@ -101,4 +103,79 @@ impl TokenSource for Oidc {
             .sign_in_with_assertion(scope, self.assertion(d), hint, d)
             .await
     }
+}
+
+/// Applies when `use_oidc` is true (and AKS workload identity, which takes its place,
+/// is not): the token from `oidc_token`, `oidc_token_file_path`, or the CI system's
+/// request endpoint; one of them is required, and `client_id` and `tenant_id`.
+pub(super) fn from_settings(i: &Inputs<'_>) -> Result<Applies, String> {
+    let s = i.settings();
+    if !s.use_oidc {
+        return Ok(Applies::No(format!(
+            "{} is not true",
+            i.describe("use_oidc")
+        )));
+    }
+    if s.use_aks_workload_identity {
+        return Ok(Applies::No(format!(
+            "{} is on and takes its place",
+            i.describe("use_aks_workload_identity")
+        )));
+    }
+    let source = if let Some(t) = &s.oidc_token {
+        OidcSource::Token(t.clone())
+    } else if let Some(f) = &s.oidc_token_file_path {
+        OidcSource::File(f.into())
+    } else if let (Some(url), Some(token)) = (&s.oidc_request_url, &s.oidc_request_token) {
+        OidcSource::Request {
+            url: url.clone(),
+            token: token.clone(),
+            audience: s.exchange_audience().to_string(),
+        }
+    } else {
+        return Err(format!(
+            "OIDC sign-in is on ({}) but no token is configured: set {}, {}, or {} with {}",
+            i.describe("use_oidc"),
+            i.describe("oidc_token"),
+            i.describe("oidc_token_file_path"),
+            i.describe("oidc_request_url"),
+            i.describe("oidc_request_token")
+        ));
+    };
+    let app = i.app("OIDC")?;
+    Ok(Applies::Yes(std::sync::Arc::new(Cached::new(
+        "OIDC",
+        Oidc { app, source },
+    ))))
+}
+
+/// Applies when `use_aks_workload_identity` is true: the token file, client id and
+/// tenant the workload identity webhook sets (`AZURE_FEDERATED_TOKEN_FILE`,
+/// `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`), `client_id` and `tenant_id` first.
+pub(super) fn aks_from_settings(i: &Inputs<'_>) -> Result<Applies, String> {
+    let s = i.settings();
+    if !s.use_aks_workload_identity {
+        return Ok(Applies::No(format!(
+            "{} is not true",
+            i.describe("use_aks_workload_identity")
+        )));
+    }
+    let file = i.env("AZURE_FEDERATED_TOKEN_FILE").ok_or(
+        "AKS workload identity needs AZURE_FEDERATED_TOKEN_FILE (set by the workload identity webhook)",
+    )?;
+    let client_id = i
+        .client_id()?
+        .or_else(|| i.env("AZURE_CLIENT_ID"))
+        .ok_or("AKS workload identity needs AZURE_CLIENT_ID")?;
+    let tenant = s
+        .tenant_id
+        .clone()
+        .or_else(|| i.env("AZURE_TENANT_ID"))
+        .ok_or("AKS workload identity needs AZURE_TENANT_ID")?;
+    let app = i.app_for(client_id, tenant);
+    let source = OidcSource::File(file.into());
+    Ok(Applies::Yes(std::sync::Arc::new(Cached::new(
+        "AKS workload identity",
+        Oidc { app, source },
+    ))))
 }

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use super::chain::{Applies, Inputs};
 use super::{SignInError, SignInMethod};
 use crate::entra::retry::Deadline;
 use crate::entra::{AccessToken, Secret};
@@ -25,4 +26,14 @@ impl SignInMethod for StaticToken {
             .unwrap_or_else(|| time::OffsetDateTime::now_utc() + time::Duration::hours(1));
         Ok(AccessToken::new(self.token.clone(), exp))
     }
+}
+
+/// Applies when `access_token` is set.
+pub(super) fn from_settings(i: &Inputs<'_>) -> Result<Applies, String> {
+    Ok(match &i.settings().access_token {
+        Some(token) => Applies::Yes(std::sync::Arc::new(StaticToken {
+            token: token.clone(),
+        })),
+        None => Applies::No(format!("{} is not set", i.describe("access_token"))),
+    })
 }

@@ -6,12 +6,18 @@ use super::model::{AppIds, FicModel, Operation};
 use super::plan::preflight;
 use super::read::resolve_app;
 use super::Call;
-use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError, GraphErrorKind};
+use super::{import_block, import_hint};
+use crate::entra::graph::{
+    codes, AppRef, CreateFailed, FederatedCredential, GraphClient, GraphError, GraphErrorKind,
+    NewCredential,
+};
 use crate::entra::retry::{poll, Backoff, Deadline, Interrupted, NotReady, Poll};
+use crate::framework::AttrPath;
 use crate::framework::{Ctx, Diagnostics};
 
-/// Creates the planned credential after checking the application's list, adopting an
-/// identical credential whose POST answer was lost.
+/// Creates the planned credential after checking the application's list. A credential
+/// of its name is adopted only when this create's own earlier POST may have landed
+/// (SPEC §3); anyone else's is refused with its import ID.
 pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagnostics) {
     let call = match Call::start(ctx, planned.timeout(Operation::Create)).await {
         Ok(c) => c,
@@ -54,31 +60,11 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     }
     let created = match g.create_credential(&app, &new, d).await {
         Ok(c) => c,
-        Err(e) if adoptable(&e) => {
-            // The POST may have been applied with its answer lost, and its retry refused:
-            // adopt an identical credential, refuse a different one. A 409 says the name
-            // exists: read until visible, since the lost POST's credential may still be
-            // replicating. A 400 for the issuer+subject pair gets one look by name.
-            let found = if e.kind == GraphErrorKind::Conflict {
-                read_back(g, &app, &new.name, d).await
-            } else {
-                g.get_credential(&app, &new.name, d).await
-            };
-            match found {
-                Ok(c) if c.same_content(&new) => c,
-                Ok(c) => {
-                    let mut diag = preflight(&ids.object_id, &[c], &[], &new);
-                    if !diag.has_errors() {
-                        diag = call.diag("Graph refused the credential", &e);
-                    }
-                    return (None, diag);
-                }
-                Err(_) => return (None, call.diag("Graph refused the credential", &e)),
+        Err(failed) => {
+            match after_refused_create(g, &app, &ids.object_id, &new, &failed, d).await {
+                Ok(ours) => ours,
+                Err(diag) => return (None, call_diag_or(&call, diag, &failed.error)),
             }
-        }
-        Err(e) => {
-            let diag = call.diag("Cannot create the federated identity credential", &e);
-            return (None, diag);
         }
     };
     entry.record(&mut writer, &created.id, Some(&created)).await;
@@ -112,17 +98,105 @@ fn unconfirmed_create(e: &GraphError) -> Diagnostics {
     d
 }
 
-/// Whether a refused POST may be our own earlier POST whose answer was lost: a 409 on
-/// the name, or Graph's 400 for an issuer+subject pair that already exists. Any other 400
-/// says why at once (a value Graph refuses, the 20-credential limit).
-fn adoptable(e: &GraphError) -> bool {
-    match e.kind {
-        GraphErrorKind::Conflict => true,
-        GraphErrorKind::BadRequest => e
-            .message
-            .contains("combination of issuer and subject must be unique"),
-        _ => false,
+/// What a refused create means. Graph's code decides, never its message: a name taken
+/// (409) or a value refused (400, e.g. an issuer+subject pair taken) may be this
+/// create's own earlier POST whose answer was lost; the credential of that name is
+/// looked up and adopted only when it is identical **and** an earlier POST of this
+/// create went unanswered. Otherwise it belongs to someone else (another workspace, a
+/// person in the portal) and the create fails with its import ID. `Err(None)` asks for
+/// Graph's own refusal as the diagnostic.
+async fn after_refused_create(
+    g: &GraphClient,
+    app: &AppRef,
+    app_object_id: &str,
+    new: &NewCredential,
+    failed: &CreateFailed,
+    d: &Deadline,
+) -> Result<FederatedCredential, Option<Diagnostics>> {
+    let e = &failed.error;
+    let name_taken = e.is_name_taken();
+    if !name_taken && e.code != codes::INVALID_CREDENTIAL_VALUE {
+        return Err(None);
     }
+    // A taken name exists: read until visible, since a lost POST's credential may still
+    // be replicating. A refused value gets one look by name.
+    let found = if name_taken {
+        read_back(g, app, &new.name, d).await
+    } else {
+        g.get_credential(app, &new.name, d).await
+    };
+    let found = found.ok();
+    match judge(failed, found.as_ref(), new) {
+        Verdict::Adopt(c) => Ok(c.clone()),
+        Verdict::OursButDifferent(c) => {
+            let diag = preflight(app_object_id, std::slice::from_ref(c), &[], new);
+            Err(diag.has_errors().then_some(diag))
+        }
+        Verdict::SomeoneElses(c) => Err(Some(taken_by_another(app_object_id, c, e))),
+        Verdict::SomeoneElsesUnseen => {
+            let by_name = new.clone().stored_as(&new.name);
+            Err(Some(taken_by_another(app_object_id, &by_name, e)))
+        }
+        Verdict::GraphSays => Err(None),
+    }
+}
+
+/// What a refused create's credential of the same name (`found`, when Graph showed it) is.
+#[derive(Debug, PartialEq)]
+enum Verdict<'a> {
+    /// This create's own lost POST, identical: the create succeeded.
+    Adopt(&'a FederatedCredential),
+    /// Possibly this create's own, but not what the configuration says.
+    OursButDifferent(&'a FederatedCredential),
+    /// Someone else's (this create sent nothing unanswered), whatever its content.
+    SomeoneElses(&'a FederatedCredential),
+    /// The name is taken, but Graph would not show the credential.
+    SomeoneElsesUnseen,
+    /// Nothing of this name: Graph's refusal says why.
+    GraphSays,
+}
+
+fn judge<'a>(
+    failed: &CreateFailed,
+    found: Option<&'a FederatedCredential>,
+    new: &NewCredential,
+) -> Verdict<'a> {
+    match found {
+        Some(c) if failed.earlier_post_unanswered && c.same_content(new) => Verdict::Adopt(c),
+        Some(c) if failed.earlier_post_unanswered => Verdict::OursButDifferent(c),
+        Some(c) => Verdict::SomeoneElses(c),
+        None if failed.error.is_name_taken() => Verdict::SomeoneElsesUnseen,
+        None => Verdict::GraphSays,
+    }
+}
+
+/// `diag`, or Graph's refusal `e` when there is nothing more precise to say.
+fn call_diag_or(call: &Call, diag: Option<Diagnostics>, e: &GraphError) -> Diagnostics {
+    diag.unwrap_or_else(|| call.diag("Cannot create the federated identity credential", e))
+}
+
+/// The error for a credential of the planned name that this create did not send.
+/// `existing.id` is Graph's id, or the name when Graph would not show it (both import).
+fn taken_by_another(
+    app_object_id: &str,
+    existing: &FederatedCredential,
+    e: &GraphError,
+) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.error_at(
+        AttrPath::attr("name"),
+        format!(
+            "A federated identity credential named {:?} was created by someone else before this apply",
+            existing.name
+        ),
+        format!(
+            "Graph refused the create ({}): the name is taken on application {app_object_id}, and this create did not send that credential. Another workspace applying the same configuration, or a person in the portal, created it after this plan was made. It is not taken over silently, even when its content is the same, so that two workspaces never both believe they own one credential.\n\nTo manage it from this workspace instead, add this import block, with `to` set to this resource's address (the `with` line of this message):\n\n{}\n\nor run `{}`. Otherwise give this resource another name.",
+            if e.code.is_empty() { "HTTP 409".to_string() } else { format!("code {}", e.code) },
+            import_block(app_object_id, &existing.id),
+            import_hint(app_object_id, &existing.id),
+        ),
+    );
+    d
 }
 
 /// Updates issuer, subject, audiences and description in place (PATCH). When the prior
@@ -288,20 +362,59 @@ mod tests {
     }
 
     #[test]
-    fn only_refusals_a_lost_post_can_cause_are_adopted() {
-        let cases = [
-            (GraphErrorKind::Conflict, "FederatedIdentityCredential with name x already exists.", true),
-            (GraphErrorKind::BadRequest, "The combination of issuer and subject must be unique for the application. Issuer i and Subject: s already exist.", true),
-            (GraphErrorKind::BadRequest, "The application already has the maximum number of federated identity credentials (20).", false),
-            (GraphErrorKind::BadRequest, "Invalid value specified for property 'name'.", false),
-            (GraphErrorKind::Forbidden, "Insufficient privileges", false),
-        ];
-        for (kind, message, adopt) in cases {
-            assert_eq!(
-                adoptable(&GraphError::new(kind, message)),
-                adopt,
-                "{message}"
-            );
+    fn only_this_creates_own_unanswered_post_is_adopted() {
+        let new = NewCredential {
+            name: "n".into(),
+            issuer: "https://i".into(),
+            subject: "s".into(),
+            audiences: vec!["api://AzureADTokenExchange".into()],
+            description: None,
+        };
+        let same = new.clone().stored_as("id-1");
+        let other = NewCredential {
+            subject: "t".into(),
+            ..new.clone()
         }
+        .stored_as("id-2");
+        let refused = |code: &str, unanswered| CreateFailed {
+            error: GraphError {
+                code: code.into(),
+                ..GraphError::new(GraphErrorKind::Conflict, "any words")
+            },
+            earlier_post_unanswered: unanswered,
+        };
+        let taken = codes::NAME_TAKEN;
+        let value = codes::INVALID_CREDENTIAL_VALUE;
+        #[rustfmt::skip]
+        let cases = [
+            (refused(taken, true), Some(&same), Verdict::Adopt(&same)),
+            (refused(taken, true), Some(&other), Verdict::OursButDifferent(&other)),
+            (refused(taken, false), Some(&same), Verdict::SomeoneElses(&same)),
+            (refused(taken, false), Some(&other), Verdict::SomeoneElses(&other)),
+            (refused(taken, false), None, Verdict::SomeoneElsesUnseen),
+            (refused(taken, true), None, Verdict::SomeoneElsesUnseen),
+            (refused(value, true), Some(&same), Verdict::Adopt(&same)),
+            (refused(value, false), Some(&same), Verdict::SomeoneElses(&same)),
+            (refused(value, true), None, Verdict::GraphSays),
+        ];
+        for (failed, found, want) in cases {
+            assert_eq!(judge(&failed, found, &new), want, "{failed:?} {found:?}");
+        }
+    }
+
+    #[test]
+    fn conflicts_are_told_by_code_not_by_message() {
+        let with = |kind, code: &str, message: &str| GraphError {
+            code: code.into(),
+            ..GraphError::new(kind, message)
+        };
+        assert!(with(GraphErrorKind::Conflict, codes::NAME_TAKEN, "reworded").is_name_taken());
+        assert!(with(GraphErrorKind::BadRequest, codes::NAME_TAKEN, "").is_name_taken());
+        assert!(!with(
+            GraphErrorKind::BadRequest,
+            "Request_BadRequest",
+            "FederatedIdentityCredential with name x already exists."
+        )
+        .is_name_taken());
     }
 }

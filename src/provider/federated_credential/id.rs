@@ -55,7 +55,7 @@ pub fn parse_import_id(raw: &str) -> Result<ImportId, String> {
             .find(|f| f.graph_enforced)
         {
             return Err(format!(
-                "{}: {:?} is neither a credential id (GUID) nor a possible credential name: {}. {usage}.",
+                "Cannot import {}: its credential part is neither a credential id (GUID) nor a possible credential name, because the {}. {} {usage}.",
                 quote(raw),
                 f.summary,
                 f.detail
@@ -106,6 +106,32 @@ mod tests {
                 "messages stay short: {} chars",
                 err.len()
             );
+        }
+    }
+
+    #[test]
+    fn a_name_one_over_the_limit_says_which_rule_and_how_long() {
+        let name = "n".repeat(121);
+        let err =
+            parse_import_id(&format!("{APP}/federatedIdentityCredentials/{name}")).unwrap_err();
+        assert_contains(
+            &err,
+            &[
+                "neither a credential id (GUID) nor a possible credential name",
+                "because the name must be 3-120 characters",
+                "Got 121 characters",
+                "Expected {application_object_id}/federatedIdentityCredentials/",
+            ],
+        );
+        assert!(
+            !err.contains("\"name must"),
+            "no quoted rule in place of the value: {err}"
+        );
+    }
+
+    fn assert_contains(text: &str, parts: &[&str]) {
+        for p in parts {
+            assert!(text.contains(p), "{p:?} missing from {text}");
         }
     }
 }

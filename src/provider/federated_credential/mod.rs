@@ -171,11 +171,12 @@ impl Call {
         })
     }
 
-    /// A Graph failure as a diagnostic; when Graph gave no answer in time (throttled,
-    /// failing, unreachable), it names the operation's timeout, which gives Graph longer.
+    /// A Graph failure as a diagnostic; when the operation's timeout was really reached
+    /// (never for an early give-up such as a redirect), it names the timeout, which
+    /// gives Graph longer.
     fn diag(&self, summary: &str, e: &GraphError) -> Diagnostics {
         let (summary, mut detail) = e.headed(summary);
-        if crate::provider::plan_reads::no_answer(e) {
+        if e.kind == crate::entra::graph::GraphErrorKind::TimedOut {
             detail.push_str(&format!(
                 "\n\nThe operation ended at its timeout {} (the resource's `timeouts` block sets it).",
                 rules::duration::format(self.timeout)

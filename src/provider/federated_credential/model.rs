@@ -370,6 +370,26 @@ mod tests {
         assert_eq!(FicModel::from_value(&no_timeouts.to_value()).timeouts, None);
     }
 
+    /// The model's value has the schema's type exactly: it crosses the wire (msgpack,
+    /// typed by the schema) and comes back as the same model. A value of another shape
+    /// is refused by the same encoding.
+    #[test]
+    fn values_fit_the_schema_and_survive_the_wire() {
+        use crate::codec::msgpack;
+        let ty = super::super::schema::schema().object_type();
+        let no_timeouts = FicModel {
+            timeouts: None,
+            ..state()
+        };
+        for m in [state(), no_timeouts] {
+            let wire = msgpack::encode(&m.to_value(), &ty).expect("the value fits the schema");
+            let back = msgpack::decode(&wire, &ty).expect("it decodes");
+            assert_eq!(FicModel::from_value(&back), m);
+        }
+        let other = crate::codec::Type::object([("name", crate::codec::Type::String)]);
+        assert!(msgpack::encode(&state().to_value(), &other).is_err());
+    }
+
     #[test]
     fn timeouts_fall_back_to_defaults() {
         let m = state();
