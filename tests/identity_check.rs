@@ -26,6 +26,7 @@ fn seed() -> Seed {
         principal_id: SYSTEM_PRINCIPAL.into(),
         resource_id: VM.into(),
         system_assigned: true,
+        ..Default::default()
     });
     seed
 }

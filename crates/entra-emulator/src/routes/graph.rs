@@ -18,6 +18,8 @@ use crate::Shared;
 use terraform_provider_entra::rules::{fic, Severity};
 
 const WRITE: &str = "Application.ReadWrite.All";
+/// Reads and writes only the applications the caller owns.
+const OWNED_BY: &str = "Application.ReadWrite.OwnedBy";
 const READS: [&str; 3] = [
     "Application.Read.All",
     "Application.ReadWrite.All",
@@ -146,8 +148,9 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
             .seed
             .tenants
             .iter()
-            .filter(|t| t.id.eq_ignore_ascii_case(&caller))
+            .filter(|t| t.id.eq_ignore_ascii_case(&caller.tenant))
             .flat_map(|t| t.applications.iter())
+            .filter(|a| caller.may_use(a))
             .filter(|a| by_app_id.is_none_or(|w| a.client_id.eq_ignore_ascii_case(w)))
             .map(app_json)
             .collect();
@@ -161,7 +164,12 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
         AppKey::ClientId(id) => state.app_by_client_id(id),
     };
     let app = match found {
-        Some((t, a)) if t.id.eq_ignore_ascii_case(&caller) => a.clone(),
+        Some((t, a)) if t.id.eq_ignore_ascii_case(&caller.tenant) => {
+            if !caller.may_use(a) {
+                return forbidden(req);
+            }
+            a.clone()
+        }
         _ => {
             let id = match &key {
                 AppKey::ObjectId(id) | AppKey::ClientId(id) => id.clone(),
@@ -241,9 +249,45 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
 }
 
 /// The caller's tenant, when its token may do this.
+/// A caller allowed to use the applications API: its tenant and, when it holds only
+/// `Application.ReadWrite.OwnedBy`, its principal id (it may use only the applications
+/// it owns).
+struct Caller {
+    tenant: String,
+    owner_only: Option<String>,
+}
+
+impl Caller {
+    /// Whether the caller may read or change `app`.
+    fn may_use(&self, app: &SeedApplication) -> bool {
+        self.owner_only
+            .as_ref()
+            .is_none_or(|me| app.owners.iter().any(|o| o.eq_ignore_ascii_case(me)))
+    }
+}
+
 #[allow(clippy::result_large_err)] // the error is the answer, built once per request
-fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response> {
-    authorize_caller(shared, req, write).map(|(tenant, _)| tenant)
+fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<Caller, Response> {
+    match authorize_caller(shared, req, write) {
+        Ok((tenant, _)) => Ok(Caller {
+            tenant,
+            owner_only: None,
+        }),
+        Err(refused) => {
+            // The token is valid but lacks the tenant-wide permission: OwnedBy may do.
+            let Ok(claims) = verified_claims(shared, req) else {
+                return Err(refused);
+            };
+            let roles = super::strings(claims.get("roles")).unwrap_or_default();
+            if !roles.iter().any(|r| r == OWNED_BY) {
+                return Err(refused);
+            }
+            Ok(Caller {
+                tenant: claim_text(&claims, "tid"),
+                owner_only: Some(claim_text(&claims, "oid")),
+            })
+        }
+    }
 }
 
 /// The caller's tenant and client id (`appid`), when its token may do this.
@@ -253,6 +297,31 @@ pub(super) fn authorize_caller(
     req: &Req,
     write: bool,
 ) -> Result<(String, String), Response> {
+    let claims = verified_claims(shared, req)?;
+    let roles = super::strings(claims.get("roles")).unwrap_or_default();
+    let allowed = if write {
+        roles.iter().any(|r| r == WRITE)
+    } else {
+        roles.iter().any(|r| READS.contains(&r.as_str()))
+    };
+    if !allowed {
+        return Err(forbidden(req));
+    }
+    Ok((claim_text(&claims, "tid"), claim_text(&claims, "appid")))
+}
+
+fn forbidden(req: &Req) -> Response {
+    err(
+        req,
+        StatusCode::FORBIDDEN,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+    )
+}
+
+/// The claims of the request's bearer token, when it is one of ours, unexpired, for Graph.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+fn verified_claims(shared: &Shared, req: &Req) -> Result<serde_json::Map<String, Value>, Response> {
     let unauthorized = |m: &str| {
         err(
             req,
@@ -283,21 +352,7 @@ pub(super) fn authorize_caller(
             "Access token validation failure. Invalid audience.",
         ));
     }
-    let roles = super::strings(claims.get("roles")).unwrap_or_default();
-    let allowed = if write {
-        roles.iter().any(|r| r == WRITE)
-    } else {
-        roles.iter().any(|r| READS.contains(&r.as_str()))
-    };
-    if !allowed {
-        return Err(err(
-            req,
-            StatusCode::FORBIDDEN,
-            "Authorization_RequestDenied",
-            "Insufficient privileges to complete the operation.",
-        ));
-    }
-    Ok((claim_text(&claims, "tid"), claim_text(&claims, "appid")))
+    Ok(claims)
 }
 
 #[derive(Deserialize)]
