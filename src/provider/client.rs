@@ -38,6 +38,8 @@ pub struct EntraClient {
     pub identities: super::identity_check::IdentityCache,
     /// The budget of this run's plan-time Graph reads.
     pub plan_reads: super::plan_reads::PlanReads,
+    /// Credentials this run plans to create and has not created yet.
+    pub pending_trusts: super::pending_trusts::PendingTrusts,
 }
 
 /// Per-application coordination: writes are serialised (Graph rejects concurrent
@@ -117,6 +119,7 @@ impl EntraClient {
             exchange,
             identities: Default::default(),
             plan_reads: Default::default(),
+            pending_trusts: Default::default(),
         })
     }
 

@@ -10,6 +10,7 @@ pub mod federated_credential;
 mod findings;
 pub mod identity_check;
 pub mod model;
+pub mod pending_trusts;
 pub mod plan_reads;
 
 use std::sync::Arc;
