@@ -2,14 +2,18 @@
 //! variables and the provider's sign-in come from the environment, filled from the
 //! emulator's seed (the scenarios that sign in as a managed identity do so through the
 //! emulator's managed identity endpoint); then a second plan is empty and destroy removes
-//! what apply created. The import example uses an ID form the provider accepts.
+//! what apply created. The pipeline examples run the scenario they name with the
+//! environment they give its step ([`pipelines`]). The import example uses an ID form the
+//! provider accepts.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod pipelines;
 
 use std::path::{Path, PathBuf};
 
 use common::*;
-use entra_emulator::{EmulatorConfig, Seed};
+use entra_emulator::{EmulatorConfig, Seed, DEVOPS_SUBJECT_PREFIX, GITHUB_SUBJECT};
 use serde_json::json;
 
 /// The tenant the registry examples (provider, resources, data sources) are written for.
@@ -36,8 +40,8 @@ const MULTI_TENANT_OBJECT: &str = "9a000000-0000-4000-8000-000000000001";
 /// The GitHub Actions scenario's deployer app (trusts the repository's workflow tokens).
 const DEPLOYER_OBJECT: &str = "de000000-0000-4000-8000-000000000001";
 const DEPLOYER_CLIENT: &str = "de000000-0000-4000-8000-0000000000c1";
-/// The subject of the emulator's GitHub Actions tokens.
-const GITHUB_SUBJECT: &str = "repo:entra-mi/demo:ref:refs/heads/main";
+/// The Azure DevOps service connection of the pipeline example.
+const SERVICE_CONNECTION: &str = "5c000000-0000-4000-8000-000000000001";
 
 /// The directory the examples run against, read through the emulator's own seed parser.
 fn seed() -> Seed {
@@ -87,6 +91,8 @@ enum Before {
     AuditedHasOne,
     /// The deployer app trusts the workflow's GitHub Actions tokens.
     DeployerTrustsGithub,
+    /// The deployer app trusts the Azure DevOps service connection's tokens.
+    DeployerTrustsDevOps,
 }
 
 /// How one example directory runs.
@@ -235,23 +241,15 @@ fn names(emu: &Emu, app: &str) -> Vec<String> {
     names
 }
 
-/// Applies `dir` as written, plans again (no changes), destroys.
-fn apply_example(dir: &str) {
-    let example = EXAMPLES
-        .iter()
-        .find(|e| e.dir == dir)
-        .unwrap_or_else(|| panic!("no entry for examples/{dir} in EXAMPLES"));
-    let seed = if dir == "quickstart" {
-        Seed::default_seed()
-    } else {
-        seed()
-    };
+/// An emulator holding `seed`, with `before` in place.
+fn emulator(seed: Seed, before: Before) -> Emu {
     let emu = Emu::start(EmulatorConfig {
         seed,
         ..EmulatorConfig::default()
     });
     let home_issuer = terraform_provider_entra::cloud::Cloud::Public.entra_issuer(HOME);
-    match example.before {
+    let ci_system = format!("{}/_emulator/oidc", emu.url);
+    match before {
         Before::Nothing => {}
         Before::CiTrustsDeploy => trust(&emu, CI_OBJECT, "deploy", home_issuer, IDENTITY_PRINCIPAL),
         Before::AuditedHasOne => trust(
@@ -265,14 +263,45 @@ fn apply_example(dir: &str) {
             &emu,
             DEPLOYER_OBJECT,
             "github-main",
-            format!("{}/_emulator/oidc", emu.url),
+            ci_system,
             GITHUB_SUBJECT,
         ),
+        Before::DeployerTrustsDevOps => {
+            let subject = format!("{DEVOPS_SUBJECT_PREFIX}{SERVICE_CONNECTION}");
+            trust(&emu, DEPLOYER_OBJECT, "devops", ci_system, &subject)
+        }
     }
+    emu
+}
+
+/// Applies `dir` as written, plans again (no changes), destroys.
+fn apply_example(dir: &str) {
+    let example = EXAMPLES
+        .iter()
+        .find(|e| e.dir == dir)
+        .unwrap_or_else(|| panic!("no entry for examples/{dir} in EXAMPLES"));
+    let seed = if dir == "quickstart" {
+        Seed::default_seed()
+    } else {
+        seed()
+    };
+    let emu = emulator(seed, example.before);
+    let env: Vec<(String, String)> = example
+        .env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.replace("{url}", &emu.url)))
+        .collect();
+    apply_as_written(&emu, example, &env);
+}
+
+/// Runs `example`'s directory against `emu` with `env` (variables and sign-in): apply
+/// creates what it should, a second plan is empty, destroy leaves what was there before.
+fn apply_as_written(emu: &Emu, example: &Example, env: &[(String, String)]) {
+    let dir = example.dir;
     let apps: Vec<&str> = example.creates.iter().map(|(app, _)| *app).collect();
     let before: Vec<(String, Vec<String>)> = apps
         .iter()
-        .map(|a| (a.to_string(), names(&emu, a)))
+        .map(|a| (a.to_string(), names(emu, a)))
         .collect();
 
     let mut h = Harness::new();
@@ -290,17 +319,17 @@ fn apply_example(dir: &str) {
         "ARM_MSI_ENDPOINT",
         &format!("{}/metadata/identity/oauth2/token", emu.url),
     );
-    for (k, v) in example.env {
-        h.set_env(k, &v.replace("{url}", &emu.url));
+    for (k, v) in env {
+        h.set_env(k, v);
     }
     h.init();
 
     h.ok(APPLY);
     for (app, name) in example.creates {
         assert!(
-            names(&emu, app).iter().any(|n| n == name),
+            names(emu, app).iter().any(|n| n == name),
             "examples/{dir}: apply did not create {name} on {app}: {:?}",
-            names(&emu, app)
+            names(emu, app)
         );
     }
     if example.exchanges_at_apply {
@@ -315,7 +344,7 @@ fn apply_example(dir: &str) {
     h.ok(DESTROY);
     for (app, was) in &before {
         assert_eq!(
-            &names(&emu, app),
+            &names(emu, app),
             was,
             "examples/{dir}: destroy left credentials"
         );
