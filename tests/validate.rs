@@ -97,6 +97,8 @@ fn valid_configurations_of_every_type_pass() {
     let configs = [
         fic_with("", ""),
         fic_with("", &format!("  issuer = \"{ISSUER}\"\n  audiences = [\"api://AzureADTokenExchange\"]\n  description = \"ok\"\n  timeouts {{\n    create = \"20m\"\n  }}")),
+        // What Terraform generates for an imported credential: redundant but consistent.
+        fic_with("", &format!("  application_client_id = \"c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02\"\n  subject = \"{PRINCIPAL}\"")),
         fic("  application_client_id = \"c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02\"\n  name = \"github-main\"\n  issuer = \"https://token.actions.githubusercontent.com\"\n  subject = \"repo:entra-mi/demo:ref:refs/heads/main\""),
         token_with("data", "", "  tenant_id = \"contoso.onmicrosoft.com\""),
         token_with("ephemeral", "", "  managed_identity_client_id = \"d0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1\"\n  propagation_timeout = \"2m\""),
@@ -150,8 +152,8 @@ fn each_broken_rule_has_its_own_error() {
         (fic_with("application_object_id", "  application_object_id = \"app\""), "application_object_id", "guid"),
         (fic_with("application_object_id", "  application_object_id = \"0a1d7c3e1f2a4b5c8d9e0f1a2b3c4d02\""), "application_object_id", "guid"),
         (fic_with("application_object_id", "  application_client_id = \"12345\""), "application_client_id", "guid"),
-        (fic_with("", "  application_client_id = \"c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02\""), "application_client_id", "application.exactly_one"),
-        (fic_with("application_object_id", ""), "entra_mi_federated_credential", "application.exactly_one"),
+        (fic_with("", "  subject = \"b0000002-2b3c-4d5e-8f90-a1b2c3d4e5f2\""), "subject", "subject.conflicts_with_principal"),
+        (fic_with("application_object_id", ""), "entra_mi_federated_credential", "application.required"),
         (token_with("data", "client_id", "  client_id = \"app\""), "client_id", "guid"),
         (token_with("data", "scopes", "  scopes = []"), "scopes", "scopes.required"),
         (token_with("data", "scopes", "  scopes = [\"User.Read\"]"), "scopes", "scopes.default_suffix"),

@@ -11,7 +11,15 @@ step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\nquickstart failed: %s\n' "$*" >&2; exit 1; }
 
 command -v cargo >/dev/null || fail "cargo is not on PATH (install Rust: https://rustup.rs)"
-command -v terraform >/dev/null || fail "terraform is not on PATH (Terraform >= 1.10 is needed)"
+# ENTRA_TEST_TERRAFORM picks the Terraform, as for the tests: a command on PATH or a path
+# (relative to the repository root), e.g. scripts/terraform-1.15; default `terraform`.
+terraform="${ENTRA_TEST_TERRAFORM:-terraform}"
+case "$terraform" in
+  /*) ;;
+  */*) terraform="$root/$terraform" ;;
+esac
+command -v "$terraform" >/dev/null ||
+  fail "$terraform is not on PATH (Terraform >= 1.10 is needed; set ENTRA_TEST_TERRAFORM to pick one)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/entra-quickstart.XXXXXX")"
 emulator_pid=""
@@ -77,9 +85,9 @@ export TF_CLI_CONFIG_FILE="$work/terraform.rc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMA
 export TF_VAR_emulator_url="$url"
 mkdir -p "$work/config"
 cp "$here/main.tf" "$work/config/"
-tf() { terraform -chdir="$work/config" "$@"; }
+tf() { "$terraform" -chdir="$work/config" "$@"; }
 
-step "terraform init"
+step "terraform init ($("$terraform" version | head -n 1))"
 tf init -input=false -no-color >"$work/init.log" || fail "init: $(cat "$work/init.log")"
 echo "initialised (provider from the mirror)"
 

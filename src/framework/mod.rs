@@ -9,15 +9,23 @@
 #![warn(missing_docs)]
 
 pub mod diag;
+pub mod identity;
+pub mod list;
 pub mod plan;
+pub mod resource;
 pub mod schema;
 pub mod server;
 pub mod traits;
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics};
+pub use identity::{IdentityAttribute, IdentitySchema};
+pub use list::{ListRequest, ListResource, ListResult, ListResults};
+pub use resource::{
+    ApplyResponse, CreateRequest, ImportRequest, ImportResponse, ImportTarget, Imported,
+    MoveSource, Moved, PlanRequest, ReadRequest, ReadResponse, Resource, UpdateRequest,
+};
 pub use schema::{Attribute, Block, Schema};
 pub use server::Server;
 pub use traits::{
-    Ctx, DataSource, Declaration, EphemeralResource, Function, MoveSource, Opened, PlanRequest,
-    ProviderData, ProviderDef, Resource,
+    Ctx, DataSource, Declaration, EphemeralResource, Function, Opened, ProviderData, ProviderDef,
 };

@@ -53,6 +53,22 @@ pub fn plan_change(
     (Value::Object(planned), replace)
 }
 
+/// The configuration Terraform itself would generate from a stored object: every
+/// top-level attribute the configuration may set keeps its value, computed-only ones are
+/// left null. Resources that know better answer [`crate::framework::Resource::generate_config`].
+pub fn config_from_state(schema: &Schema, state: &Value) -> Value {
+    let Value::Object(attrs) = state else {
+        return Value::Null;
+    };
+    let mut config = attrs.clone();
+    for a in &schema.block.attributes {
+        if a.computed && !a.optional && !a.required {
+            config.insert(a.name.to_string(), Value::Null);
+        }
+    }
+    Value::Object(config)
+}
+
 /// Sets an attribute of an object value; ignored on non-objects.
 pub fn set_attr(value: &mut Value, name: &str, v: Value) {
     if let Value::Object(m) = value {

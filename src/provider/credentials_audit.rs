@@ -79,7 +79,7 @@ impl AuditRequestModel {
 fn validate(config: &Value) -> Diagnostics {
     let m = AuditRequestModel::from_value(config);
     let mut d = Diagnostics::new();
-    let ids = fic::check_application_ids(
+    let ids = fic::check_one_application_id(
         &as_str(&m.application_object_id),
         &as_str(&m.application_client_id),
     );

@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 pub use entra_emulator::seed::quickstart::*;
 
+pub mod terraform;
+
 pub const SOURCE: &str = "registry.terraform.io/entra-mi/entra";
 
 /// `terraform apply` without a saved plan, non-interactive.
@@ -113,13 +115,9 @@ fn find_or_build(package: &str, bin: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// Fails loudly when terraform is missing: these tests never skip silently.
+/// The Terraform the end-to-end tests run by default (see [`terraform`]).
 pub fn terraform_path() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("terraform"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("`terraform` (>= 1.10) is not on PATH: the end-to-end tests need the real Terraform CLI"))
+    terraform::default().path.clone()
 }
 
 fn os_arch() -> String {
@@ -139,10 +137,22 @@ fn os_arch() -> String {
 pub struct Harness {
     pub dir: tempfile::TempDir,
     pub env: Vec<(String, String)>,
+    /// The Terraform this working directory is driven with.
+    pub terraform: &'static terraform::Terraform,
 }
 
 impl Harness {
     pub fn new() -> Harness {
+        Harness::with_terraform(terraform::default())
+    }
+
+    /// A working directory for a feature that Terraform gained in `major.minor`: driven by
+    /// the default Terraform when it is that new, else by the repository's 1.15 wrapper.
+    pub fn at_least(major: u32, minor: u32) -> Harness {
+        Harness::with_terraform(terraform::at_least(major, minor))
+    }
+
+    pub fn with_terraform(terraform: &'static terraform::Terraform) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let version = env!("CARGO_PKG_VERSION");
         let plugin_dir = dir
@@ -170,6 +180,7 @@ impl Harness {
         Harness {
             env: vec![("TF_CLI_CONFIG_FILE".into(), rc.display().to_string())],
             dir,
+            terraform,
         }
     }
 
@@ -205,7 +216,7 @@ impl Harness {
     }
 
     fn command_in(&self, dir: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(terraform_path());
+        let mut cmd = Command::new(&self.terraform.path);
         cmd.current_dir(dir).args(args);
         for k in [
             "TF_LOG",
@@ -244,7 +255,8 @@ impl Harness {
         let out = self.tf(args);
         assert!(
             out.status.success(),
-            "terraform {args:?} failed:\n{}",
+            "terraform {args:?} failed on {}:\n{}",
+            self.terraform.describe(),
             text(&out)
         );
         String::from_utf8_lossy(&out.stdout).to_string()
@@ -256,7 +268,8 @@ impl Harness {
         let out = self.tf(args);
         assert!(
             !out.status.success(),
-            "terraform {args:?} should fail:\n{}",
+            "terraform {args:?} should fail on {}:\n{}",
+            self.terraform.describe(),
             text(&out)
         );
         all_output(&out).replace('\n', " ")

@@ -3,6 +3,8 @@
 //! the provider from a registry on loopback.
 
 pub mod registry;
+#[path = "../common/terraform.rs"]
+pub mod terraform;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -217,7 +219,6 @@ pub struct Workdir {
 
 impl Workdir {
     pub fn new(registry: &Registry) -> Workdir {
-        require_tool("terraform", "the release tests run the real Terraform CLI");
         let dir = tempfile::tempdir().expect("terraform dir");
         let ca = dir.path().join("ca.pem");
         std::fs::write(&ca, &registry.ca_pem).expect("write CA");
@@ -252,7 +253,7 @@ impl Workdir {
 
     /// `terraform -chdir=config ARGS` in this directory's environment.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("terraform");
+        let mut cmd = Command::new(&terraform::default().path);
         cmd.arg(format!("-chdir={}", self.config_dir().display()))
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))

@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use terraform_provider_entra::codec::{Type, Value};
 use terraform_provider_entra::framework::{
-    Attribute, Block, Ctx, Declaration, Diagnostics, ProviderData, ProviderDef, Resource, Schema,
-    Server,
+    ApplyResponse, Attribute, Block, CreateRequest, Ctx, Declaration, Diagnostics, ImportRequest,
+    ImportResponse, ProviderData, ProviderDef, ReadRequest, ReadResponse, Resource, Schema, Server,
+    UpdateRequest,
 };
 
 /// Which azuread major version's schema to serve (`2` or `3`).
@@ -119,29 +120,29 @@ impl Resource for FederatedIdentityCredential {
         )
     }
 
-    async fn create(&self, _p: &Value, _c: &Value, _ctx: &Ctx) -> (Option<Value>, Diagnostics) {
-        (None, stand_in_only())
+    async fn create(&self, _req: CreateRequest<'_>, _ctx: &Ctx) -> ApplyResponse {
+        ApplyResponse::failed(stand_in_only())
     }
 
-    async fn read(&self, state: &Value, _ctx: &Ctx) -> (Option<Value>, Diagnostics) {
-        (Some(state.clone()), Diagnostics::new())
+    async fn read(&self, req: ReadRequest<'_>, _ctx: &Ctx) -> ReadResponse {
+        ReadResponse {
+            state: Some(req.state.clone()),
+            ..ReadResponse::default()
+        }
     }
 
-    async fn update(
-        &self,
-        _prior: &Value,
-        _planned: &Value,
-        _config: &Value,
-        _ctx: &Ctx,
-    ) -> (Option<Value>, Diagnostics) {
-        (None, stand_in_only())
+    async fn update(&self, _req: UpdateRequest<'_>, _ctx: &Ctx) -> ApplyResponse {
+        ApplyResponse::failed(stand_in_only())
     }
 
     async fn delete(&self, _prior: &Value, _ctx: &Ctx) -> Diagnostics {
         stand_in_only()
     }
 
-    async fn import(&self, _id: &str, _ctx: &Ctx) -> (Vec<Value>, Diagnostics) {
-        (Vec::new(), stand_in_only())
+    async fn import(&self, _req: ImportRequest<'_>, _ctx: &Ctx) -> ImportResponse {
+        ImportResponse {
+            imported: Vec::new(),
+            diagnostics: stand_in_only(),
+        }
     }
 }

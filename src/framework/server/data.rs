@@ -92,20 +92,3 @@ pub(super) async fn close(
     };
     failed(d)
 }
-
-/// ListResource: there are no list resources; one event says so.
-pub(super) fn list(r: pb::list_resource::Request) -> pb::list_resource::Event {
-    pb::list_resource::Event {
-        diagnostic: super::unknown_type("list resource", &r.type_name).to_proto(),
-        ..Default::default()
-    }
-}
-
-/// ValidateListResourceConfig: there are no list resources.
-pub(super) fn validate_list(
-    r: pb::validate_list_resource_config::Request,
-) -> pb::validate_list_resource_config::Response {
-    pb::validate_list_resource_config::Response {
-        diagnostics: super::unknown_type("list resource", &r.type_name).to_proto(),
-    }
-}

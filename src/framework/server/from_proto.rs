@@ -58,3 +58,16 @@ pub(super) fn raw_state(raw: Option<pb::RawState>, ty: &Type) -> Result<Value, D
         Diagnostics::from_error("Stored state does not match the schema", e.to_string())
     })
 }
+
+/// Decodes a resource identity; `None` when Terraform sent none or the type has none.
+pub(super) fn identity(
+    data: Option<&pb::ResourceIdentityData>,
+    ty: Option<&Type>,
+    what: &str,
+) -> Result<Option<Value>, Diagnostics> {
+    let (Some(dv), Some(ty)) = (data.and_then(|d| d.identity_data.as_ref()), ty) else {
+        return Ok(None);
+    };
+    let v = value(Some(dv), ty, what)?;
+    Ok((!v.is_null()).then_some(v))
+}

@@ -9,6 +9,7 @@
 
 mod data;
 mod from_proto;
+mod list;
 mod provider;
 mod resource;
 #[cfg(test)]
@@ -22,9 +23,12 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::diag::Diagnostics;
+use super::identity::IdentitySchema;
+use super::list::ListResource;
+use super::resource::Resource;
 use super::schema::Schema;
 use super::traits::{
-    Ctx, DataSource, Declaration, EphemeralResource, Function, ProviderData, ProviderDef, Resource,
+    Ctx, DataSource, Declaration, EphemeralResource, Function, ProviderData, ProviderDef,
 };
 use crate::codec::{Type, Value};
 use crate::proto::tfplugin5 as pb;
@@ -39,9 +43,16 @@ struct Typed<T: ?Sized> {
     schema: Schema,
     validate: fn(&Value, &Ctx) -> Diagnostics,
     ty: Type,
+    /// A resource's identity schema and the type identities are decoded with.
+    identity: Option<(IdentitySchema, Type)>,
 }
 
 impl<T: ?Sized> Typed<T> {
+    /// The type identities are decoded with; `None` for a type without identity.
+    fn identity_type(&self) -> Option<&Type> {
+        self.identity.as_ref().map(|(_, ty)| ty)
+    }
+
     fn new(imp: Arc<T>, declaration: Declaration) -> Typed<T> {
         let ty = declaration.schema.object_type();
         Typed {
@@ -49,6 +60,7 @@ impl<T: ?Sized> Typed<T> {
             schema: declaration.schema,
             validate: declaration.validate,
             ty,
+            identity: None,
         }
     }
 }
@@ -61,6 +73,7 @@ pub struct Server {
     resources: BTreeMap<&'static str, Typed<dyn Resource>>,
     data_sources: BTreeMap<&'static str, Typed<dyn DataSource>>,
     ephemeral: BTreeMap<&'static str, Typed<dyn EphemeralResource>>,
+    lists: BTreeMap<&'static str, Typed<dyn ListResource>>,
     functions: BTreeMap<&'static str, Arc<dyn Function>>,
     configured: RwLock<Option<ProviderData>>,
     stop: CancellationToken,
@@ -73,9 +86,16 @@ impl Server {
         let provider: Arc<dyn ProviderDef> = Arc::new(provider);
         let provider_schema = provider.schema();
         let provider_type = provider_schema.object_type();
-        let resources = by_name(provider.resources(), |r| r.declaration());
+        let mut resources = by_name(provider.resources(), |r| r.declaration());
+        for t in resources.values_mut() {
+            t.identity = t.imp.identity_schema().map(|s| {
+                let ty = s.object_type();
+                (s, ty)
+            });
+        }
         let data_sources = by_name(provider.data_sources(), |d| d.declaration());
         let ephemeral = by_name(provider.ephemeral_resources(), |e| e.declaration());
+        let lists = by_name(provider.list_resources(), |l| l.declaration());
         let functions = provider
             .functions()
             .into_iter()
@@ -88,6 +108,7 @@ impl Server {
             resources,
             data_sources,
             ephemeral,
+            lists,
             functions,
             configured: RwLock::new(None),
             stop: CancellationToken::new(),
@@ -108,6 +129,7 @@ impl Server {
             resource_schemas: schemas(&self.resources),
             data_source_schemas: schemas(&self.data_sources),
             ephemeral_resource_schemas: schemas(&self.ephemeral),
+            list_resource_schemas: schemas(&self.lists),
             functions: self.function_protos(),
             server_capabilities: Some(to_proto::capabilities()),
             ..Default::default()
@@ -144,6 +166,12 @@ impl Server {
         self.data_sources
             .get(name)
             .ok_or_else(|| unknown_type("data source", name))
+    }
+
+    fn list_resource(&self, name: &str) -> Result<&Typed<dyn ListResource>, Diagnostics> {
+        self.lists
+            .get(name)
+            .ok_or_else(|| unknown_type("list resource", name))
     }
 
     fn ephemeral(&self, name: &str) -> Result<&Typed<dyn EphemeralResource>, Diagnostics> {
@@ -220,8 +248,8 @@ macro_rules! delegate_rpcs {
                 &self,
                 r: Request<pb::list_resource::Request>,
             ) -> Rpc<tonic::codegen::BoxStream<pb::list_resource::Event>> {
-                let event = data::list(r.into_inner());
-                ok(Box::pin(futures_util::stream::iter([Ok(event)])))
+                tracing::debug!(rpc = "list_resource", "tfplugin5 call");
+                ok(list::list(self, r.into_inner()))
             }
         }
     };
@@ -230,8 +258,8 @@ macro_rules! delegate_rpcs {
 delegate_rpcs! {
     get_metadata(get_metadata) => |self, r| provider::metadata(self);
     get_schema(get_provider_schema) => |self, r| provider::schema(self);
-    get_resource_identity_schemas(get_resource_identity_schemas) => |self, r| provider::identity_schemas();
-    upgrade_resource_identity(upgrade_resource_identity) => |self, r| provider::upgrade_identity();
+    get_resource_identity_schemas(get_resource_identity_schemas) => |self, r| provider::identity_schemas(self);
+    upgrade_resource_identity(upgrade_resource_identity) => |self, r| resource::upgrade_identity(self, r);
     prepare_provider_config(prepare_provider_config) => |self, r| provider::validate(self, r);
     configure(configure) => |self, r| provider::configure(self, r).await;
     stop(stop) => |self, r| provider::stop(self);
@@ -244,11 +272,12 @@ delegate_rpcs! {
     apply_resource_change(apply_resource_change) => |self, r| resource::apply(self, r).await;
     import_resource_state(import_resource_state) => |self, r| resource::import(self, r).await;
     move_resource_state(move_resource_state) => |self, r| resource::move_state(self, r);
+    generate_resource_config(generate_resource_config) => |self, r| resource::generate_config(self, r);
     validate_data_source_config(validate_data_source_config) => |self, r| self.validate_config(self.data_source(&r.type_name), r.config.as_ref());
     read_data_source(read_data_source) => |self, r| data::read_data_source(self, r).await;
     validate_ephemeral_resource_config(validate_ephemeral_resource_config) => |self, r| self.validate_config(self.ephemeral(&r.type_name), r.config.as_ref());
     open_ephemeral_resource(open_ephemeral_resource) => |self, r| data::open(self, r).await;
     renew_ephemeral_resource(renew_ephemeral_resource) => |self, r| data::renew(self, r).await;
     close_ephemeral_resource(close_ephemeral_resource) => |self, r| data::close(self, r).await;
-    validate_list_resource_config(validate_list_resource_config) => |self, r| data::validate_list(r);
+    validate_list_resource_config(validate_list_resource_config) => |self, r| list::validate(self, r);
 }

@@ -48,7 +48,13 @@ pub(super) fn metadata(server: &Server) -> pb::get_metadata::Response {
                 type_name: k.to_string(),
             })
             .collect(),
-        list_resources: vec![],
+        list_resources: server
+            .lists
+            .keys()
+            .map(|k| m::ListResourceMetadata {
+                type_name: k.to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -111,20 +117,15 @@ pub(super) fn stop(server: &Server) -> pb::stop::Response {
     }
 }
 
-/// GetResourceIdentitySchemas: this provider defines no resource identities.
-pub(super) fn identity_schemas() -> pb::get_resource_identity_schemas::Response {
-    pb::get_resource_identity_schemas::Response::default()
-}
-
-/// UpgradeResourceIdentity: refused, there are no identities to upgrade.
-pub(super) fn upgrade_identity() -> pb::upgrade_resource_identity::Response {
-    pb::upgrade_resource_identity::Response {
-        upgraded_identity: None,
-        diagnostics: Diagnostics::from_error(
-            "Resource identity is not supported",
-            "This provider defines no resource identities.",
-        )
-        .to_proto(),
+/// GetResourceIdentitySchemas: the identity schema of each resource type that has one.
+pub(super) fn identity_schemas(server: &Server) -> pb::get_resource_identity_schemas::Response {
+    pb::get_resource_identity_schemas::Response {
+        identity_schemas: server
+            .resources
+            .iter()
+            .filter_map(|(name, t)| Some((name.to_string(), t.identity.as_ref()?.0.to_proto())))
+            .collect(),
+        diagnostics: vec![],
     }
 }
 

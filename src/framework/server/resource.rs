@@ -8,7 +8,10 @@ use super::{from_proto, Server};
 use crate::codec::Value;
 use crate::framework::diag::Diagnostics;
 use crate::framework::plan::plan_change;
-use crate::framework::traits::{MoveSource, PlanRequest};
+use crate::framework::resource::{
+    ApplyResponse, CreateRequest, ImportRequest, ImportTarget, MoveSource, PlanRequest,
+    ReadRequest, UpdateRequest,
+};
 use crate::proto::tfplugin5 as pb;
 
 /// UpgradeResourceState: stored JSON state, decoded leniently and upgraded by the
@@ -32,6 +35,40 @@ pub(super) fn upgrade(
     }))
 }
 
+/// UpgradeResourceIdentity: a stored identity, decoded as JSON with the current identity
+/// type (this provider's identities have one version so far; a stored identity of a
+/// newer version than the schema's is refused).
+pub(super) fn upgrade_identity(
+    server: &Server,
+    r: pb::upgrade_resource_identity::Request,
+) -> pb::upgrade_resource_identity::Response {
+    answer(server.resource(&r.type_name).and_then(|t| {
+        let Some((schema, ty)) = &t.identity else {
+            return Err(Diagnostics::from_error(
+                "Resource identity is not supported",
+                format!("{} has no resource identity.", r.type_name),
+            ));
+        };
+        if r.version > schema.version {
+            return Err(Diagnostics::from_error(
+                "Resource identity from a newer provider",
+                format!(
+                    "The stored identity of this {} has version {}, but this provider knows version {} at most. Use the provider version that wrote it, or newer.",
+                    r.type_name, r.version, schema.version
+                ),
+            ));
+        }
+        let raw = r.raw_identity.unwrap_or_default();
+        let identity = crate::codec::json::decode(&raw.json, ty).map_err(|e| {
+            Diagnostics::from_error("Stored identity does not match the schema", e.to_string())
+        })?;
+        Ok(pb::upgrade_resource_identity::Response {
+            upgraded_identity: to_proto::identity(Some(&identity), Some(ty), "identity")?,
+            diagnostics: vec![],
+        })
+    }))
+}
+
 /// ReadResource: refreshes the state from the real object; a null new state tells
 /// Terraform the object is gone.
 pub(super) async fn read(
@@ -40,29 +77,78 @@ pub(super) async fn read(
 ) -> pb::read_resource::Response {
     let result = async {
         let t = server.resource(&r.type_name)?;
+        let id_ty = t.identity_type();
         let state = from_proto::value(r.current_state.as_ref(), &t.ty, "state")?;
+        let identity = from_proto::identity(r.current_identity.as_ref(), id_ty, "identity")?;
         if state.is_null() {
-            return Ok((
+            return Ok(ReadOutcome::unchanged(
                 to_proto::value(&Value::Null, &t.ty, "state")?,
                 Diagnostics::new(),
             ));
         }
-        let (new_state, diags) = t.imp.read(&state, &server.ctx()).await;
-        if diags.has_errors() {
+        let req = ReadRequest {
+            state: &state,
+            identity: identity.as_ref(),
+            private: &r.private,
+        };
+        let resp = t.imp.read(req, &server.ctx()).await;
+        if resp.diagnostics.has_errors() {
             // Keep the prior state: a failed read must not drop the object.
-            return Ok((to_proto::value(&state, &t.ty, "state")?, diags));
+            return Ok(ReadOutcome::unchanged(
+                to_proto::value(&state, &t.ty, "state")?,
+                resp.diagnostics,
+            ));
         }
-        let new_state = new_state.unwrap_or(Value::Null);
-        Ok::<_, Diagnostics>((to_proto::known_value(&new_state, &t.ty, "state")?, diags))
+        let new_state = resp.state.unwrap_or(Value::Null);
+        let identity = if new_state.is_null() {
+            None
+        } else {
+            resp.identity.or(identity)
+        };
+        Ok::<_, Diagnostics>(ReadOutcome {
+            state: to_proto::known_value(&new_state, &t.ty, "state")?,
+            identity: to_proto::identity(identity.as_ref(), id_ty, "identity")?,
+            private: resp.private,
+            diagnostics: resp.diagnostics,
+        })
     }
     .await;
-    // Whatever happened, the private bytes stay and some state is returned.
-    let (new_state, d) = result.map_or_else(|d| (r.current_state, d), |(s, d)| (Some(s), d));
-    pb::read_resource::Response {
-        new_state,
-        diagnostics: d.to_proto(),
-        private: r.private,
-        ..Default::default()
+    // Whatever happened, some state is returned, and the private bytes stay unless the
+    // resource replaced them.
+    match result {
+        Ok(o) => pb::read_resource::Response {
+            new_state: Some(o.state),
+            new_identity: o.identity.or(r.current_identity),
+            private: o.private.unwrap_or(r.private),
+            diagnostics: o.diagnostics.to_proto(),
+            ..Default::default()
+        },
+        Err(d) => pb::read_resource::Response {
+            new_state: r.current_state,
+            new_identity: r.current_identity,
+            private: r.private,
+            diagnostics: d.to_proto(),
+            ..Default::default()
+        },
+    }
+}
+
+/// A read's answer before it becomes the response.
+struct ReadOutcome {
+    state: pb::DynamicValue,
+    identity: Option<pb::ResourceIdentityData>,
+    private: Option<Vec<u8>>,
+    diagnostics: Diagnostics,
+}
+
+impl ReadOutcome {
+    fn unchanged(state: pb::DynamicValue, diagnostics: Diagnostics) -> ReadOutcome {
+        ReadOutcome {
+            state,
+            identity: None,
+            private: None,
+            diagnostics,
+        }
     }
 }
 
@@ -91,13 +177,39 @@ pub(super) fn move_state(
             private: &r.source_private,
             state_json: &raw.json,
         };
-        let state = t.imp.move_state(&source)?;
+        let moved = t.imp.move_state(&source)?;
         Ok(pb::move_resource_state::Response {
-            target_state: Some(to_proto::known_value(&state, &t.ty, "moved state")?),
-            ..Default::default()
+            target_state: Some(to_proto::known_value(&moved.state, &t.ty, "moved state")?),
+            target_private: moved.private,
+            target_identity: to_proto::identity(
+                moved.identity.as_ref(),
+                t.identity_type(),
+                "moved identity",
+            )?,
+            diagnostics: vec![],
         })
     });
     answer(moved)
+}
+
+/// GenerateResourceConfig (Terraform >= 1.14): the configuration `-generate-config-out`
+/// writes for a stored object. A resource without its own answer gets what Terraform
+/// would derive: the state with computed-only attributes left null.
+pub(super) fn generate_config(
+    server: &Server,
+    r: pb::generate_resource_config::Request,
+) -> pb::generate_resource_config::Response {
+    answer(server.resource(&r.type_name).and_then(|t| {
+        let state = from_proto::value(r.state.as_ref(), &t.ty, "state")?;
+        let config = match t.imp.generate_config(&state, &server.ctx()) {
+            Some(config) => config,
+            None => crate::framework::plan::config_from_state(&t.schema, &state),
+        };
+        Ok(pb::generate_resource_config::Response {
+            config: Some(to_proto::value(&config, &t.ty, "generated configuration")?),
+            diagnostics: vec![],
+        })
+    }))
 }
 
 /// PlanResourceChange: Terraform's proposal with the planning rules applied, then the
@@ -108,6 +220,7 @@ pub(super) async fn plan(
 ) -> pb::plan_resource_change::Response {
     let result = async {
         let t = server.resource(&r.type_name)?;
+        let id_ty = t.identity_type();
         let [prior, proposed, config] = from_proto::values(
             &t.ty,
             [
@@ -116,6 +229,7 @@ pub(super) async fn plan(
                 (&r.config, "configuration"),
             ],
         )?;
+        let prior_identity = from_proto::identity(r.prior_identity.as_ref(), id_ty, "identity")?;
         if proposed.is_null() {
             let diags = if prior.is_null() {
                 Diagnostics::new()
@@ -125,6 +239,7 @@ pub(super) async fn plan(
             return Ok(pb::plan_resource_change::Response {
                 planned_state: Some(to_proto::value(&Value::Null, &t.ty, "plan")?),
                 planned_private: r.prior_private.clone(),
+                planned_identity: r.prior_identity.clone(),
                 diagnostics: diags.to_proto(),
                 ..Default::default()
             });
@@ -133,8 +248,10 @@ pub(super) async fn plan(
         let (planned, requires_replace) = plan_change(&t.schema, prior_opt, &proposed, &config);
         let mut req = PlanRequest {
             prior: prior_opt,
+            prior_identity: prior_identity.as_ref(),
             config: &config,
             planned,
+            planned_identity: prior_identity.clone(),
             requires_replace,
             prior_private: &r.prior_private,
             planned_private: r.prior_private.clone(),
@@ -144,6 +261,11 @@ pub(super) async fn plan(
             planned_state: Some(to_proto::value(&req.planned, &t.ty, "plan")?),
             requires_replace: req.requires_replace.iter().map(|p| p.to_proto()).collect(),
             planned_private: req.planned_private,
+            planned_identity: to_proto::identity(
+                req.planned_identity.as_ref(),
+                id_ty,
+                "planned identity",
+            )?,
             diagnostics: diags.to_proto(),
             ..Default::default()
         })
@@ -160,75 +282,110 @@ pub(super) async fn apply(
 ) -> pb::apply_resource_change::Response {
     let result = async {
         let t = server.resource(&r.type_name)?;
+        let id_ty = t.identity_type();
         let states = [
             (&r.prior_state, "prior state"),
             (&r.planned_state, "planned state"),
         ];
         let [prior, planned] = from_proto::values(&t.ty, states)?;
         let [config] = from_proto::values(&t.ty, [(&r.config, "configuration")])?;
+        let planned_identity =
+            from_proto::identity(r.planned_identity.as_ref(), id_ty, "planned identity")?;
         let ctx = server.ctx();
-        let (new_state, diags) = if planned.is_null() {
+        let resp = if planned.is_null() {
             let d = t.imp.delete(&prior, &ctx).await;
             // A failed delete keeps the object in state.
-            let state = if d.has_errors() {
-                Some(prior.clone())
-            } else {
-                None
-            };
-            (state, d)
+            ApplyResponse {
+                state: d.has_errors().then(|| prior.clone()),
+                identity: None,
+                diagnostics: d,
+            }
         } else if prior.is_null() {
-            t.imp.create(&planned, &config, &ctx).await
+            let req = CreateRequest {
+                planned: &planned,
+                config: &config,
+                planned_identity: planned_identity.as_ref(),
+            };
+            t.imp.create(req, &ctx).await
         } else {
-            let (s, d) = t.imp.update(&prior, &planned, &config, &ctx).await;
+            let req = UpdateRequest {
+                prior: &prior,
+                planned: &planned,
+                config: &config,
+                planned_identity: planned_identity.as_ref(),
+            };
+            let mut resp = t.imp.update(req, &ctx).await;
             // A failed update keeps what we know: the prior object.
-            (s.or_else(|| d.has_errors().then(|| prior.clone())), d)
+            if resp.state.is_none() && resp.diagnostics.has_errors() {
+                resp.state = Some(prior.clone());
+            }
+            resp
         };
-        let new_state = new_state.unwrap_or(Value::Null);
+        let new_state = resp.state.unwrap_or(Value::Null);
         if let Err(mut d) = to_proto::known(&new_state, "new state") {
-            d.extend(diags);
+            d.extend(resp.diagnostics);
             return Err(d);
         }
-        Ok::<_, Diagnostics>((to_proto::value(&new_state, &t.ty, "new state")?, diags))
+        // An object that stays keeps its identity when the resource gave none.
+        let identity = match (&new_state, resp.identity) {
+            (Value::Null, _) => None,
+            (_, Some(identity)) => Some(identity),
+            (_, None) => planned_identity.filter(|i| i.is_wholly_known()),
+        };
+        Ok::<_, Diagnostics>((
+            to_proto::value(&new_state, &t.ty, "new state")?,
+            to_proto::identity(identity.as_ref(), id_ty, "new identity")?,
+            resp.diagnostics,
+        ))
     }
     .await;
     // A state that cannot be encoded is answered with the prior one.
-    let (new_state, private, d) = match result {
-        Ok((state, d)) => (Some(state), r.planned_private, d),
-        Err(d) => (r.prior_state, Vec::new(), d),
+    let (new_state, new_identity, private, d) = match result {
+        Ok((state, identity, d)) => (Some(state), identity, r.planned_private, d),
+        Err(d) => (r.prior_state, None, Vec::new(), d),
     };
     pb::apply_resource_change::Response {
         new_state,
         private,
+        new_identity,
         diagnostics: d.to_proto(),
         ..Default::default()
     }
 }
 
-/// ImportResourceState: the state objects an import ID stands for; Terraform reads each
-/// afterwards.
+/// ImportResourceState: the state objects an import ID or identity stands for;
+/// Terraform reads each afterwards.
 pub(super) async fn import(
     server: &Server,
     r: pb::import_resource_state::Request,
 ) -> pb::import_resource_state::Response {
     let result = async {
         let t = server.resource(&r.type_name)?;
-        let (objects, diags) = t.imp.import(&r.id, &server.ctx()).await;
-        if diags.has_errors() {
-            return Err(diags);
+        let id_ty = t.identity_type();
+        let by_identity = from_proto::identity(r.identity.as_ref(), id_ty, "identity")?;
+        let target = match &by_identity {
+            Some(identity) => ImportTarget::Identity(identity),
+            None => ImportTarget::Id(&r.id),
+        };
+        let resp = t.imp.import(ImportRequest { target }, &server.ctx()).await;
+        if resp.diagnostics.has_errors() {
+            return Err(resp.diagnostics);
         }
-        let imported = objects
+        let imported = resp
+            .imported
             .iter()
             .map(|o| {
                 Ok(pb::import_resource_state::ImportedResource {
                     type_name: r.type_name.clone(),
-                    state: Some(to_proto::known_value(o, &t.ty, "imported state")?),
-                    ..Default::default()
+                    state: Some(to_proto::known_value(&o.state, &t.ty, "imported state")?),
+                    private: o.private.clone(),
+                    identity: to_proto::identity(o.identity.as_ref(), id_ty, "imported identity")?,
                 })
             })
             .collect::<Result<Vec<_>, Diagnostics>>()?;
         Ok(pb::import_resource_state::Response {
             imported_resources: imported,
-            diagnostics: diags.to_proto(),
+            diagnostics: resp.diagnostics.to_proto(),
             deferred: None,
         })
     }

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use crate::codec::{self, Type, Value};
 use crate::framework::{
-    Attribute, Block, Ctx, Declaration, Diagnostics, ProviderData, ProviderDef, Resource, Schema,
+    ApplyResponse, Attribute, Block, CreateRequest, Ctx, Declaration, Diagnostics, ImportRequest,
+    ImportResponse, ProviderData, ProviderDef, ReadRequest, ReadResponse, Resource, Schema,
+    UpdateRequest,
 };
 use crate::proto::tfplugin5 as pb;
 
@@ -16,31 +18,28 @@ impl Resource for Slow {
         let block = Block::new("t").attribute(Attribute::string("id").computed().describe("d"));
         Declaration::unchecked("test_slow", Schema::new(0, block))
     }
-    async fn create(&self, _p: &Value, _c: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {
+    async fn create(&self, _req: CreateRequest<'_>, ctx: &Ctx) -> ApplyResponse {
         // Waits for Terraform's Stop, as a long Graph retry loop would.
         ctx.cancel.cancelled().await;
-        (
-            None,
-            Diagnostics::from_error("cancelled", "stopped by Terraform"),
-        )
+        ApplyResponse::failed(Diagnostics::from_error("cancelled", "stopped by Terraform"))
     }
-    async fn read(&self, s: &Value, _ctx: &Ctx) -> (Option<Value>, Diagnostics) {
-        (Some(s.clone()), Diagnostics::new())
+    async fn read(&self, req: ReadRequest<'_>, _ctx: &Ctx) -> ReadResponse {
+        ReadResponse {
+            state: Some(req.state.clone()),
+            ..ReadResponse::default()
+        }
     }
-    async fn update(
-        &self,
-        _p: &Value,
-        n: &Value,
-        _c: &Value,
-        _ctx: &Ctx,
-    ) -> (Option<Value>, Diagnostics) {
-        (Some(n.clone()), Diagnostics::new())
+    async fn update(&self, req: UpdateRequest<'_>, _ctx: &Ctx) -> ApplyResponse {
+        ApplyResponse {
+            state: Some(req.planned.clone()),
+            ..ApplyResponse::default()
+        }
     }
     async fn delete(&self, _p: &Value, _ctx: &Ctx) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn import(&self, _id: &str, _ctx: &Ctx) -> (Vec<Value>, Diagnostics) {
-        (vec![], Diagnostics::new())
+    async fn import(&self, _req: ImportRequest<'_>, _ctx: &Ctx) -> ImportResponse {
+        ImportResponse::default()
     }
 }
 

@@ -29,10 +29,13 @@ answers!(
     validate_resource_type_config,
     validate_data_source_config,
     validate_ephemeral_resource_config,
+    validate_list_resource_config,
     upgrade_resource_state,
     plan_resource_change,
     import_resource_state,
     move_resource_state,
+    generate_resource_config,
+    upgrade_resource_identity,
     read_data_source,
     open_ephemeral_resource,
     renew_ephemeral_resource,
@@ -93,13 +96,29 @@ pub(super) fn known(value: &Value, what: &str) -> Result<(), Diagnostics> {
 /// calls PlanResourceChange with a null proposed state), skipping GetProviderSchema
 /// when Terraform has the schema cached, and `moved` blocks across resource types
 /// (Terraform refuses them unless the target provider says so; each resource decides
-/// which sources it accepts).
+/// which sources it accepts), and generating configuration (Terraform >= 1.14 asks
+/// GenerateResourceConfig instead of copying every optional attribute from the state).
 pub(super) fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
         move_resource_state: true,
+        generate_resource_config: true,
     }
+}
+
+/// An identity as tfplugin5 carries it; `None` for a type without identity.
+pub(super) fn identity(
+    identity: Option<&Value>,
+    ty: Option<&Type>,
+    what: &str,
+) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+    let (Some(identity), Some(ty)) = (identity, ty) else {
+        return Ok(None);
+    };
+    Ok(Some(pb::ResourceIdentityData {
+        identity_data: Some(value(identity, ty, what)?),
+    }))
 }
 
 /// A provider-defined function's signature.

@@ -7,9 +7,15 @@
 //! - [`apply`]: create, update and delete, serialised per application.
 //! - [`read`]: refresh and import.
 //! - [`moved`]: state moved from azuread's `azuread_application_federated_identity_credential`.
+//! - [`adopt`]: the checks on the first read after an import or a move (warnings).
+//! - [`generate`]: the configuration `-generate-config-out` writes for a stored credential.
+//! - [`attrs`]: the attribute names, held against the schema by a test.
 //! - [`identity`]: the live check that the principal id is a user-assigned managed identity.
 
+mod adopt;
 mod apply;
+mod attrs;
+mod generate;
 mod id;
 mod identity;
 mod model;
@@ -25,14 +31,18 @@ use async_trait::async_trait;
 
 pub use id::{parse_import_id, resource_id, ImportId};
 pub use model::{AppIds, FicModel, Operation, Timeouts};
-pub use schema::{schema, TYPE_NAME};
+pub use schema::{identity_schema, schema, TYPE_NAME};
 pub use siblings::PlannedSet;
 
 use super::client::EntraClient;
 use crate::codec::Value;
 use crate::entra::graph::{GraphClient, GraphError};
 use crate::entra::retry::Deadline;
-use crate::framework::{Ctx, Declaration, Diagnostics, MoveSource, PlanRequest, Resource};
+use crate::framework::{
+    ApplyResponse, CreateRequest, Ctx, Declaration, Diagnostics, IdentitySchema, ImportRequest,
+    ImportResponse, ImportTarget, Imported, MoveSource, Moved, PlanRequest, ReadRequest,
+    ReadResponse, Resource, UpdateRequest,
+};
 use crate::rules;
 
 pub struct FederatedCredentialResource;
@@ -45,8 +55,16 @@ impl Resource for FederatedCredentialResource {
         })
     }
 
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity_schema())
+    }
+
     async fn modify_plan(&self, plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagnostics {
-        plan::modify_plan(plan, ctx).await
+        let d = plan::modify_plan(plan, ctx).await;
+        if !plan.planned.is_null() {
+            plan.planned_identity = Some(FicModel::from_value(&plan.planned).identity());
+        }
+        d
     }
 
     async fn plan_destroy(&self, prior: &Value, ctx: &Ctx) -> Diagnostics {
@@ -54,49 +72,75 @@ impl Resource for FederatedCredentialResource {
         Diagnostics::new()
     }
 
-    async fn create(
-        &self,
-        planned: &Value,
-        _config: &Value,
-        ctx: &Ctx,
-    ) -> (Option<Value>, Diagnostics) {
-        into_state(apply::create(FicModel::from_value(planned), ctx).await)
+    async fn create(&self, req: CreateRequest<'_>, ctx: &Ctx) -> ApplyResponse {
+        applied(apply::create(FicModel::from_value(req.planned), ctx).await)
     }
 
-    async fn read(&self, state: &Value, ctx: &Ctx) -> (Option<Value>, Diagnostics) {
-        let (model, d) = read::read(FicModel::from_value(state), ctx).await;
-        (model.map(|m| m.to_value()), d)
+    async fn read(&self, req: ReadRequest<'_>, ctx: &Ctx) -> ReadResponse {
+        let adopted = adopt::Adopted::decode(req.private);
+        let (model, mut diagnostics) = read::read(FicModel::from_value(req.state), ctx).await;
+        if let (Some(how), Some(m), false) = (adopted, &model, diagnostics.has_errors()) {
+            diagnostics.extend(adopt::check(how, m, ctx).await);
+        }
+        ReadResponse {
+            identity: model.as_ref().map(FicModel::identity),
+            state: model.map(|m| m.to_value()),
+            // Checked once: the marker goes with this read.
+            private: adopted.map(|_| Vec::new()),
+            diagnostics,
+        }
     }
 
-    async fn update(
-        &self,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-        ctx: &Ctx,
-    ) -> (Option<Value>, Diagnostics) {
-        let prior = FicModel::from_value(prior);
-        into_state(apply::update(&prior, FicModel::from_value(planned), ctx).await)
+    async fn update(&self, req: UpdateRequest<'_>, ctx: &Ctx) -> ApplyResponse {
+        let prior = FicModel::from_value(req.prior);
+        applied(apply::update(&prior, FicModel::from_value(req.planned), ctx).await)
     }
 
     async fn delete(&self, prior: &Value, ctx: &Ctx) -> Diagnostics {
         apply::delete(&FicModel::from_value(prior), ctx).await
     }
 
-    async fn import(&self, id: &str, ctx: &Ctx) -> (Vec<Value>, Diagnostics) {
-        match read::import(id, ctx).await {
-            Ok(model) => (vec![model.to_value()], Diagnostics::new()),
-            Err(d) => (vec![], d),
+    async fn import(&self, req: ImportRequest<'_>, ctx: &Ctx) -> ImportResponse {
+        let found = match req.target {
+            ImportTarget::Id(id) => read::import(id, ctx).await,
+            ImportTarget::Identity(identity) => read::import_by_identity(identity, ctx).await,
+        };
+        match found {
+            Ok(model) => ImportResponse {
+                imported: vec![Imported {
+                    identity: Some(model.identity()),
+                    state: model.to_value(),
+                    private: adopt::Adopted::Imported.encode(),
+                }],
+                diagnostics: Diagnostics::new(),
+            },
+            Err(diagnostics) => ImportResponse {
+                imported: vec![],
+                diagnostics,
+            },
         }
     }
 
-    fn move_state(&self, source: &MoveSource<'_>) -> Result<Value, Diagnostics> {
-        moved::from_azuread(source)
+    fn move_state(&self, source: &MoveSource<'_>) -> Result<Moved, Diagnostics> {
+        let state = moved::from_azuread(source)?;
+        Ok(Moved {
+            identity: Some(FicModel::from_value(&state).identity()),
+            state,
+            private: adopt::Adopted::Moved.encode(),
+        })
+    }
+
+    fn generate_config(&self, state: &Value, ctx: &Ctx) -> Option<Value> {
+        Some(generate::config(&FicModel::from_value(state), ctx).to_value())
     }
 }
 
-fn into_state((model, d): (Option<FicModel>, Diagnostics)) -> (Option<Value>, Diagnostics) {
-    (model.map(|m| m.to_value()), d)
+fn applied((model, diagnostics): (Option<FicModel>, Diagnostics)) -> ApplyResponse {
+    ApplyResponse {
+        identity: model.as_ref().map(FicModel::identity),
+        state: model.map(|m| m.to_value()),
+        diagnostics,
+    }
 }
 
 /// What every Graph-calling operation starts with: the provider's client, a signed-in

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::attrs::*;
 use super::id::resource_id;
 use crate::cloud::Cloud;
 use crate::codec::Value;
@@ -121,17 +122,17 @@ impl FicModel {
     /// Decodes a configuration, plan or state object.
     pub fn from_value(v: &Value) -> FicModel {
         FicModel {
-            application_object_id: string_attr(v, "application_object_id"),
-            application_client_id: string_attr(v, "application_client_id"),
-            name: string_attr(v, "name"),
-            managed_identity_principal_id: string_attr(v, "managed_identity_principal_id"),
-            subject: string_attr(v, "subject"),
-            issuer: string_attr(v, "issuer"),
-            audiences: string_list_attr(v, "audiences"),
-            description: string_attr(v, "description"),
-            credential_id: string_attr(v, "credential_id"),
-            id: string_attr(v, "id"),
-            timeouts: v.attr("timeouts").and_then(Timeouts::from_value),
+            application_object_id: string_attr(v, APPLICATION_OBJECT_ID),
+            application_client_id: string_attr(v, APPLICATION_CLIENT_ID),
+            name: string_attr(v, NAME),
+            managed_identity_principal_id: string_attr(v, MANAGED_IDENTITY_PRINCIPAL_ID),
+            subject: string_attr(v, SUBJECT),
+            issuer: string_attr(v, ISSUER),
+            audiences: string_list_attr(v, AUDIENCES),
+            description: string_attr(v, DESCRIPTION),
+            credential_id: string_attr(v, CREDENTIAL_ID),
+            id: string_attr(v, ID),
+            timeouts: v.attr(TIMEOUTS).and_then(Timeouts::from_value),
         }
     }
 
@@ -139,31 +140,89 @@ impl FicModel {
     pub fn to_value(&self) -> Value {
         object([
             (
-                "application_object_id",
+                APPLICATION_OBJECT_ID,
                 string_value(&self.application_object_id),
             ),
             (
-                "application_client_id",
+                APPLICATION_CLIENT_ID,
                 string_value(&self.application_client_id),
             ),
-            ("name", string_value(&self.name)),
+            (NAME, string_value(&self.name)),
             (
-                "managed_identity_principal_id",
+                MANAGED_IDENTITY_PRINCIPAL_ID,
                 string_value(&self.managed_identity_principal_id),
             ),
-            ("subject", string_value(&self.subject)),
-            ("issuer", string_value(&self.issuer)),
-            ("audiences", string_list_value(&self.audiences)),
-            ("description", string_value(&self.description)),
-            ("credential_id", string_value(&self.credential_id)),
-            ("id", string_value(&self.id)),
+            (SUBJECT, string_value(&self.subject)),
+            (ISSUER, string_value(&self.issuer)),
+            (AUDIENCES, string_list_value(&self.audiences)),
+            (DESCRIPTION, string_value(&self.description)),
+            (CREDENTIAL_ID, string_value(&self.credential_id)),
+            (ID, string_value(&self.id)),
             (
-                "timeouts",
+                TIMEOUTS,
                 self.timeouts
                     .as_ref()
                     .map_or(Value::Null, Timeouts::to_value),
             ),
         ])
+    }
+
+    /// The resource identity (see [`super::identity_schema`]): known once the application
+    /// and the name are; unknown parts stay unknown (allowed on create and replace).
+    pub fn identity(&self) -> Value {
+        object([
+            (
+                APPLICATION_OBJECT_ID,
+                string_value(&self.application_object_id),
+            ),
+            (NAME, string_value(&self.name)),
+        ])
+    }
+
+    /// The configuration a person would write for this stored credential (SPEC §3c): the
+    /// application by object id, the name, the principal id for a managed identity's
+    /// subject (else the subject), and issuer, audiences and description only where they
+    /// differ from the defaults of `cloud` (whose issuer needs `tenant`).
+    pub fn generated_config(&self, cloud: Cloud, tenant: Option<&str>) -> FicModel {
+        let default_issuer = tenant.map(|t| cloud.entra_issuer(t));
+        let issuer = match (&self.issuer, &default_issuer) {
+            (Input::Known(i), Some(d)) if i == d => Input::Null,
+            (i, _) => i.clone(),
+        };
+        let default_audiences = [cloud.token_exchange_audience().to_string()];
+        let audiences = if known_strings(&self.audiences) == default_audiences {
+            Input::Null
+        } else {
+            self.audiences.clone()
+        };
+        FicModel {
+            issuer,
+            audiences,
+            ..self.generated_config_keeping_defaults()
+        }
+    }
+
+    /// [`FicModel::generated_config`] with issuer and audiences always written out: what
+    /// is generated when the provider's cloud and tenant are not known.
+    pub fn generated_config_keeping_defaults(&self) -> FicModel {
+        let principal = self.managed_identity_principal_id.clone();
+        FicModel {
+            application_object_id: self.application_object_id.clone(),
+            application_client_id: Input::Null,
+            name: self.name.clone(),
+            subject: if principal.is_set() {
+                Input::Null
+            } else {
+                self.subject.clone()
+            },
+            managed_identity_principal_id: principal,
+            issuer: self.issuer.clone(),
+            audiences: self.audiences.clone(),
+            description: self.description.clone(),
+            credential_id: Input::Null,
+            id: Input::Null,
+            timeouts: None,
+        }
     }
 
     /// The state for credential `c` of application `app`. The principal id is kept as
@@ -218,10 +277,12 @@ impl FicModel {
         })
     }
 
-    /// The principal id an imported credential had: a GUID subject under an Entra issuer
-    /// is a managed identity's principal id.
+    /// The principal id an imported credential had: a GUID subject under the Entra v2
+    /// issuer is a managed identity's principal id. Under a mistaken issuer (v1, trailing
+    /// slash) the subject stays the subject, so the configuration generated for it is
+    /// valid as written and the mistake is reported as a warning instead.
     pub fn imported_principal(c: &FederatedCredential) -> Input<String> {
-        if guid::is_guid(&c.subject) && fic::is_entra_issuer(&c.issuer) {
+        if guid::is_guid(&c.subject) && fic::is_identity_issuer(&c.issuer) {
             Input::Known(c.subject.clone())
         } else {
             Input::Null

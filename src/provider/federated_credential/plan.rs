@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use super::attrs::{APPLICATION_OBJECT_ID, NAME, SUBJECT, TIMEOUTS};
 use super::model::{FicModel, Operation};
 use super::siblings::{PlannedCreate, Siblings};
 use super::{import_block, import_hint, read};
@@ -24,7 +25,7 @@ pub(super) fn validate(config: &FicModel, ctx: &Ctx) -> Diagnostics {
         for op in Operation::ALL {
             if let Some(Err(e)) = t.get(op).known().map(|s| rules::duration::parse(s)) {
                 d.error_at(
-                    AttrPath::attr("timeouts").child(op.name()),
+                    AttrPath::attr(TIMEOUTS).child(op.name()),
                     format!("timeouts.{} must be a duration", op.name()),
                     e,
                 );
@@ -164,32 +165,43 @@ async fn live_check(client: &EntraClient, planned: &FicModel, ctx: &Ctx) -> Diag
             return d;
         }
     };
-    let app = match (
+    let (object_id, client_id) = (
         planned.application_object_id.known(),
         planned.application_client_id.known(),
-    ) {
+    );
+    let app = match (object_id, client_id) {
         (Some(o), _) => AppRef::ObjectId(o.to_ascii_lowercase()),
         (None, Some(c)) => AppRef::ClientId(c.clone()),
         _ => return Diagnostics::new(),
     };
+    // Both ids given: one application read (shared by the run) says whether they agree.
+    let pair = object_id.zip(client_id);
     let g: &GraphClient = &g;
     let read = client
         .plan_reads
         .read(g, &ctx.cancel, |d| async move {
+            let mut actual_client_id = None;
             let app_object_id = match app {
-                AppRef::ObjectId(o) => o,
-                by_client_id => client
-                    .application(g, &by_client_id, &d)
-                    .await?
-                    .id
-                    .to_ascii_lowercase(),
+                AppRef::ObjectId(o) if pair.is_none() => o,
+                by_id => {
+                    let found = client.application(g, &by_id, &d).await?;
+                    actual_client_id = Some(found.app_id.to_ascii_lowercase());
+                    found.id.to_ascii_lowercase()
+                }
             };
             let list = read::shared_list(client, g, &app_object_id, &d).await?;
-            Ok((app_object_id, list))
+            Ok((app_object_id, list, actual_client_id))
         })
         .await;
     let (app_object_id, list) = match read {
-        Ok(found) => found,
+        Ok((app_object_id, list, actual)) => {
+            if let (Some((o, c)), Some(actual)) = (pair, actual) {
+                if let Some(mismatch) = read::app_pair_mismatch(o, c, &actual) {
+                    return mismatch;
+                }
+            }
+            (app_object_id, list)
+        }
         Err(skipped) => {
             tracing::debug!(?skipped, "live plan check skipped");
             let mut d = Diagnostics::new();
@@ -214,7 +226,7 @@ async fn live_check(client: &EntraClient, planned: &FicModel, ctx: &Ctx) -> Diag
         let mut diag = preflight(&app_object_id, &remaining, &siblings.creates, &new);
         // Unknown issuer/subject cannot collide yet.
         if create.trust.is_none() {
-            diag.0.retain(|x| x.path != Some(AttrPath::attr("subject")));
+            diag.0.retain(|x| x.path != Some(AttrPath::attr(SUBJECT)));
         }
         diag
     };
@@ -245,7 +257,7 @@ pub(super) fn preflight(
     let mut d = Diagnostics::new();
     if let Some(c) = existing.iter().find(|c| c.name == new.name) {
         d.error_at(
-            AttrPath::attr("name"),
+            AttrPath::attr(NAME),
             format!("A federated identity credential named {:?} already exists on this application", new.name),
             format!(
                 "Names are unique per application. To manage the existing credential (id {}) with Terraform (for example one an interrupted apply created but could not record), add this import block, with `to` set to this resource's address (the `with` line of this message):\n\n{}\n\nor run `{}`.\n\nIf this is a replacement under create_before_destroy: Graph cannot hold two credentials of one name at once, so the new one cannot be created before the old one is gone. Give the new credential another name, or remove create_before_destroy. Terraform now keeps the old credential as a deposed object and would try the create first again: run `terraform state rm <address>`, then apply with the import block above to manage the existing credential again.",
@@ -256,7 +268,7 @@ pub(super) fn preflight(
         );
     } else if siblings.iter().any(|s| s.name == new.name) {
         d.error_at(
-            AttrPath::attr("name"),
+            AttrPath::attr(NAME),
             format!("Another resource in this configuration also creates a credential named {:?} on application {app_object_id}", new.name),
             "Names are unique per application, so only one of the two could be created. Give one of the resources another name.",
         );
@@ -266,7 +278,7 @@ pub(super) fn preflight(
         .find(|c| c.issuer == new.issuer && c.subject == new.subject && c.name != new.name)
     {
         d.error_at(
-            AttrPath::attr("subject"),
+            AttrPath::attr(SUBJECT),
             "Another credential of this application already trusts this issuer and subject",
             format!(
                 "Credential {:?} (id {}) has issuer {:?} and subject {:?}; Entra requires issuer+subject to be unique per application. Import it ({}) or remove it.",
@@ -281,7 +293,7 @@ pub(super) fn preflight(
         s.name != new.name && s.trust.as_ref() == Some(&(new.issuer.clone(), new.subject.clone()))
     }) {
         d.error_at(
-            AttrPath::attr("subject"),
+            AttrPath::attr(SUBJECT),
             format!("Another resource in this configuration (credential {:?}) trusts the same issuer and subject", s.name),
             format!(
                 "Both would trust issuer {:?} and subject {:?} on application {app_object_id}; Entra requires issuer+subject to be unique per application. Keep one of the two resources.",
@@ -320,7 +332,7 @@ pub(super) fn preflight(
         } else {
             format!("This configuration would give application {app_object_id} more than {} federated identity credentials", fic::MAX_PER_APPLICATION)
         };
-        d.error_at(AttrPath::attr("application_object_id"), summary, detail);
+        d.error_at(AttrPath::attr(APPLICATION_OBJECT_ID), summary, detail);
     }
     d
 }

@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
+use super::attrs::{APPLICATION_CLIENT_ID, APPLICATION_OBJECT_ID, NAME};
 use super::model::{AppIds, FicModel, Operation};
-use super::{parse_import_id, Call};
+use super::{parse_import_id, Call, ImportId};
+use crate::codec::Value;
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError};
 use crate::entra::retry::Deadline;
 use crate::framework::{Ctx, Diagnostics};
 use crate::provider::client::EntraClient;
+use crate::rules;
 
 /// Refreshes a stored credential. `None` when it (or its application) is gone, so the
 /// next plan recreates it; the prior state with a diagnostic when Graph cannot say.
@@ -77,6 +80,44 @@ pub(super) async fn read(state: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagn
 pub(super) async fn import(id: &str, ctx: &Ctx) -> Result<FicModel, Diagnostics> {
     let parsed =
         parse_import_id(id).map_err(|e| Diagnostics::from_error("Invalid import ID", e))?;
+    import_parsed(parsed, ctx).await
+}
+
+/// Imports by resource identity: `{ application_object_id = "…", name = "…" }`.
+pub(super) async fn import_by_identity(
+    identity: &Value,
+    ctx: &Ctx,
+) -> Result<FicModel, Diagnostics> {
+    let text = |attr: &str| identity.attr(attr).and_then(Value::as_str).map(str::trim);
+    let (app, name) = (text(APPLICATION_OBJECT_ID), text(NAME));
+    let (Some(app), Some(name)) = (
+        app.filter(|a| !a.is_empty()),
+        name.filter(|n| !n.is_empty()),
+    ) else {
+        return Err(Diagnostics::from_error(
+            "Invalid import identity",
+            format!(
+                "An import by identity needs both {APPLICATION_OBJECT_ID} and {NAME}; got {APPLICATION_OBJECT_ID} = {app:?} and {NAME} = {name:?}."
+            ),
+        ));
+    };
+    if let Some(f) = rules::guid::check(APPLICATION_OBJECT_ID, app, "the application's object id")
+        .into_iter()
+        .next()
+    {
+        return Err(Diagnostics::from_error(
+            "Invalid import identity",
+            format!("{}: {}", f.summary, f.detail),
+        ));
+    }
+    let parsed = ImportId {
+        application_object_id: app.to_ascii_lowercase(),
+        credential: name.to_string(),
+    };
+    import_parsed(parsed, ctx).await
+}
+
+async fn import_parsed(parsed: ImportId, ctx: &Ctx) -> Result<FicModel, Diagnostics> {
     let call = Call::start(ctx, Operation::Read.default_timeout()).await?;
     let app = AppRef::ObjectId(parsed.application_object_id.clone());
     let c = match call
@@ -124,10 +165,17 @@ pub(super) async fn resolve_app(call: &Call, model: &FicModel) -> Result<AppIds,
         model.application_object_id.known(),
         model.application_client_id.known(),
     ) {
-        (Some(o), Some(c)) => Ok(AppIds {
-            object_id: o.to_ascii_lowercase(),
-            client_id: c.to_ascii_lowercase(),
-        }),
+        // Both given (configuration generated for an imported credential): they must
+        // name one application.
+        (Some(o), Some(c)) => {
+            let found = lookup(AppRef::ObjectId(o.clone()))
+                .await
+                .map_err(|e| call.diag(&format!("Cannot read application {o}"), &e))?;
+            match app_pair_mismatch(o, c, &found.client_id) {
+                Some(d) => Err(d),
+                None => Ok(found),
+            }
+        }
         (Some(o), None) => lookup(AppRef::ObjectId(o.clone()))
             .await
             .map_err(|e| call.diag(&format!("Cannot read application {o}"), &e)),
@@ -163,4 +211,25 @@ pub(super) async fn shared_list(
     );
     *listed = Some(l.clone());
     Ok(l)
+}
+
+/// An error naming both values when the configured client id is not the one of the
+/// application the object id names; `None` when they agree.
+pub(super) fn app_pair_mismatch(
+    object_id: &str,
+    client_id: &str,
+    actual_client_id: &str,
+) -> Option<Diagnostics> {
+    if client_id.eq_ignore_ascii_case(actual_client_id) {
+        return None;
+    }
+    let mut d = Diagnostics::new();
+    d.error_at(
+        crate::framework::AttrPath::attr(APPLICATION_CLIENT_ID),
+        "application_client_id and application_object_id name different applications",
+        format!(
+            "application_object_id {object_id} is the application whose client id is {actual_client_id}, but application_client_id is {client_id}. Set only one of them, or correct the other."
+        ),
+    );
+    Some(d)
 }

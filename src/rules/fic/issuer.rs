@@ -149,6 +149,14 @@ pub fn check_issuer_cloud(issuer: &str, cloud: Cloud) -> Option<Finding> {
 }
 
 /// Whether `issuer` is issued by Entra ID (any cloud, v1 or v2 form).
+/// An issuer a managed identity's token can carry, exactly as Entra writes it: the
+/// configuration may name its subject by `managed_identity_principal_id` without an error.
+pub fn is_identity_issuer(issuer: &str) -> bool {
+    issuer == issuer.trim()
+        && check_issuer_basics(issuer).is_empty()
+        && check_issuer_for_identity(issuer, None).is_empty()
+}
+
 pub fn is_entra_issuer(issuer: &str) -> bool {
     is_v1_issuer(issuer) || issuer_cloud(issuer).is_some()
 }

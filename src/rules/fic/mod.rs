@@ -19,7 +19,7 @@ mod tests;
 pub use audience::{check_audiences, check_exchange_audience, is_exchange_audience};
 pub use audit::{audit_credential, finding_text, identity_to_check};
 pub use identity::{check_identity, IdentityLookup, PrincipalFacts, MANAGED_IDENTITY};
-pub use issuer::{check_issuer_basics, check_issuer_cloud, is_entra_issuer};
+pub use issuer::{check_issuer_basics, check_issuer_cloud, is_entra_issuer, is_identity_issuer};
 pub use name::check_name;
 pub use subject::{check_principal_id, check_subject};
 
@@ -81,24 +81,18 @@ pub struct FicInput<'a> {
     pub cloud: Option<Cloud>,
 }
 
-/// The application is named by exactly one of its object id and its client id, each a
-/// GUID: the resource and the audit data source take the same two attributes.
+/// The application is named by its object id, its client id, or both (configuration that
+/// Terraform generates for an imported credential names both): at least one, each a GUID.
+/// Whether two given ids name the same application only Graph can say (checked at plan).
 pub fn check_application_ids(object_id: &Input<&str>, client_id: &Input<&str>) -> Vec<Finding> {
     let mut out = Vec::new();
-    match (object_id, client_id) {
-        (Input::Null, Input::Null) => out.push(Finding::error(
+    if let (Input::Null, Input::Null) = (object_id, client_id) {
+        out.push(Finding::error(
             "application_object_id",
-            "application.exactly_one",
+            "application.required",
             "one of application_object_id or application_client_id is required",
             "Set application_object_id to the application's object id, or application_client_id to its application (client) id.",
-        )),
-        (a, b) if a.is_set() && b.is_set() => out.push(Finding::error(
-            "application_client_id",
-            "application.exactly_one",
-            "application_object_id and application_client_id conflict",
-            "Set only one of them: they name the same application.",
-        )),
-        _ => {}
+        ));
     }
     for (attribute, value, what) in [
         (
@@ -117,6 +111,40 @@ pub fn check_application_ids(object_id: &Input<&str>, client_id: &Input<&str>) -
         }
     }
     out
+}
+
+/// Exactly one of the application's two ids, each a GUID: where one selector is asked
+/// for (the audit data source).
+pub fn check_one_application_id(object_id: &Input<&str>, client_id: &Input<&str>) -> Vec<Finding> {
+    let mut out = check_application_ids(object_id, client_id);
+    if object_id.is_set() && client_id.is_set() {
+        out.push(Finding::error(
+            "application_client_id",
+            "application.exactly_one",
+            "application_object_id and application_client_id conflict",
+            "Set only one of them: they name the same application.",
+        ));
+    }
+    out
+}
+
+/// `subject` and `managed_identity_principal_id` both set: accepted when they are equal
+/// (configuration Terraform generates for an imported credential holds both), an error
+/// naming both values when they differ.
+fn check_subject_matches_principal(subject: &Input<&str>, principal: &Input<&str>) -> Vec<Finding> {
+    match (subject, principal) {
+        (Input::Known(s), Input::Known(p)) if s != p => vec![Finding::error(
+            "subject",
+            "subject.conflicts_with_principal",
+            "subject differs from managed_identity_principal_id",
+            format!(
+                "managed_identity_principal_id sets the subject to {}, but subject is {}. Remove subject, or make the two equal.",
+                quote(p),
+                quote(s)
+            ),
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// Every plan-time rule for one resource configuration, one finding per broken rule.
@@ -141,12 +169,10 @@ pub fn check_config(c: &FicInput) -> Vec<Finding> {
             "one of managed_identity_principal_id or subject is required",
             "Set managed_identity_principal_id to the user-assigned identity's principal (object) id, or subject to the external identity's subject.",
         ));
-    } else if with_identity && c.subject.is_set() {
-        out.push(Finding::error(
-            "subject",
-            "subject.conflicts_with_principal",
-            "subject conflicts with managed_identity_principal_id",
-            "managed_identity_principal_id sets the subject; remove subject.",
+    } else {
+        out.extend(check_subject_matches_principal(
+            &c.subject,
+            &c.managed_identity_principal_id,
         ));
     }
     if let Input::Known(principal) = c.managed_identity_principal_id {

@@ -28,7 +28,40 @@ fn valid_configuration_has_no_findings() {
         c.issuer = Input::Null;
         c.audiences = Input::Null;
     };
-    crate::rules::token::assert_no_findings(base, check_config, vec![defaults]);
+    // What Terraform generates for an imported credential: both application ids, and the
+    // subject beside an equal principal id.
+    let generated: fn(&mut FicInput) = |c| {
+        c.application_client_id = Input::Known("0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4dff");
+        c.subject = Input::Known(PRINCIPAL);
+    };
+    let by_client_id: fn(&mut FicInput) = |c| {
+        c.application_object_id = Input::Null;
+        c.application_client_id = Input::Known(APP);
+    };
+    crate::rules::token::assert_no_findings(
+        base,
+        check_config,
+        vec![defaults, generated, by_client_id],
+    );
+}
+
+#[test]
+fn a_subject_other_than_the_principal_id_names_both() {
+    let mut c = base();
+    c.subject = Input::Known("c0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1");
+    let findings = check_config(&c);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].rule, "subject.conflicts_with_principal");
+    assert!(
+        findings[0].detail.contains(PRINCIPAL),
+        "{}",
+        findings[0].detail
+    );
+    assert!(
+        findings[0].detail.contains("c0000001-2b3c"),
+        "{}",
+        findings[0].detail
+    );
 }
 
 /// A value a table row gives an attribute: absent, one string, a list, or a string of
@@ -115,6 +148,7 @@ fn each_broken_rule_is_reported() {
         (&[("audiences", S("api://*"))], "audiences", "audiences.wildcard", ERROR),
         (&[("audiences", S("api://custom"))], "audiences", "audiences.not_exchange_audience", WARNING),
         (&[("subject", S("x"))], "subject", "subject.conflicts_with_principal", ERROR),
+        (&[("subject", S("B0000001-2B3C-4D5E-8F90-A1B2C3D4E5F1"))], "subject", "subject.conflicts_with_principal", ERROR),
         (&[NO_PRINCIPAL], "managed_identity_principal_id", "subject.required", ERROR),
         (&[("managed_identity_principal_id", S("not-a-guid"))], "managed_identity_principal_id", "guid", ERROR),
         (&[("managed_identity_principal_id", S("B0000001-2B3C-4D5E-8F90-A1B2C3D4E5F1"))], "managed_identity_principal_id", "principal_id.case", WARNING),
@@ -124,8 +158,7 @@ fn each_broken_rule_is_reported() {
         (&[("description", Long("a", 600))], "description", "description.length", ERROR),
         (&[("application_object_id", S("app"))], "application_object_id", "guid", ERROR),
         (&[("application_object_id", Null), ("application_client_id", S("12345"))], "application_client_id", "guid", ERROR),
-        (&[("application_client_id", S(APP))], "application_client_id", "application.exactly_one", ERROR),
-        (&[("application_object_id", Null)], "application_object_id", "application.exactly_one", ERROR),
+        (&[("application_object_id", Null)], "application_object_id", "application.required", ERROR),
     ];
     let cases = cases
         .iter()
