@@ -109,6 +109,20 @@ fn a_refused_provider_sign_in_is_not_retried_for_propagation_timeout() {
     // One exchange and the provider's refused sign-in, not a propagation wait's many.
     let requests = emu.route_count(TOKEN_ROUTE);
     assert!(requests <= 4, "{requests} token requests: {out}");
+
+    // The token's own application unknown in the tenant: refused once, not retried.
+    let emu = Emu::default();
+    let h = Harness::initialised(&format!(
+        "{}{}",
+        provider(&emu, &admin()),
+        token(
+            &format!("\"{UNKNOWN_APP}\""),
+            "  propagation_timeout = \"40s\"\n"
+        )
+    ));
+    let out = words(&h.fails(PLAN));
+    assert_contains_all(&out, &["AADSTS700016", UNKNOWN_APP]);
+    assert_eq!(emu.route_count(TOKEN_ROUTE), 1, "{out}");
 }
 
 #[test]
