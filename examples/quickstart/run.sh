@@ -108,7 +108,8 @@ token_claims.iss = $token_iss
   {tenant}/. It says nothing about the trust: putting this form into a credential's issuer
   is the classic mistake (Entra then answers AADSTS700211).
 token_claims.appid / azp = the workload app: the token is the app's, obtained with no secret.
-token_claims.oid = the app's service principal; roles = its Graph permissions; tid = the tenant.
+token_claims.oid = the app's service principal (its object id in the tenant, not the app's);
+  roles = the Graph permissions granted to it; tid = the tenant.
 TXT
 
 step "terraform plan: a second plan must be empty"

@@ -134,13 +134,15 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> Response {
     let (t, app) = (t.clone(), app.clone());
     drop(state);
     let now = now();
+    // As Entra: an app-only token's oid and sub are its service principal's object id.
+    let principal = app.service_principal_id();
     let claims = json!({
         "aud": if is_graph { GRAPH_RESOURCE.to_string() } else { resource.clone() },
         "iss": v1_issuer(&t.id),
         "iat": now, "nbf": now, "exp": now + 3599,
         "appid": app.client_id, "azp": app.client_id, "appidacr": "1",
         "idtyp": "app",
-        "oid": app.object_id, "sub": app.object_id, "tid": t.id,
+        "oid": principal, "sub": principal, "tid": t.id,
         "roles": if is_graph { app.graph_permissions.clone() } else { Vec::new() },
         "ver": "1.0",
         "uti": uuid::Uuid::new_v4().to_string(),
