@@ -115,3 +115,155 @@ fn every_environment_variable_is_documented() {
         }
     }
 }
+
+/// The questions a user asks first, and where the docs answer them: (page, section
+/// heading, what the section must say).
+const ANSWERS: &[(&str, &str, &[&str])] = &[
+    (
+        "docs/index.md",
+        "### Sign-in order",
+        &[
+            "access token",
+            "client secret",
+            "client certificate",
+            "AKS workload identity",
+            "OIDC",
+            "managed identity as federated credential",
+            "managed identity",
+            "Azure CLI",
+            // use_msi's ids: which one wins.
+            "`msi_client_id` wins over `client_id`",
+            "ARM_CLIENT_SECRET",
+        ],
+    ),
+    (
+        "docs/index.md",
+        "## Permissions",
+        &[
+            "Application.ReadWrite.OwnedBy",
+            "Application.ReadWrite.All",
+            "Application.Read.All",
+            "Directory.Read.All",
+            "Application Developer",
+            "for applications the principal owns",
+            "az ad app owner add",
+            "appRoleAssignments",
+            "azuread_app_role_assignment",
+        ],
+    ),
+    (
+        "docs/index.md",
+        "## Finding the principal id",
+        &[
+            "az identity show",
+            "--query principalId",
+            "Overview",
+            "azurerm_user_assigned_identity.deploy.principal_id",
+        ],
+    ),
+    (
+        "docs/guides/pipelines.md",
+        "## What the provider reads",
+        &[
+            "ARM_TENANT_ID",
+            "ARM_CLIENT_ID",
+            "ARM_USE_OIDC",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "permissions: id-token: write",
+            "ARM_OIDC_REQUEST_URL",
+            "serviceConnectionId",
+            "SYSTEM_ACCESSTOKEN",
+            "$(System.AccessToken)",
+        ],
+    ),
+];
+
+/// The text of `page` under `heading`, up to the next heading of the same or a higher level.
+fn section(page: &str, heading: &str) -> String {
+    let text = std::fs::read_to_string(page).unwrap_or_else(|e| panic!("{page}: {e}"));
+    let level = heading.split(' ').next().unwrap_or("#").len();
+    let mut lines = text.lines().skip_while(|l| *l != heading);
+    assert!(lines.next().is_some(), "{page} has no {heading:?}");
+    let mut in_code = false;
+    lines
+        .take_while(|l| {
+            if l.starts_with("```") {
+                in_code = !in_code;
+            }
+            let hashes = l.chars().take_while(|c| *c == '#').count();
+            in_code || hashes == 0 || hashes > level || !l[hashes..].starts_with(' ')
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_first_questions_are_answered() {
+    for (page, heading, phrases) in ANSWERS {
+        let text = section(page, heading);
+        for p in *phrases {
+            assert!(text.contains(p), "{page} {heading}: {p:?} missing");
+        }
+    }
+    // Every sign-in method the provider knows has its row.
+    let order = section("docs/index.md", "### Sign-in order");
+    for m in terraform_provider_entra::entra::signin::METHODS_IN_ORDER {
+        assert!(order.contains(&format!(" {m} |")), "no row for {m}");
+    }
+}
+
+/// Guides carry the registry's front matter.
+#[test]
+fn guides_have_front_matter() {
+    for entry in std::fs::read_dir("docs/guides").unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let front = text
+            .strip_prefix("---\n")
+            .and_then(|t| t.split_once("\n---\n"))
+            .map(|(f, _)| f)
+            .unwrap_or_else(|| panic!("{}: no front matter", path.display()));
+        for key in ["page_title:", "subcategory:", "description:"] {
+            assert!(front.contains(key), "{}: {key}", path.display());
+        }
+    }
+}
+
+/// The pipelines guide shows the example files exactly as they are in examples/pipelines/.
+#[test]
+fn the_pipelines_guide_shows_the_example_files() {
+    let guide = std::fs::read_to_string("docs/guides/pipelines.md").unwrap();
+    for file in ["github-actions.yml", "azure-pipelines.yml"] {
+        let yaml = std::fs::read_to_string(format!("examples/pipelines/{file}")).unwrap();
+        assert!(
+            guide.contains(&format!("```yaml\n{yaml}```")),
+            "docs/guides/pipelines.md does not show examples/pipelines/{file} as it is"
+        );
+    }
+}
+
+/// Relative links between pages point at pages that exist.
+#[test]
+fn relative_links_resolve() {
+    let mut pages = vec![std::path::PathBuf::from("docs/index.md")];
+    for dir in ["guides", "resources", "data-sources", "ephemeral-resources"] {
+        for entry in std::fs::read_dir(format!("docs/{dir}")).unwrap() {
+            pages.push(entry.unwrap().path());
+        }
+    }
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for target in text.split("](").skip(1).filter_map(|t| t.split(')').next()) {
+            let file = target.split('#').next().unwrap_or("");
+            if file.is_empty() || file.contains("://") {
+                continue;
+            }
+            let resolved = page.parent().unwrap().join(file);
+            assert!(
+                resolved.is_file(),
+                "{}: link to {target} does not resolve",
+                page.display()
+            );
+        }
+    }
+}

@@ -37,6 +37,7 @@ fn seed() -> Seed {
         principal_id: SYSTEM_PRINCIPAL.into(),
         resource_id: VM.into(),
         system_assigned: true,
+        ..Default::default()
     });
     seed
 }

@@ -32,12 +32,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "Building terraform-provider-entra and entra-emulator (release)"
+step "Building terraform-provider-entra and entra-emulator (release; the first build takes a few minutes)"
 # One package per build, the provider exactly as scripts/release.sh builds it: a build of
 # both at once unifies their dependencies' features, and the release would be rebuilt.
-cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" \
+# Cargo's progress goes to the terminal.
+cargo build --release --locked --manifest-path "$root/Cargo.toml" \
   -p terraform-provider-entra --bin terraform-provider-entra
-cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" \
+cargo build --release --locked --manifest-path "$root/Cargo.toml" \
   -p entra-emulator --bin entra-emulator
 # Where cargo put them: target/ unless CARGO_TARGET_DIR or a cargo config says otherwise.
 target_dir="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" |
@@ -92,6 +93,24 @@ echo "initialised (provider from the mirror)"
 
 step "terraform apply: the workload app comes to trust the deploy identity"
 tf apply -input=false -no-color -auto-approve
+
+step "What the outputs show"
+issuer="$(tf output -raw issuer)"
+token_iss="$(tf output -json token_claims | tr -d ' \n' | sed -n 's/.*"iss":"\([^"]*\)".*/\1/p')"
+cat <<TXT
+issuer = $issuer
+  The credential's issuer: who issues the managed identity's token for the exchange
+  (api://AzureADTokenExchange). Those tokens are v2.0 tokens, so the trust names the v2.0
+  issuer, https://login.microsoftonline.com/{tenant}/v2.0, exactly.
+token_claims.iss = $token_iss
+  The issuer of the token the exchange returned: the workload app's access token for
+  Microsoft Graph, a v1.0 token (Graph asks for v1.0 tokens), hence https://sts.windows.net/
+  {tenant}/. It says nothing about the trust: putting this form into a credential's issuer
+  is the classic mistake (Entra then answers AADSTS700211).
+token_claims.appid / azp = the workload app: the token is the app's, obtained with no secret.
+token_claims.oid = the app's service principal (its object id in the tenant, not the app's);
+  roles = the Graph permissions granted to it; tid = the tenant.
+TXT
 
 step "terraform plan: a second plan must be empty"
 set +e

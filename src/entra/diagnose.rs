@@ -126,7 +126,9 @@ pub fn explain(
         facts.iss, facts.sub, facts.aud
     );
     if credentials.is_empty() {
-        text.push_str("\nThe application has no federated identity credentials: create one with entra_mi_federated_credential.");
+        // Often the configuration declares the credential and the token was requested
+        // first: Terraform reads tokens at plan when their arguments are known.
+        text.push_str("\nThe application has no federated identity credentials. If an entra_mi_federated_credential in this configuration creates one, the token was requested before it existed: take client_id from that resource (its application_client_id) so that Terraform requests the token after the credential is created.");
         return text;
     }
     let mut ranked: Vec<(&FederatedCredential, Vec<Difference>)> = credentials

@@ -33,7 +33,18 @@ pub trait FicLookup: Send + Sync {
         &self,
         client_id: &str,
         deadline: &Deadline,
-    ) -> Result<Vec<FederatedCredential>, String>;
+    ) -> Result<Vec<FederatedCredential>, LookupError>;
+}
+
+/// Why an app's credentials could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    /// Graph did not answer or refused the read: a matching credential may exist, so the
+    /// exchange is retried while it may still propagate.
+    Unreadable(String),
+    /// The provider's own sign-in to Graph was refused: no wait cures that, so the
+    /// exchange is not retried for `propagation_timeout`.
+    SignInRefused(String),
 }
 
 /// One exchange: which app's token, for which scopes, through which identity.
@@ -271,7 +282,14 @@ impl Attempt<'_> {
                     creds.iter().any(|c| diagnose::matches(c, &facts)),
                 )
             }
-            Some(Err(e)) => (
+            Some(Err(LookupError::SignInRefused(e))) => {
+                return Poll::Ready(Err(format!(
+                    "Entra refused the token exchange for app {}: {aadsts}\n\n{}\n\nThe app's credentials could not be read from Graph to tell whether a matching credential exists, because the provider's own sign-in was refused:\n{e}\n\nNo wait cures a refused sign-in, so the exchange was not retried for propagation_timeout: fix the provider's sign-in to see which credential field differs.",
+                    req.client_id,
+                    first_lines()
+                )));
+            }
+            Some(Err(LookupError::Unreadable(e))) => (
                 format!(
                     "{}\n(The app's credentials could not be read from Graph: {e})",
                     first_lines()

@@ -3,6 +3,7 @@
 //! token -> client assertion -> the app's token).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,8 +12,8 @@ use async_trait::async_trait;
 use super::client::EntraClient;
 use super::model::{as_str, as_str_list, known_strings, string_attr, string_list_attr};
 use crate::codec::{Type, Value};
-use crate::entra::exchange::{ExchangeRequest, FicLookup};
-use crate::entra::graph::{AppRef, FederatedCredential};
+use crate::entra::exchange::{ExchangeRequest, FicLookup, LookupError};
+use crate::entra::graph::{AppRef, FederatedCredential, GraphErrorKind};
 use crate::entra::managed_identity::Identity;
 use crate::entra::retry::Deadline;
 use crate::entra::{jwt, AccessToken};
@@ -102,8 +103,12 @@ fn validate(config: &Value, ctx: &Ctx) -> Diagnostics {
     d
 }
 
-/// Graph-side lookup of the app's credentials, through the provider's sign-in.
-struct GraphLookup(Arc<EntraClient>);
+/// Graph-side lookup of the app's credentials, through the provider's sign-in. The
+/// exchange asks for it only when no credential matched (AADSTS70021/700211/700212/700213).
+struct GraphLookup {
+    client: Arc<EntraClient>,
+    asked: AtomicBool,
+}
 
 #[async_trait]
 impl FicLookup for GraphLookup {
@@ -111,13 +116,26 @@ impl FicLookup for GraphLookup {
         &self,
         client_id: &str,
         d: &Deadline,
-    ) -> Result<Vec<FederatedCredential>, String> {
-        let g = self.0.graph().await?;
+    ) -> Result<Vec<FederatedCredential>, LookupError> {
+        self.asked.store(true, Ordering::SeqCst);
+        // No sign-in method, or one Entra refuses: waiting changes nothing.
+        let g = self
+            .client
+            .graph()
+            .await
+            .map_err(LookupError::SignInRefused)?;
         g.list_credentials(&AppRef::ClientId(client_id.to_string()), d)
             .await
-            .map_err(|e| e.meaning())
+            .map_err(|e| match e.kind {
+                GraphErrorKind::SignIn => LookupError::SignInRefused(e.to_string()),
+                _ => LookupError::Unreadable(e.meaning()),
+            })
     }
 }
+
+/// How long a failed exchange may spend finding out whether this run plans the missing
+/// credential (one Graph read of the application, shared with the run's other reads).
+const PENDING_LOOKUP_TIME: Duration = Duration::from_secs(10);
 
 /// Runs the exchange for a configuration and returns the full object.
 async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
@@ -139,11 +157,13 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
         Some(id) => Identity::ClientId(id.to_string()),
         None => Identity::Default,
     };
-    let propagation_timeout = model
-        .propagation_timeout
-        .known()
-        .and_then(|s| rules::duration::parse(s).ok())
-        .unwrap_or(Duration::from_secs(300));
+    // A credential this run creates only at apply cannot propagate while plan waits.
+    let pending = !client.pending_trusts.for_app(&[&client_id]).is_empty();
+    let propagation_timeout = match model.propagation_timeout.known() {
+        _ if pending => Duration::ZERO,
+        Some(s) => rules::duration::parse(s).unwrap_or(DEFAULT_PROPAGATION),
+        None => DEFAULT_PROPAGATION,
+    };
     let req = ExchangeRequest {
         authority_host: client.settings.authority_host.clone(),
         tenant,
@@ -157,13 +177,67 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
             .unwrap_or_else(|| client.cloud().token_exchange_audience().to_string()),
         propagation_timeout,
     };
-    let lookup = GraphLookup(client.clone());
+    let lookup = GraphLookup {
+        client: client.clone(),
+        asked: AtomicBool::new(false),
+    };
     let token = client
         .exchange
         .access_token(&req, Some(&lookup), &req.deadline(ctx.cancel.clone()))
+        .await;
+    match token {
+        Ok(token) => Ok(with_token(config, &token)),
+        Err(e) => {
+            let no_match = lookup.asked.load(Ordering::SeqCst);
+            let planned = match no_match {
+                true => planned_here(&client, &req.client_id, ctx).await,
+                false => Vec::new(),
+            };
+            Err(failure(&req.client_id, &planned, e))
+        }
+    }
+}
+
+const DEFAULT_PROPAGATION: Duration = Duration::from_secs(300);
+
+/// The credentials this run plans, and has not created, on the application with
+/// `client_id`: by client id, else (when some are planned by object id) through one Graph
+/// read of the application.
+async fn planned_here(client: &EntraClient, client_id: &str, ctx: &Ctx) -> Vec<String> {
+    let names = client.pending_trusts.for_app(&[client_id]);
+    if !names.is_empty() || client.pending_trusts.is_empty() {
+        return names;
+    }
+    let Ok(g) = client.graph().await else {
+        return names;
+    };
+    let d = Deadline::after(PENDING_LOOKUP_TIME, ctx.cancel.clone());
+    match client
+        .application(&g, &AppRef::ClientId(client_id.to_string()), &d)
         .await
-        .map_err(|e| Diagnostics::from_error("Cannot obtain the access token through the managed identity's federated credential", e))?;
-    Ok(with_token(config, &token))
+    {
+        Ok(app) => client.pending_trusts.for_app(&[&app.id, &app.app_id]),
+        Err(_) => names,
+    }
+}
+
+/// The diagnostic of a failed exchange; when this run plans a credential for the
+/// application (which only apply creates), that comes first, with the fix.
+fn failure(client_id: &str, planned: &[String], entra: String) -> Diagnostics {
+    if planned.is_empty() {
+        return Diagnostics::from_error(
+            "Cannot obtain the access token through the managed identity's federated credential",
+            entra,
+        );
+    }
+    let names: Vec<String> = planned.iter().map(|n| format!("{n:?}")).collect();
+    Diagnostics::from_error(
+        "The token was requested before the credential this run creates exists",
+        format!(
+            "This run plans federated identity credential {} for application {client_id}, but it does not exist until apply creates it. Terraform requested this token during plan because its client_id was already known (a literal or a variable is known at plan even with depends_on), so Entra found no credential to match.\n\nTake client_id from the resource instead:\n\n  client_id = entra_mi_federated_credential.<name>.application_client_id\n\nIt is unknown until the credential exists, so Terraform requests the token at apply, after the create.\n\nEntra's answer:\n{entra}",
+            names.join(", ")
+        ),
+    )
 }
 
 fn with_token(config: &Value, token: &AccessToken) -> Value {

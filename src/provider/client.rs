@@ -39,6 +39,8 @@ pub struct EntraClient {
     pub principals: super::principal_lookup::PrincipalLookups,
     /// The budget of this run's plan-time Graph reads.
     pub plan_reads: super::plan_reads::PlanReads,
+    /// Credentials this run plans to create and has not created yet.
+    pub pending_trusts: super::pending_trusts::PendingTrusts,
 }
 
 /// Per-application coordination: writes are serialised (Graph rejects concurrent
@@ -118,6 +120,7 @@ impl EntraClient {
             exchange,
             principals: Default::default(),
             plan_reads: Default::default(),
+            pending_trusts: Default::default(),
         })
     }
 

@@ -10,6 +10,7 @@ pub mod credentials_audit;
 pub mod federated_credential;
 mod findings;
 pub mod model;
+pub mod pending_trusts;
 pub mod plan_reads;
 pub mod principal_batch;
 pub mod principal_lookup;

@@ -51,7 +51,7 @@ impl Mode {
                 "--version" | "-version" | "version" => mode = Mode::Version,
                 other => {
                     return Err(format!(
-                        "unknown argument {other:?}; use --version or --debug"
+                        "unknown argument {other:?}; see --help (--version, --debug)"
                     ))
                 }
             }

@@ -599,6 +599,7 @@ pub fn add_identity(seed: &mut entra_emulator::Seed, principal_id: &str) {
             principal_id: principal_id.to_string(),
             resource_id: format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tests/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi-{principal_id}"),
             system_assigned: false,
+            ..Default::default()
         });
 }
 

@@ -7,14 +7,37 @@ use std::time::Duration;
 use crate::{EmulatorConfig, Faults, Seed, TlsIdentity};
 
 /// The text `--help` prints.
-pub const USAGE: &str = "entra-emulator: a local Entra ID sign-in, Microsoft Graph and managed identity endpoint
+pub const USAGE: &str = concat!(
+    "entra-emulator ",
+    env!("CARGO_PKG_VERSION"),
+    ": a local Entra ID sign-in, Microsoft Graph and managed identity endpoint
 
 Usage: entra-emulator [--port N] [--seed FILE] [options]
-       entra-emulator --print-default-seed
+       entra-emulator --print-default-seed | --version | --help
 
+Once it listens it prints one line, ENTRA_EMULATOR_URL=http://127.0.0.1:PORT, and serves
+until Ctrl-C or SIGTERM. Point the provider at that URL (nothing else changes: tokens for the
+exchange carry the real issuer https://login.microsoftonline.com/{tenant}/v2.0):
+
+  provider \"entra\" {
+    tenant_id      = \"6e1f8f1a-7c0e-4d55-9a8e-2b6f0c1d9e01\" # a tenant of the seed
+    client_id      = \"c11e0001-5a6b-4c7d-8e9f-0a1b2c3d4e01\" # an application of the seed
+    client_secret  = \"quickstart-admin-secret\"              # its client_secret
+    msi_client_id  = \"d0000001-2b3c-4d5e-8f90-a1b2c3d4e5f1\" # a managed identity of the seed
+    authority_host = \"http://127.0.0.1:PORT\"
+    graph_endpoint = \"http://127.0.0.1:PORT\"
+    msi_endpoint   = \"http://127.0.0.1:PORT/metadata/identity/oauth2/token\"
+  }
+
+(or AZURE_AUTHORITY_HOST, ARM_MSGRAPH_ENDPOINT and ARM_MSI_ENDPOINT in the environment).
+The values above are the built-in seed's: examples/quickstart uses them.
+
+Options:
   --port N                     listen on 127.0.0.1:N (0 = any free port; default 0)
   --seed FILE                  tenants, applications and identities (JSON; default: built-in)
   --print-default-seed         print the built-in seed and exit
+  --version                    print the version and exit
+  --help                       print this text and exit
   --tls-cert FILE              serve HTTPS with this PEM certificate (chain), with --tls-key
   --tls-key FILE               the PEM private key of --tls-cert
   --tls-self-signed CA_FILE    serve HTTPS with a new throwaway CA's certificate for
@@ -34,7 +57,29 @@ Usage: entra-emulator [--port N] [--seed FILE] [options]
                                100 or $top), so clients cross page boundaries with few objects
   --identity-header VALUE      App Service X-IDENTITY-HEADER value (default emulator-identity-header)
   --quiet                      do not log requests to stderr
-";
+
+The seed (--seed FILE, JSON; every id a GUID, a wrong one is refused with its path):
+  tenants[]                    at least one
+    id                         the tenant id
+    applications[]             app registrations (and their service principals)
+      object_id, client_id     Graph's id and appId
+      display_name             optional
+      client_secret            optional: enables client secret sign-in
+      graph_permissions[]      Graph application permissions of its tokens, e.g.
+                               Application.ReadWrite.All, Application.ReadWrite.OwnedBy,
+                               Application.Read.All
+      client_certificates[]    optional PEM certificates for certificate sign-in
+      owners[]                 optional principal ids: what OwnedBy may change
+      provisioned_in[]         optional tenant ids a multi-tenant app also signs in at
+      service_principal_id     optional (default: the object id with 5e for its first two
+                               digits)
+      deny_service_principal_read  optional: Graph answers its service principal reads 403
+    managed_identities[]       served by the managed identity endpoints
+      name, client_id, principal_id, resource_id
+      system_assigned          optional: a system-assigned identity
+      graph_permissions[]      optional: Graph permissions for use_msi sign-in
+"
+);
 
 /// What the command line asks for.
 pub enum Command {
@@ -44,6 +89,8 @@ pub enum Command {
     PrintDefaultSeed,
     /// Print [`USAGE`] and exit.
     Help,
+    /// Print the version and exit.
+    Version,
 }
 
 /// Reads the arguments (without the program name); the error names the flag at fault.
@@ -96,6 +143,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--tls-key" => tls_key = Some(value("--tls-key")?),
             "--tls-self-signed" => self_signed_ca = Some(value("--tls-self-signed")?),
             "--help" | "-h" => return Ok(Command::Help),
+            "--version" | "-V" => return Ok(Command::Version),
             "--throttle-rate" => {
                 faults.throttle_rate = rate("--throttle-rate", value("--throttle-rate")?)?
             }
@@ -215,7 +263,60 @@ mod tests {
             parse(args(&["--print-default-seed"])),
             Ok(Command::PrintDefaultSeed)
         ));
+        assert!(matches!(parse(args(&["--version"])), Ok(Command::Version)));
+        assert!(matches!(parse(args(&["--help"])), Ok(Command::Help)));
         assert!(c.tls.is_none(), "plain HTTP unless asked");
+    }
+
+    /// `--help` names every field a seed may hold, and its provider block is the
+    /// built-in seed's.
+    #[test]
+    fn help_names_every_seed_field_and_a_working_provider_block() {
+        use crate::seed::{SeedApplication, SeedIdentity};
+        let full = Seed {
+            tenants: vec![crate::seed::SeedTenant {
+                id: "t".into(),
+                applications: vec![SeedApplication {
+                    client_secret: Some("s".into()),
+                    graph_permissions: vec!["p".into()],
+                    client_certificates: vec!["c".into()],
+                    service_principal_id: Some("sp".into()),
+                    deny_service_principal_read: true,
+                    owners: vec!["o".into()],
+                    provisioned_in: vec!["t2".into()],
+                    ..SeedApplication::default()
+                }],
+                managed_identities: vec![SeedIdentity {
+                    system_assigned: true,
+                    graph_permissions: vec!["p".into()],
+                    ..SeedIdentity::default()
+                }],
+            }],
+        };
+        let json = serde_json::to_value(&full).unwrap();
+        let mut fields = vec!["tenants".to_string()];
+        let tenant = &json["tenants"][0];
+        for (k, _) in tenant.as_object().unwrap() {
+            fields.push(k.clone());
+        }
+        for list in ["applications", "managed_identities"] {
+            for (k, _) in tenant[list][0].as_object().unwrap() {
+                fields.push(k.clone());
+            }
+        }
+        for f in fields {
+            assert!(USAGE.contains(&f), "--help does not name seed field {f}");
+        }
+        let seed = Seed::default_seed();
+        let t = &seed.tenants[0];
+        for value in [
+            t.id.as_str(),
+            t.applications[0].client_id.as_str(),
+            t.applications[0].client_secret.as_deref().unwrap_or("?"),
+            t.managed_identities[0].client_id.as_str(),
+        ] {
+            assert!(USAGE.contains(&format!("\"{value}\"")), "{value}");
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use faults::Faults;
+pub use routes::inspect::{DEVOPS_SUBJECT_PREFIX, GITHUB_SUBJECT};
 pub use seed::Seed;
 pub use tls::{SelfSigned, TlsIdentity};
 
@@ -41,7 +42,8 @@ pub struct EmulatorConfig {
     pub fic_propagation_delay: Duration,
     /// The value App Service's `X-IDENTITY-HEADER` must carry (`IDENTITY_HEADER`).
     pub identity_header: String,
-    /// The bearer token the GitHub-like OIDC request endpoint expects.
+    /// The bearer token the CI stand-ins' OIDC request endpoints expect (GitHub's
+    /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, Azure DevOps' `System.AccessToken`).
     pub github_request_token: String,
     /// The loopback port to listen on; 0 picks a free one.
     pub port: u16,

@@ -25,6 +25,10 @@ fn main() -> ExitCode {
             print!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
         }
+        cli::Command::Version => {
+            println!("entra-emulator {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
         cli::Command::Serve(c) => *c,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -83,6 +83,14 @@ pub struct SeedApplication {
     /// without `Application.Read.All`/`Directory.Read.All` (whatever its permissions).
     #[serde(default, skip_serializing_if = "is_false")]
     pub deny_service_principal_read: bool,
+    /// Principal (object) ids of its owners: a caller holding only
+    /// `Application.ReadWrite.OwnedBy` may read and change the applications it owns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
+    /// Other tenants this (multi-tenant) application is provisioned in, by id: their token
+    /// endpoints sign it in too, with the credentials of its home tenant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provisioned_in: Vec<String>,
 }
 
 impl SeedApplication {
@@ -115,16 +123,60 @@ pub struct SeedIdentity {
     /// A system-assigned identity: Graph's `alternativeNames` hold `isExplicit=False`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub system_assigned: bool,
+    /// Graph application permissions granted to the identity (the `roles` of its Graph
+    /// tokens), for `use_msi` sign-in, e.g. `Application.ReadWrite.OwnedBy`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub graph_permissions: Vec<String>,
 }
 
 impl Seed {
-    /// Reads a seed file's JSON; at least one tenant is required.
+    /// Reads a seed file's JSON; at least one tenant is required, and every id must be a
+    /// GUID (the error names the field, e.g. `tenants[0].applications[1].client_id`).
     pub fn parse(text: &str) -> Result<Seed, String> {
         let seed: Seed = serde_json::from_str(text).map_err(|e| format!("invalid seed: {e}"))?;
         if seed.tenants.is_empty() {
             return Err("invalid seed: no tenants".into());
         }
+        let bad = seed.invalid_ids();
+        if !bad.is_empty() {
+            return Err(format!(
+                "invalid seed: ids must be GUIDs (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx):\n  {}",
+                bad.join("\n  ")
+            ));
+        }
         Ok(seed)
+    }
+
+    /// `path: "value"` for every id of the seed that is not a GUID, in the seed's order.
+    pub fn invalid_ids(&self) -> Vec<String> {
+        let mut ids: Vec<(String, &str)> = Vec::new();
+        for (t, tenant) in self.tenants.iter().enumerate() {
+            let at = format!("tenants[{t}]");
+            ids.push((format!("{at}.id"), &tenant.id));
+            for (a, app) in tenant.applications.iter().enumerate() {
+                let at = format!("{at}.applications[{a}]");
+                ids.push((format!("{at}.object_id"), &app.object_id));
+                ids.push((format!("{at}.client_id"), &app.client_id));
+                if let Some(sp) = &app.service_principal_id {
+                    ids.push((format!("{at}.service_principal_id"), sp));
+                }
+                for (o, owner) in app.owners.iter().enumerate() {
+                    ids.push((format!("{at}.owners[{o}]"), owner));
+                }
+                for (p, tenant) in app.provisioned_in.iter().enumerate() {
+                    ids.push((format!("{at}.provisioned_in[{p}]"), tenant));
+                }
+            }
+            for (m, mi) in tenant.managed_identities.iter().enumerate() {
+                let at = format!("{at}.managed_identities[{m}]");
+                ids.push((format!("{at}.client_id"), &mi.client_id));
+                ids.push((format!("{at}.principal_id"), &mi.principal_id));
+            }
+        }
+        ids.into_iter()
+            .filter(|(_, v)| !terraform_provider_entra::rules::guid::is_guid(v))
+            .map(|(path, v)| format!("{path}: {v:?}"))
+            .collect()
     }
 
     /// The built-in seed, [`DEFAULT_SEED`].
@@ -148,6 +200,29 @@ mod tests {
         assert_eq!(s.tenants[0].managed_identities.len(), 2);
         let again = Seed::parse(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(again, s);
+    }
+
+    #[test]
+    fn ids_that_are_not_guids_are_refused_with_their_path() {
+        let mut s = Seed::default_seed();
+        assert!(s.invalid_ids().is_empty());
+        s.tenants[0].id = "contoso".into();
+        s.tenants[0].applications[1].client_id = "c11e0002".into();
+        s.tenants[0].applications[0].owners = vec!["owner".into()];
+        s.tenants[0].managed_identities[1].principal_id = String::new();
+        let text = serde_json::to_string(&s).unwrap();
+        let e = Seed::parse(&text).unwrap_err();
+        let lines: Vec<&str> = e.lines().skip(1).map(str::trim).collect();
+        assert_eq!(
+            lines,
+            [
+                "tenants[0].id: \"contoso\"",
+                "tenants[0].applications[0].owners[0]: \"owner\"",
+                "tenants[0].applications[1].client_id: \"c11e0002\"",
+                "tenants[0].managed_identities[1].principal_id: \"\"",
+            ],
+            "{e}"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ fn seed(deny_admin: bool) -> Seed {
         principal_id: SYSTEM_PRINCIPAL.into(),
         resource_id: VM.into(),
         system_assigned: true,
+        ..Default::default()
     });
     t.applications[0].deny_service_principal_read = deny_admin;
     seed

@@ -15,15 +15,13 @@ variable "home_tenant_id" {
 }
 
 variable "partner_tenant_id" {
-  type = string
+  type        = string
+  description = "A tenant the multi-tenant app is provisioned (consented) in."
 }
 
 variable "multi_tenant_app_object_id" {
-  type = string
-}
-
-variable "multi_tenant_app_client_id" {
-  type = string
+  type        = string
+  description = "The multi-tenant app registration's object id in the home tenant."
 }
 
 variable "identity_principal_id" {
@@ -34,8 +32,12 @@ variable "identity_client_id" {
   type = string
 }
 
+# Runs where the identity is assigned (an Azure VM, App Service, ...) and signs in to Graph
+# as the identity: it needs Application.ReadWrite.OwnedBy and to own the app (or
+# Application.ReadWrite.All). msi_client_id is also the identity the token below uses.
 provider "entra" {
   tenant_id     = var.home_tenant_id
+  use_msi       = true
   msi_client_id = var.identity_client_id
 }
 
@@ -46,10 +48,10 @@ resource "entra_mi_federated_credential" "partner_access" {
   managed_identity_principal_id = var.identity_principal_id
 }
 
+# client_id comes from the credential, so on the first run the token is requested at apply,
+# after the credential exists, not during plan (where Entra would refuse it: AADSTS700211).
 ephemeral "entra_mi_access_token" "partner_graph" {
-  client_id = var.multi_tenant_app_client_id
+  client_id = entra_mi_federated_credential.partner_access.application_client_id
   tenant_id = var.partner_tenant_id
   scopes    = ["https://graph.microsoft.com/.default"]
-
-  depends_on = [entra_mi_federated_credential.partner_access]
 }

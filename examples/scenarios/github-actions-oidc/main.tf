@@ -1,6 +1,8 @@
-# Run from GitHub Actions with `permissions: id-token: write`. The workflow's OIDC token signs
-# the provider in as the "deployer" app (which has a federated credential for this
-# repository); the provider then makes the "api" app trust the runtime's managed identity.
+# Run from GitHub Actions with `permissions: id-token: write` (examples/pipelines/
+# github-actions.yml) or from Azure DevOps (examples/pipelines/azure-pipelines.yml). The
+# pipeline's OIDC token signs the provider in as the "deployer" app (which has a federated
+# credential for the repository or service connection); the provider then makes the "api"
+# app trust the runtime's managed identity.
 terraform {
   required_providers {
     entra = {
@@ -27,7 +29,9 @@ variable "runtime_identity_principal_id" {
   description = "Principal (object) id of the user-assigned identity the workload runs as."
 }
 
-# ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN come from the runner.
+# The token request comes from the environment: ACTIONS_ID_TOKEN_REQUEST_URL and
+# ACTIONS_ID_TOKEN_REQUEST_TOKEN (GitHub's runner sets them), or ARM_OIDC_REQUEST_URL and
+# SYSTEM_ACCESSTOKEN (mapped in the Azure DevOps step).
 provider "entra" {
   tenant_id = var.tenant_id
   client_id = var.deployer_client_id

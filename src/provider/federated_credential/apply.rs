@@ -69,6 +69,9 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     };
     entry.record(&mut writer, &created.id, Some(&created)).await;
     drop(writer);
+    client
+        .pending_trusts
+        .created(&[&ids.object_id, &ids.client_id], &new.name);
     let state_for = |c: &FederatedCredential| planned.with_credential(&ids, c);
     match read_back(g, &app, &created.id, d).await {
         Ok(c) => (Some(state_for(&c)), Diagnostics::new()),

@@ -68,6 +68,14 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
                     .planned(&old.application, &old.credential_id, true)
                     .await;
             }
+            if let (Some(c), Some(name)) = (&client, planned.name.known()) {
+                let ids = [
+                    &planned.application_object_id,
+                    &planned.application_client_id,
+                ]
+                .map(|id| id.known().map_or("", String::as_str));
+                c.pending_trusts.planned(&ids, name);
+            }
             if let Some(c) = known_client {
                 // The cloud is known now: check what depends on it.
                 let with_identity = config.managed_identity_principal_id.is_set();
@@ -149,8 +157,13 @@ fn derive_defaults(config: &FicModel, planned: &mut FicModel, c: &EntraClient) {
 /// skipped (with a warning once per run when Graph gave no answer) when the application
 /// is unknown or Graph does not answer in time.
 async fn live_check(client: &EntraClient, planned: &FicModel, ctx: &Ctx) -> Diagnostics {
-    let Ok(g) = client.graph().await else {
-        return Diagnostics::new();
+    let g = match client.graph().await {
+        Ok(g) => g,
+        Err(no_method) => {
+            let mut d = Diagnostics::new();
+            d.0.extend(client.plan_reads.no_sign_in(&no_method));
+            return d;
+        }
     };
     let (object_id, client_id) = (
         planned.application_object_id.known(),

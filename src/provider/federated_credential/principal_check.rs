@@ -11,7 +11,7 @@ use super::model::FicModel;
 use crate::entra::ids::ObjectId;
 use crate::framework::{Ctx, Diagnostics};
 use crate::provider::client::EntraClient;
-use crate::provider::plan_reads::{no_answer, Skipped};
+use crate::provider::plan_reads::{skips_plan_checks, Skipped};
 use crate::provider::principal_lookup::PrincipalVerdict;
 use crate::rules::{fic, Input};
 
@@ -33,8 +33,13 @@ pub(super) async fn check(
     if unchanged {
         return d;
     }
-    let Ok(g) = client.graph().await else {
-        return d; // no sign-in: nothing can be checked, and plan says so elsewhere
+    let g = match client.graph().await {
+        Ok(g) => g,
+        Err(no_method) => {
+            // One warning for every plan-time check skipped for want of a sign-in.
+            d.0.extend(client.plan_reads.no_sign_in(&no_method));
+            return d;
+        }
     };
     let looked_up = client
         .plan_reads
@@ -45,9 +50,9 @@ pub(super) async fn check(
         .await;
     let looked_up = match looked_up {
         Ok(found) => Ok(found),
-        Err(Skipped::Failed(e)) if !no_answer(&e) => Err(e),
-        // No answer in time, now or earlier in this run: one warning for every skipped
-        // plan-time check.
+        Err(Skipped::Failed(e)) if !skips_plan_checks(&e) => Err(e),
+        // No answer in time or no sign-in, now or earlier in this run: one warning for
+        // every skipped plan-time check.
         Err(skipped) => {
             d.0.extend(client.plan_reads.skipped_warning(&skipped));
             return d;

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::graph::{err, fic_json};
 use super::Req;
+use crate::seed::SeedApplication;
 use crate::Shared;
 
 /// Graph's page size for applications without `$top`.
@@ -134,8 +135,15 @@ fn page_size(shared: &Shared, req: &Req) -> Result<usize, Response> {
     Ok(shared.page_size.map_or(top, |cap| top.min(cap.max(1))))
 }
 
-/// `GET /{version}/applications` for a caller of `tenant`.
-pub fn list(shared: &Shared, req: &Req, tenant: &str, ctx_base: &str) -> Response {
+/// `GET /{version}/applications` for a caller of `tenant` that may see the applications
+/// `may_use` keeps (all of them, or the ones it owns with `Application.ReadWrite.OwnedBy`).
+pub fn list(
+    shared: &Shared,
+    req: &Req,
+    tenant: &str,
+    may_use: &dyn Fn(&SeedApplication) -> bool,
+    ctx_base: &str,
+) -> Response {
     let unsupported = || {
         err(
             req,
@@ -185,6 +193,7 @@ pub fn list(shared: &Shared, req: &Req, tenant: &str, ctx_base: &str) -> Respons
         .iter()
         .filter(|t| t.id.eq_ignore_ascii_case(tenant))
         .flat_map(|t| t.applications.iter())
+        .filter(|a| may_use(a))
         .filter_map(|a| {
             let creds = state.visible(&a.object_id, lag);
             let keep = match &filter {

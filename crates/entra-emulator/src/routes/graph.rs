@@ -18,6 +18,8 @@ use crate::Shared;
 use terraform_provider_entra::rules::{fic, Severity};
 
 const WRITE: &str = "Application.ReadWrite.All";
+/// Reads and writes only the applications the caller owns.
+const OWNED_BY: &str = "Application.ReadWrite.OwnedBy";
 const READS: [&str; 3] = [
     "Application.Read.All",
     "Application.ReadWrite.All",
@@ -139,7 +141,8 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     let ctx_base = format!("https://graph.microsoft.com/{version}/$metadata");
 
     let Some(key) = key else {
-        return super::applications::list(shared, req, &caller, &ctx_base);
+        let may_use = |a: &SeedApplication| caller.may_use(a);
+        return super::applications::list(shared, req, &caller.tenant, &may_use, &ctx_base);
     };
 
     let mut state = shared.lock();
@@ -148,7 +151,12 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
         AppKey::ClientId(id) => state.app_by_client_id(id),
     };
     let app = match found {
-        Some((t, a)) if t.id.eq_ignore_ascii_case(&caller) => a.clone(),
+        Some((t, a)) if t.id.eq_ignore_ascii_case(&caller.tenant) => {
+            if !caller.may_use(a) {
+                return forbidden(req);
+            }
+            a.clone()
+        }
         _ => {
             let id = match &key {
                 AppKey::ObjectId(id) | AppKey::ClientId(id) => id.clone(),
@@ -227,10 +235,45 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     }
 }
 
-/// The caller's tenant, when its token may do this.
+/// A caller allowed to use the applications API: its tenant and, when it holds only
+/// `Application.ReadWrite.OwnedBy`, its principal id (it may use only the applications
+/// it owns).
+struct AppAccess {
+    tenant: String,
+    owner_only: Option<String>,
+}
+
+impl AppAccess {
+    /// Whether the caller may read or change `app`.
+    fn may_use(&self, app: &SeedApplication) -> bool {
+        self.owner_only
+            .as_ref()
+            .is_none_or(|me| app.owners.iter().any(|o| o.eq_ignore_ascii_case(me)))
+    }
+}
+
 #[allow(clippy::result_large_err)] // the error is the answer, built once per request
-fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<String, Response> {
-    authorize_caller(shared, req, write).map(|c| c.tenant)
+fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<AppAccess, Response> {
+    match authorize_caller(shared, req, write) {
+        Ok(caller) => Ok(AppAccess {
+            tenant: caller.tenant,
+            owner_only: None,
+        }),
+        Err(refused) => {
+            // The token is valid but lacks the tenant-wide permission: OwnedBy may do.
+            let Ok(claims) = verified_claims(shared, req) else {
+                return Err(refused);
+            };
+            let roles = super::strings(claims.get("roles")).unwrap_or_default();
+            if !roles.iter().any(|r| r == OWNED_BY) {
+                return Err(refused);
+            }
+            Ok(AppAccess {
+                tenant: claim_text(&claims, "tid"),
+                owner_only: Some(claim_text(&claims, "oid")),
+            })
+        }
+    }
 }
 
 /// Who calls Graph, from its token.
@@ -250,6 +293,35 @@ pub(super) fn authorize_caller(
     req: &Req,
     write: bool,
 ) -> Result<Caller, Response> {
+    let claims = verified_claims(shared, req)?;
+    let roles = super::strings(claims.get("roles")).unwrap_or_default();
+    let allowed = if write {
+        roles.iter().any(|r| r == WRITE)
+    } else {
+        roles.iter().any(|r| READS.contains(&r.as_str()))
+    };
+    if !allowed {
+        return Err(forbidden(req));
+    }
+    Ok(Caller {
+        tenant: claim_text(&claims, "tid"),
+        app: claim_text(&claims, "appid"),
+        roles,
+    })
+}
+
+fn forbidden(req: &Req) -> Response {
+    err(
+        req,
+        StatusCode::FORBIDDEN,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+    )
+}
+
+/// The claims of the request's bearer token, when it is one of ours, unexpired, for Graph.
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+fn verified_claims(shared: &Shared, req: &Req) -> Result<serde_json::Map<String, Value>, Response> {
     let unauthorized = |m: &str| {
         err(
             req,
@@ -280,25 +352,7 @@ pub(super) fn authorize_caller(
             "Access token validation failure. Invalid audience.",
         ));
     }
-    let roles = super::strings(claims.get("roles")).unwrap_or_default();
-    let allowed = if write {
-        roles.iter().any(|r| r == WRITE)
-    } else {
-        roles.iter().any(|r| READS.contains(&r.as_str()))
-    };
-    if !allowed {
-        return Err(err(
-            req,
-            StatusCode::FORBIDDEN,
-            "Authorization_RequestDenied",
-            "Insufficient privileges to complete the operation.",
-        ));
-    }
-    Ok(Caller {
-        tenant: claim_text(&claims, "tid"),
-        app: claim_text(&claims, "appid"),
-        roles,
-    })
+    Ok(claims)
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
 //! Outside Azure's paths: inspection for tests and benchmarks, out-of-band changes to
-//! simulate drift, and an external OIDC issuer (GitHub Actions / Kubernetes stand-in).
+//! simulate drift, and an external OIDC issuer (GitHub Actions / Azure DevOps / Kubernetes
+//! stand-in).
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,9 @@ use crate::Shared;
 
 /// Subject of the GitHub-like token: a workflow on main.
 pub const GITHUB_SUBJECT: &str = "repo:entra-mi/demo:ref:refs/heads/main";
+
+/// Subject of the Azure DevOps-like token: this prefix, then the service connection's id.
+pub const DEVOPS_SUBJECT_PREFIX: &str = "sc://emulator/demo/";
 
 pub fn oidc_issuer(shared: &Shared) -> String {
     format!("{}/_emulator/oidc", shared.base_url)
@@ -71,7 +75,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
                 .query("audience")
                 .unwrap_or("api://AzureADTokenExchange")
                 .to_string();
-            external_token(shared, &subject, &audience)
+            external_token_response(shared, &subject, &audience)
         }
         (Method::GET, ["github", "token"]) => {
             let expected = format!("Bearer {}", shared.github_request_token);
@@ -86,8 +90,10 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
                 .query("audience")
                 .unwrap_or("api://AzureADTokenExchange")
                 .to_string();
-            external_token(shared, GITHUB_SUBJECT, &audience)
+            external_token_response(shared, GITHUB_SUBJECT, &audience)
         }
+        // Azure DevOps' token endpoint for a service connection (System.OidcRequestUri).
+        (Method::POST, ["devops", "oidctoken"]) => devops_token(shared, req),
         (Method::GET, ["oidc", ".well-known", "openid-configuration"]) => Json(json!({
             "issuer": oidc_issuer(shared),
             "jwks_uri": format!("{}/.well-known/jwks", oidc_issuer(shared)),
@@ -99,13 +105,45 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     }
 }
 
-fn external_token(shared: &Shared, subject: &str, audience: &str) -> Response {
+/// Azure DevOps answers `POST {System.OidcRequestUri}?api-version=…&serviceConnectionId=…`
+/// (bearer: the job's `System.AccessToken`) with `{"oidcToken": …}` for that connection.
+fn devops_token(shared: &Shared, req: &Req) -> Response {
+    let expected = format!("Bearer {}", shared.github_request_token);
+    if req.header("Authorization") != Some(expected.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(
+                json!({"message": "Access denied: the System.AccessToken is missing or invalid."}),
+            ),
+        )
+            .into_response();
+    }
+    let (Some(_), Some(connection)) = (req.query("api-version"), req.query("serviceConnectionId"))
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "api-version and serviceConnectionId are required."})),
+        )
+            .into_response();
+    };
+    let subject = format!("{DEVOPS_SUBJECT_PREFIX}{connection}");
+    match external_token(shared, &subject, "api://AzureADTokenExchange") {
+        Some(t) => Json(json!({"oidcToken": t})).into_response(),
+        None => (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign").into_response(),
+    }
+}
+
+fn external_token_response(shared: &Shared, subject: &str, audience: &str) -> Response {
+    match external_token(shared, subject, audience) {
+        Some(t) => Json(json!({"value": t, "count": 1})).into_response(),
+        None => (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign").into_response(),
+    }
+}
+
+fn external_token(shared: &Shared, subject: &str, audience: &str) -> Option<String> {
     let now = now();
     let claims = json!({"iss": oidc_issuer(shared), "sub": subject, "aud": audience, "iat": now, "nbf": now, "exp": now + 600, "jti": uuid::Uuid::new_v4().to_string()});
-    match shared.issue(&claims) {
-        Ok(t) => Json(json!({"value": t, "count": 1})).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
-    }
+    shared.issue(&claims).ok()
 }
 
 fn state(shared: &Shared) -> Response {

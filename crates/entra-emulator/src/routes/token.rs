@@ -75,11 +75,23 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> Response {
         );
     }
     let client_id = field("client_id").unwrap_or("");
-    let Some(app) = t
-        .applications
-        .iter()
-        .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
-    else {
+    // Registered here, or a multi-tenant application of another tenant provisioned here.
+    let registered =
+        |a: &&crate::seed::SeedApplication| a.client_id.eq_ignore_ascii_case(client_id);
+    let provisioned = || {
+        state
+            .seed
+            .tenants
+            .iter()
+            .flat_map(|h| h.applications.iter())
+            .find(|a| {
+                registered(a)
+                    && a.provisioned_in
+                        .iter()
+                        .any(|p| p.eq_ignore_ascii_case(&t.id))
+            })
+    };
+    let Some(app) = t.applications.iter().find(registered).or_else(provisioned) else {
         return aadsts(
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
@@ -122,13 +134,15 @@ fn token(shared: &Shared, req: &Req, tenant: &str) -> Response {
     let (t, app) = (t.clone(), app.clone());
     drop(state);
     let now = now();
+    // As Entra: an app-only token's oid and sub are its service principal's object id.
+    let principal = app.service_principal_id();
     let claims = json!({
         "aud": if is_graph { GRAPH_RESOURCE.to_string() } else { resource.clone() },
         "iss": v1_issuer(&t.id),
         "iat": now, "nbf": now, "exp": now + 3599,
         "appid": app.client_id, "azp": app.client_id, "appidacr": "1",
         "idtyp": "app",
-        "oid": app.object_id, "sub": app.object_id, "tid": t.id,
+        "oid": principal, "sub": principal, "tid": t.id,
         "roles": if is_graph { app.graph_permissions.clone() } else { Vec::new() },
         "ver": "1.0",
         "uti": uuid::Uuid::new_v4().to_string(),
@@ -309,6 +323,13 @@ pub fn identity_token(
         .iter()
         .any(|c| c.token_exchange_audience() == resource)
         || resource.starts_with("api://");
+    // The identity's Graph permissions (app roles granted to its service principal).
+    let is_graph = [GRAPH_RESOURCE, GRAPH_APP_ID].contains(&resource.trim_end_matches('/'));
+    let roles = if is_graph {
+        mi.graph_permissions.clone()
+    } else {
+        Vec::new()
+    };
     let claims = if exchange {
         json!({
             "aud": resource, "iss": v2_issuer(tenant), "iat": now, "nbf": now, "exp": exp,
@@ -320,7 +341,7 @@ pub fn identity_token(
         json!({
             "aud": resource, "iss": v1_issuer(tenant), "iat": now, "nbf": now, "exp": exp,
             "appid": mi.client_id, "appidacr": "2", "idtyp": "app",
-            "oid": mi.principal_id, "sub": mi.principal_id, "tid": tenant, "roles": [],
+            "oid": mi.principal_id, "sub": mi.principal_id, "tid": tenant, "roles": roles,
             "ver": "1.0", "xms_mirid": mi.resource_id, "uti": uuid::Uuid::new_v4().to_string(),
         })
     };
