@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::tenant;
 use common::*;
 use serde_json::json;
 
@@ -110,4 +111,92 @@ fn a_bad_selector_is_refused_at_validate() {
     );
     let out = h.fails(&["query", "-no-color"]);
     assert!(out.contains("Choose one selector"), "{out}");
+}
+
+/// The lines of `terraform query` output for list block `name`.
+fn results<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
+    let prefix = format!("list.entra_mi_federated_credential.{name} ");
+    out.lines().filter(|l| l.starts_with(&prefix)).collect()
+}
+
+#[test]
+fn per_identity_and_tenant_wide_lists_stream_pages() {
+    let emu = tenant::tenant();
+    let h = query_harness(
+        &emu,
+        &format!(
+            "list \"entra_mi_federated_credential\" \"deploy\" {{\n  provider = entra\n  config {{\n    managed_identity_principal_id = \"{DEPLOY_PRINCIPAL}\"\n  }}\n}}\n\
+             list \"entra_mi_federated_credential\" \"tenant\" {{\n  provider = entra\n  config {{}}\n}}\n\
+             list \"entra_mi_federated_credential\" \"everything\" {{\n  provider = entra\n  config {{\n    all_issuers = true\n  }}\n}}\n"
+        ),
+    );
+    let out = h.ok(&["query", "-no-color"]);
+    // Which applications `deploy` can act as: 0, 3 and 7 of 12.
+    let deploy = results(&out, "deploy");
+    assert_eq!(deploy.len(), 3, "{out}");
+    for i in [0, 3, 7] {
+        let app = extra_app_object_id(i);
+        assert!(
+            deploy.iter().any(
+                |l| l.contains(&format!("application_object_id={app},name=deploy"))
+                    && l.contains(&format!("app-{i} / deploy"))
+            ),
+            "app {i}:\n{out}"
+        );
+    }
+    // The tenant: Entra-issued credentials only (4); with all_issuers the 12 GitHub ones too.
+    assert_eq!(results(&out, "tenant").len(), 4, "{out}");
+    let everything = results(&out, "everything");
+    assert_eq!(everything.len(), 16, "{out}");
+    assert_eq!(
+        everything.iter().filter(|l| l.contains("/ github")).count(),
+        12
+    );
+    // Pages of 2 over 14 applications: 7 pages a tenant-wide list, never one per app.
+    let per_app = emu.route_count("GET /v1.0/applications/{id}/federatedIdentityCredentials");
+    assert_eq!(per_app, 0, "no request per application");
+    assert!(
+        emu.route_count(tenant::PAGES) <= 2 + 7 + 7,
+        "{}",
+        emu.requests()
+    );
+}
+
+#[test]
+fn the_limit_stops_reading_pages() {
+    let emu = tenant::tenant();
+    let h = query_harness(
+        &emu,
+        "list \"entra_mi_federated_credential\" \"everything\" {\n  provider = entra\n  limit = 1\n  config {\n    all_issuers = true\n  }\n}\n",
+    );
+    let out = h.ok(&["query", "-no-color"]);
+    assert_eq!(results(&out, "everything").len(), 1, "{out}");
+    // The first page holds the seed's two applications, without credentials; the second
+    // has the first result. The other 5 pages of the tenant are never asked for.
+    assert_eq!(emu.route_count(tenant::PAGES), 2, "{}", emu.requests());
+}
+
+#[test]
+fn a_page_failing_mid_stream_ends_the_query_with_an_error() {
+    let emu = tenant::tenant();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let proxy = tenant::failing_second_page(&emu, &rt);
+    let provider = emu.provider_block().replace(
+        &format!("graph_endpoint = \"{}\"", emu.url),
+        &format!("graph_endpoint = \"{proxy}\""),
+    );
+    assert!(provider.contains(&proxy), "{provider}");
+    let h = Harness::at_least(1, 14);
+    h.main_tf(&provider);
+    h.write(
+        "search.tfquery.hcl",
+        "list \"entra_mi_federated_credential\" \"everything\" {\n  provider = entra\n  config {\n    all_issuers = true\n  }\n}\n",
+    );
+    h.init();
+    let out = h.fails(&["query", "-no-color"]);
+    assert_contains_all(
+        &out,
+        &["page 2 failed", "generalException", "mid-way-failure"],
+    );
+    assert_eq!(emu.route_count(tenant::PAGES), 1);
 }

@@ -45,16 +45,10 @@ pub async fn read(
 ) -> Result<Vec<Listed>, Diagnostics> {
     let mut out = match selection {
         Selector::Application(app) => read_application(client, g, app, d).await?,
-        Selector::TrustingIdentity(p) => {
-            read_pages(
-                g,
-                selection,
-                &ApplicationScope::TrustingSubject(p.clone()),
-                d,
-            )
-            .await?
-        }
-        Selector::Tenant { .. } => read_pages(g, selection, &ApplicationScope::Tenant, d).await?,
+        other => match scope_of(other) {
+            Some(scope) => read_pages(g, selection, &scope, d).await?,
+            None => Vec::new(),
+        },
     };
     out.sort_by(|a, b| {
         (
@@ -104,21 +98,58 @@ async fn read_pages(
     d: &Deadline,
 ) -> Result<Vec<Listed>, Diagnostics> {
     let mut out = Vec::new();
-    let mut next: Option<String> = None;
-    let mut pages = 0usize;
-    loop {
+    let mut cursor = PageCursor::default();
+    while let Some(listed) = cursor.next(g, selection, scope, d).await? {
+        out.extend(listed);
+    }
+    Ok(out)
+}
+
+/// The Graph scope that covers a tenant-wide or per-identity selection; `None` for one
+/// application (read by its own list call).
+pub fn scope_of(selection: &Selector) -> Option<ApplicationScope> {
+    match selection {
+        Selector::Application(_) => None,
+        Selector::TrustingIdentity(p) => Some(ApplicationScope::TrustingSubject(p.clone())),
+        Selector::Tenant { .. } => Some(ApplicationScope::Tenant),
+    }
+}
+
+/// Where a paged read stands: pages read so far and the next page's link. The list
+/// resource reads page by page, so that results stream as Graph answers.
+#[derive(Default)]
+pub struct PageCursor {
+    pages: usize,
+    next: Option<String>,
+    done: bool,
+}
+
+impl PageCursor {
+    /// The credentials of the next page that `selection` lists; `None` after the last
+    /// page. A page that fails is an error that says how many pages were read before.
+    pub async fn next(
+        &mut self,
+        g: &GraphClient,
+        selection: &Selector,
+        scope: &ApplicationScope,
+        d: &Deadline,
+    ) -> Result<Option<Vec<Listed>>, Diagnostics> {
+        if self.done {
+            return Ok(None);
+        }
         let page = g
-            .application_credentials_page(scope, next.as_deref(), d)
+            .application_credentials_page(scope, self.next.as_deref(), d)
             .await
-            .map_err(|e| page_failed(scope, pages, &e))?;
-        pages += 1;
-        for a in page.applications {
-            out.extend(listed(selection, a));
-        }
-        match page.next {
-            Some(link) => next = Some(link),
-            None => return Ok(out),
-        }
+            .map_err(|e| page_failed(scope, self.pages, &e))?;
+        self.pages += 1;
+        self.next = page.next;
+        self.done = self.next.is_none();
+        Ok(Some(
+            page.applications
+                .into_iter()
+                .flat_map(|a| listed(selection, a))
+                .collect(),
+        ))
     }
 }
 

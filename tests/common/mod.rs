@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 pub use entra_emulator::seed::quickstart::*;
 
 pub mod state;
+pub mod tenant;
 pub mod terraform;
 
 pub const SOURCE: &str = "registry.terraform.io/entra-mi/entra";

@@ -7,12 +7,14 @@ use async_trait::async_trait;
 
 use super::model::{AppIds, FicModel};
 use super::schema::TYPE_NAME;
-use crate::entra::graph::{AppRef, FederatedCredential, GraphClient};
+use crate::entra::graph::GraphClient;
+use crate::entra::queries::ApplicationScope;
 use crate::entra::retry::Deadline;
 use crate::framework::{
     Block, Ctx, Declaration, Diagnostics, ListRequest, ListResource, ListResult, ListResults,
     Schema,
 };
+use crate::provider::audit_selection::{self, Listed, PageCursor};
 use crate::provider::client::EntraClient;
 use crate::provider::selector::{self, Selector, SelectorModel};
 
@@ -54,9 +56,9 @@ impl ListResource for CredentialsList {
             results,
             include_resource_object: req.include_resource_object,
         };
-        match selection {
-            Selector::Application(app) => listing.application(&app).await,
-            other => listing.tenant(&other).await,
+        match audit_selection::scope_of(&selection) {
+            None => listing.application(&selection).await,
+            Some(scope) => listing.pages(&selection, &scope).await,
         }
     }
 }
@@ -71,60 +73,61 @@ struct Listing<'a> {
 }
 
 impl Listing<'_> {
-    /// One application's credentials, whatever their issuer.
-    async fn application(&self, app: &AppRef) -> Diagnostics {
-        let found = match self
-            .client
-            .application(self.graph, app, self.deadline)
-            .await
-        {
-            Ok(a) => a,
-            Err(e) => {
-                let (summary, detail) = e.headed("Cannot read the application");
-                return Diagnostics::from_error(summary, detail);
-            }
-        };
-        let ids = AppIds {
-            object_id: found.id.to_ascii_lowercase(),
-            client_id: found.app_id.to_ascii_lowercase(),
-        };
-        let by_id = AppRef::ObjectId(ids.object_id.clone());
-        let credentials = match self.graph.list_credentials(&by_id, self.deadline).await {
-            Ok(c) => c,
-            Err(e) => {
-                let (summary, detail) =
-                    e.headed("Cannot list the application's federated identity credentials");
-                return Diagnostics::from_error(summary, detail);
-            }
-        };
-        let display = found.display_name.unwrap_or_else(|| ids.object_id.clone());
-        for c in &credentials {
-            if !self.send(&ids, &display, c).await {
+    /// One application's credentials, whatever their issuer (the audit's read).
+    async fn application(&self, selection: &Selector) -> Diagnostics {
+        let listed =
+            match audit_selection::read(self.client, self.graph, selection, self.deadline).await {
+                Ok(l) => l,
+                Err(d) => return d,
+            };
+        for l in &listed {
+            if !self.send(l).await {
                 break;
             }
         }
         Diagnostics::new()
     }
 
+    /// Every application that trusts one identity, or the whole tenant: page by page, each
+    /// page's credentials sent before the next page is asked for, until Terraform's limit.
+    async fn pages(&self, selection: &Selector, scope: &ApplicationScope) -> Diagnostics {
+        let mut cursor = PageCursor::default();
+        loop {
+            let listed = match cursor
+                .next(self.graph, selection, scope, self.deadline)
+                .await
+            {
+                Ok(Some(l)) => l,
+                Ok(None) => return Diagnostics::new(),
+                Err(d) => return d,
+            };
+            for l in &listed {
+                if !self.send(l).await {
+                    return Diagnostics::new();
+                }
+            }
+        }
+    }
+
     /// Sends one credential; `false` when no more are wanted.
-    async fn send(&self, app: &AppIds, display_name: &str, c: &FederatedCredential) -> bool {
-        let state = FicModel::from_graph(app, c, FicModel::imported_principal(c), None);
+    async fn send(&self, l: &Listed) -> bool {
+        let app = AppIds {
+            object_id: l.application_object_id.to_ascii_lowercase(),
+            client_id: l.application_client_id.to_ascii_lowercase(),
+        };
+        let c = &l.credential;
+        let state = FicModel::from_graph(&app, c, FicModel::imported_principal(c), None);
+        let display = if l.application_display_name.is_empty() {
+            &app.object_id
+        } else {
+            &l.application_display_name
+        };
         self.results
             .send(ListResult {
                 identity: state.identity(),
-                display_name: format!("{display_name} / {}", c.name),
+                display_name: format!("{display} / {}", c.name),
                 resource_object: self.include_resource_object.then(|| state.to_value()),
             })
             .await
-    }
-}
-
-impl Listing<'_> {
-    /// Every application that trusts one identity, or the whole tenant.
-    async fn tenant(&self, _selection: &Selector) -> Diagnostics {
-        Diagnostics::from_error(
-            "Not available yet",
-            "Listing across the tenant needs Graph's application pages (in progress).",
-        )
     }
 }
