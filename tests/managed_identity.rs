@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
 use serde_json::json;
-use terraform_provider_entra::entra::managed_identity::{Identity, ManagedIdentityClient, Source};
+use terraform_provider_entra::entra::managed_identity::{
+    ManagedIdentityClient, ManagedIdentityId, Source,
+};
 
 fn token_body() -> Json<serde_json::Value> {
     let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
@@ -66,7 +68,7 @@ async fn imds_retries_transient_answers() {
     ));
     let t = mi
         .get_token(
-            &Identity::ClientId("c".into()),
+            &ManagedIdentityId::ClientId("c".into()),
             "api://AzureADTokenExchange",
             &ten_seconds(),
         )
@@ -93,7 +95,7 @@ async fn one_request_for_many_concurrent_callers() {
     for _ in 0..50 {
         let mi = mi.clone();
         tasks.push(tokio::spawn(async move {
-            mi.get_token(&Identity::Default, EXCHANGE, &ten_seconds())
+            mi.get_token(&ManagedIdentityId::Default, EXCHANGE, &ten_seconds())
                 .await
                 .is_ok()
         }));
@@ -136,7 +138,7 @@ async fn azure_arc_challenge() {
             .with_arc_key_dir(dir.path().to_path_buf()),
     );
     assert!(mi
-        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
+        .get_token(&ManagedIdentityId::Default, EXCHANGE, &ten_seconds())
         .await
         .is_ok());
     // A key file outside the agent's directory is refused.
@@ -146,7 +148,7 @@ async fn azure_arc_challenge() {
             .with_arc_key_dir(elsewhere.path().to_path_buf()),
     );
     let err = mi
-        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
+        .get_token(&ManagedIdentityId::Default, EXCHANGE, &ten_seconds())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("token directory"), "{err}");
@@ -170,7 +172,7 @@ async fn cloud_shell_posts_a_form() {
         reqwest::Client::new(),
     );
     assert!(mi
-        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
+        .get_token(&ManagedIdentityId::Default, EXCHANGE, &ten_seconds())
         .await
         .is_ok());
 }
@@ -185,7 +187,7 @@ async fn unreachable_endpoint_says_so_quickly() {
     );
     let started = std::time::Instant::now();
     let err = mi
-        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
+        .get_token(&ManagedIdentityId::Default, EXCHANGE, &ten_seconds())
         .await
         .unwrap_err();
     assert!(
@@ -220,7 +222,7 @@ async fn a_slow_imds_is_retried_and_reported_as_slow() {
     };
     let mi = fast(ManagedIdentityClient::new(source.clone(), impatient()));
     let t = mi
-        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
+        .get_token(&ManagedIdentityId::Default, EXCHANGE, &ten_seconds())
         .await
         .expect("the third try answers in time");
     assert!(t.is_fresh());
@@ -238,7 +240,7 @@ async fn a_slow_imds_is_retried_and_reported_as_slow() {
         impatient(),
     ));
     let e = mi
-        .get_token(&Identity::Default, EXCHANGE, &ten_seconds())
+        .get_token(&ManagedIdentityId::Default, EXCHANGE, &ten_seconds())
         .await
         .expect_err("always slow")
         .to_string();

@@ -14,7 +14,9 @@ use axum::routing::{any, post};
 use common::*;
 use terraform_provider_entra::entra::graph::{AppRef, GraphClient, GraphError, GraphErrorKind};
 use terraform_provider_entra::entra::http::{self, CertProblem, TransportKind, TrustSources};
-use terraform_provider_entra::entra::managed_identity::{Identity, ManagedIdentityClient, Source};
+use terraform_provider_entra::entra::managed_identity::{
+    ManagedIdentityClient, ManagedIdentityId, Source,
+};
 use terraform_provider_entra::entra::signin::{Cached, ClientApp, ClientSecret};
 use terraform_provider_entra::entra::token_endpoint::{
     request_token, ClientAuth, TokenError, TokenRequest,
@@ -150,7 +152,7 @@ async fn a_closed_loopback_port_is_refused_at_once() {
     .with_backoff(fast_backoff(), Duration::ZERO);
     let e = mi
         .get_token(
-            &Identity::Default,
+            &ManagedIdentityId::Default,
             "api://AzureADTokenExchange",
             &ten_seconds(),
         )

@@ -1,5 +1,5 @@
 //! The exchange: managed identity token for the exchange audience -> client assertion ->
-//! the app's access token. Identity tokens and app tokens are cached, so one identity
+//! the app's access token. Managed identity tokens and app tokens are cached, so one identity
 //! token serves every exchange of a run and 50 data sources cost one request each.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::aadsts::AadstsError;
 use super::diagnose::{self, TokenFacts};
 use super::graph::FederatedCredential;
-use super::managed_identity::{Identity, ManagedIdentityClient};
+use super::managed_identity::{ManagedIdentityClient, ManagedIdentityId};
 use super::retry::{self, Backoff, Deadline, Interrupted, NotReady, Poll};
 use super::token::TokenCache;
 use super::token_endpoint::{request_token, ClientAuth, TokenError, TokenRequest};
@@ -59,7 +59,7 @@ pub struct ExchangeRequest {
     /// `{resource}/.default` scopes.
     pub scopes: Vec<String>,
     /// The managed identity whose token is the assertion.
-    pub identity: Identity,
+    pub identity: ManagedIdentityId,
     /// The audience of the managed identity token.
     pub exchange_audience: String,
     /// How long to keep retrying while a matching credential propagates.
@@ -274,7 +274,7 @@ impl Attempt<'_> {
         let (report, may_propagate) = match &listed {
             Some(Ok(creds)) => {
                 let mi_client = match &req.identity {
-                    Identity::ClientId(c) => Some(c.as_str()),
+                    ManagedIdentityId::ClientId(c) => Some(c.as_str()),
                     _ => None,
                 };
                 (

@@ -14,7 +14,7 @@ use super::model::{as_str, as_str_list, known_strings, string_attr, string_list_
 use crate::codec::{Type, Value};
 use crate::entra::exchange::{ExchangeRequest, FicLookup, LookupError};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphErrorKind};
-use crate::entra::managed_identity::Identity;
+use crate::entra::managed_identity::ManagedIdentityId;
 use crate::entra::retry::Deadline;
 use crate::entra::{jwt, AccessToken};
 use crate::framework::{
@@ -154,8 +154,8 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
         .map(String::as_str)
         .or(client.settings.msi_client_id.as_deref())
     {
-        Some(id) => Identity::ClientId(id.to_string()),
-        None => Identity::Default,
+        Some(id) => ManagedIdentityId::ClientId(id.to_string()),
+        None => ManagedIdentityId::Default,
     };
     // A credential this run creates only at apply cannot propagate while plan waits.
     let pending = !client.pending_trusts.for_app(&[&client_id]).is_empty();

@@ -18,7 +18,7 @@ use super::{AccessToken, Secret};
 
 /// Which managed identity: the host's only one, or a user-assigned one by some id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Identity {
+pub enum ManagedIdentityId {
     /// The host's only (or system-assigned) identity.
     Default,
     /// A user-assigned identity by client id.
@@ -29,15 +29,15 @@ pub enum Identity {
     ResourceId(String),
 }
 
-impl Identity {
+impl ManagedIdentityId {
     /// The query parameter naming this identity, given the source's names for object
     /// and resource ids (`None` for the default identity).
     fn param(&self, (object_id, resource_id): IdNames) -> Option<(&'static str, &str)> {
         match self {
-            Identity::Default => None,
-            Identity::ClientId(v) => Some(("client_id", v)),
-            Identity::ObjectId(v) => Some((object_id, v)),
-            Identity::ResourceId(v) => Some((resource_id, v)),
+            ManagedIdentityId::Default => None,
+            ManagedIdentityId::ClientId(v) => Some(("client_id", v)),
+            ManagedIdentityId::ObjectId(v) => Some((object_id, v)),
+            ManagedIdentityId::ResourceId(v) => Some((resource_id, v)),
         }
     }
 }
@@ -50,7 +50,7 @@ const STANDARD_ID_NAMES: IdNames = ("object_id", "msi_res_id");
 
 /// What a token request asks for: a token for `resource`, of `identity`.
 struct Wanted<'a> {
-    identity: &'a Identity,
+    identity: &'a ManagedIdentityId,
     resource: &'a str,
 }
 
@@ -194,7 +194,7 @@ impl From<Interrupted> for ManagedIdentityError {
 pub struct ManagedIdentityClient {
     source: Source,
     http: reqwest::Client,
-    cache: TokenCache<(Identity, String)>,
+    cache: TokenCache<(ManagedIdentityId, String)>,
     policy: Policy,
     arc_key_dir: std::path::PathBuf,
     requests: std::sync::atomic::AtomicU64,
@@ -244,7 +244,7 @@ impl ManagedIdentityClient {
     /// `deadline` or when Terraform stops.
     pub async fn get_token(
         &self,
-        identity: &Identity,
+        identity: &ManagedIdentityId,
         resource: &str,
         deadline: &Deadline,
     ) -> Result<AccessToken, ManagedIdentityError> {
@@ -256,7 +256,7 @@ impl ManagedIdentityClient {
     }
 
     /// Drops a cached token (e.g. Entra said the assertion expired).
-    pub async fn forget(&self, identity: &Identity, resource: &str) {
+    pub async fn forget(&self, identity: &ManagedIdentityId, resource: &str) {
         self.cache
             .forget(&(identity.clone(), resource.to_string()))
             .await;
@@ -273,7 +273,7 @@ impl ManagedIdentityClient {
 
     async fn fetch(
         &self,
-        identity: &Identity,
+        identity: &ManagedIdentityId,
         resource: &str,
         deadline: &Deadline,
     ) -> Result<AccessToken, ManagedIdentityError> {
@@ -351,7 +351,7 @@ impl ManagedIdentityClient {
 
     fn request(
         &self,
-        identity: &Identity,
+        identity: &ManagedIdentityId,
         resource: &str,
         arc_secret: Option<&Secret>,
     ) -> reqwest::RequestBuilder {

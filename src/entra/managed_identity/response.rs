@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::Identity;
+use super::ManagedIdentityId;
 use crate::entra::{AccessToken, Secret};
 
 #[derive(Deserialize)]
@@ -19,7 +19,7 @@ struct TokenBody {
 }
 
 /// A failure in words a user can act on.
-pub(super) fn explain(status: u16, body: &[u8], identity: &Identity) -> String {
+pub(super) fn explain(status: u16, body: &[u8], identity: &ManagedIdentityId) -> String {
     let text = String::from_utf8_lossy(body);
     let detail: String = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
@@ -45,8 +45,8 @@ pub(super) fn explain(status: u16, body: &[u8], identity: &Identity) -> String {
         return format!(
             "HTTP 400 — the identity {} is not assigned to this host: assign the user-assigned identity to the VM/App, or fix `managed_identity_client_id`/`msi_client_id`: {detail}",
             match identity {
-                Identity::Default => "(default)".to_string(),
-                Identity::ClientId(v) | Identity::ObjectId(v) | Identity::ResourceId(v) => format!("{v:?}"),
+                ManagedIdentityId::Default => "(default)".to_string(),
+                ManagedIdentityId::ClientId(v) | ManagedIdentityId::ObjectId(v) | ManagedIdentityId::ResourceId(v) => format!("{v:?}"),
             }
         );
     }
@@ -126,9 +126,12 @@ mod tests {
     #[test]
     fn causes_in_words() {
         let unassigned = br#"{"error":"invalid_request","error_description":"Identity not found"}"#;
-        assert!(explain(400, unassigned, &Identity::ClientId("x".into())).contains("not assigned"));
+        assert!(
+            explain(400, unassigned, &ManagedIdentityId::ClientId("x".into()))
+                .contains("not assigned")
+        );
         let header = br#"{"error":"invalid_request","error_description":"Required metadata header not specified"}"#;
-        assert!(explain(400, header, &Identity::Default).contains("Metadata: true"));
-        assert!(explain(502, b"<html>proxy</html>", &Identity::Default).contains("proxy"));
+        assert!(explain(400, header, &ManagedIdentityId::Default).contains("Metadata: true"));
+        assert!(explain(502, b"<html>proxy</html>", &ManagedIdentityId::Default).contains("proxy"));
     }
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use super::chain::{Applies, Inputs};
 use super::Cached;
 use super::TokenSource;
-use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
+use crate::entra::managed_identity::{ManagedIdentityClient, ManagedIdentityId};
 use crate::entra::retry::Deadline;
 use crate::entra::AccessToken;
 
@@ -16,7 +16,7 @@ pub struct ManagedIdentity {
     /// The host's managed identity endpoint.
     pub client: Arc<ManagedIdentityClient>,
     /// Which identity.
-    pub identity: Identity,
+    pub identity: ManagedIdentityId,
 }
 
 #[async_trait]
@@ -42,8 +42,10 @@ pub(super) fn from_settings(i: &Inputs<'_>) -> Result<Applies, String> {
         )));
     }
     let identity = match &s.msi_client_id {
-        Some(id) => Identity::ClientId(id.clone()),
-        None => i.client_id()?.map_or(Identity::Default, Identity::ClientId),
+        Some(id) => ManagedIdentityId::ClientId(id.clone()),
+        None => i
+            .client_id()?
+            .map_or(ManagedIdentityId::Default, ManagedIdentityId::ClientId),
     };
     let client = i.config.managed_identity.clone();
     Ok(Applies::Yes(Arc::new(Cached::new(

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::chain::{Applies, Inputs};
 use super::Cached;
 use super::{ClientApp, TokenSource};
-use crate::entra::managed_identity::{Identity, ManagedIdentityClient};
+use crate::entra::managed_identity::{ManagedIdentityClient, ManagedIdentityId};
 use crate::entra::retry::Deadline;
 use crate::entra::AccessToken;
 
@@ -20,7 +20,7 @@ pub struct ManagedIdentityFic {
     /// The host's managed identity endpoint.
     pub client: Arc<ManagedIdentityClient>,
     /// Which identity.
-    pub identity: Identity,
+    pub identity: ManagedIdentityId,
     /// The audience of the identity's token (the cloud's exchange audience).
     pub exchange_audience: String,
 }
@@ -53,8 +53,8 @@ pub(super) fn from_settings(i: &Inputs<'_>) -> Result<Applies, String> {
         )));
     }
     let identity = match &s.msi_client_id {
-        Some(id) => Identity::ClientId(id.clone()),
-        None => Identity::Default,
+        Some(id) => ManagedIdentityId::ClientId(id.clone()),
+        None => ManagedIdentityId::Default,
     };
     let method = ManagedIdentityFic {
         app: i.app("use_msi_fic")?,
