@@ -7,6 +7,7 @@ pub mod aadsts;
 pub mod diagnose;
 pub mod exchange;
 pub mod graph;
+mod graph_error;
 pub mod http;
 pub mod ids;
 pub mod jwt;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::graph::{err, fic_json};
+use super::odata::{err, fic_json};
 use super::Req;
 use crate::seed::SeedApplication;
 use crate::Shared;

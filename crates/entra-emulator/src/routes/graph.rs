@@ -1,6 +1,8 @@
-//! Microsoft Graph v1.0/beta: applications and their federated identity credentials
-//! (service principals are in [`super::service_principals`]), with Graph's rules (shared with the provider through `terraform_provider_entra::rules`), its errors and
-//! its permissions.
+//! Microsoft Graph v1.0/beta: applications and their federated identity credentials, with
+//! Graph's rules (shared with the provider through `terraform_provider_entra::rules`).
+//! Who may call is [`super::caller`]'s; the answers' shapes are [`super::odata`]'s; the
+//! application list is [`super::applications`]' and service principals are
+//! [`super::service_principals`]' (dispatched beside this module, not through it).
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -8,64 +10,13 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::token::{GRAPH_APP_ID, GRAPH_RESOURCE};
+use super::caller::{authorize_apps, forbidden};
+use super::odata::{eq_filter, err, fic_json, not_found};
 use super::Req;
-use crate::errors::odata;
 use crate::seed::SeedApplication;
 use crate::state::{Fic, StoredFic};
-use crate::tokens::{claim_text, now};
 use crate::Shared;
 use terraform_provider_entra::rules::{fic, Severity};
-
-const WRITE: &str = "Application.ReadWrite.All";
-/// Reads and writes only the applications the caller owns.
-const OWNED_BY: &str = "Application.ReadWrite.OwnedBy";
-const READS: [&str; 3] = [
-    "Application.Read.All",
-    "Application.ReadWrite.All",
-    "Directory.Read.All",
-];
-
-pub(super) fn err(req: &Req, status: StatusCode, code: &str, message: &str) -> Response {
-    odata(
-        status,
-        code,
-        message,
-        &req.request_id,
-        &req.client_request_id,
-    )
-}
-
-/// A list's `$filter`, which the emulator supports in one form, `{field} eq '{value}'` on
-/// one of `fields`: the field and the value, or none without a filter. Anything else gets
-/// Graph's 400 `Request_UnsupportedQuery`, not a silently unfiltered list.
-#[allow(clippy::result_large_err)] // the error is the answer, built once per request
-pub(super) fn eq_filter<'r>(
-    req: &'r Req,
-    fields: &[&str],
-) -> Result<Option<(&'r str, &'r str)>, Response> {
-    let Some(filter) = req
-        .query("$filter")
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-    else {
-        return Ok(None);
-    };
-    let parsed = filter.split_once(" eq ").and_then(|(field, value)| {
-        let field = field.trim();
-        let value = value.trim().strip_prefix('\'')?.strip_suffix('\'')?;
-        fields.contains(&field).then_some((field, value))
-    });
-    match parsed {
-        Some(p) => Ok(Some(p)),
-        None => Err(err(
-            req,
-            StatusCode::BAD_REQUEST,
-            "Request_UnsupportedQuery",
-            "Unsupported query.",
-        )),
-    }
-}
 
 /// Graph words a missing credential differently when it was asked for by name.
 fn credential_not_found(req: &Req, id_or_name: &str) -> Response {
@@ -79,10 +30,6 @@ fn credential_not_found(req: &Req, id_or_name: &str) -> Response {
             &format!("FederatedIdentityCredential with name {id_or_name} not found."),
         )
     }
-}
-
-pub(super) fn not_found(req: &Req, what: &str) -> Response {
-    err(req, StatusCode::NOT_FOUND, "Request_ResourceNotFound", &format!("Resource '{what}' does not exist or one of its queried reference-property objects are not present."))
 }
 
 enum AppKey {
@@ -112,15 +59,6 @@ fn parse(segs: &[&str]) -> Option<(Option<AppKey>, Vec<String>)> {
 
 pub fn handle(shared: &Shared, req: &Req) -> Response {
     let segs = req.segments();
-    if segs
-        .get(1)
-        .is_some_and(|s| s.starts_with("servicePrincipals"))
-    {
-        return super::service_principals::handle(shared, req);
-    }
-    if let [_, "directoryObjects", "getByIds"] = segs.as_slice() {
-        return super::service_principals::get_by_ids(shared, req);
-    }
     let Some((key, rest)) = parse(&segs) else {
         return err(
             req,
@@ -133,7 +71,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
         );
     };
     let needs_write = req.method != Method::GET;
-    let caller = match authorize(shared, req, needs_write) {
+    let caller = match authorize_apps(shared, req, needs_write) {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -233,126 +171,6 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
             "Unsupported segment.",
         ),
     }
-}
-
-/// A caller allowed to use the applications API: its tenant and, when it holds only
-/// `Application.ReadWrite.OwnedBy`, its principal id (it may use only the applications
-/// it owns).
-struct AppAccess {
-    tenant: String,
-    owner_only: Option<String>,
-}
-
-impl AppAccess {
-    /// Whether the caller may read or change `app`.
-    fn may_use(&self, app: &SeedApplication) -> bool {
-        self.owner_only
-            .as_ref()
-            .is_none_or(|me| app.owners.iter().any(|o| o.eq_ignore_ascii_case(me)))
-    }
-}
-
-#[allow(clippy::result_large_err)] // the error is the answer, built once per request
-fn authorize(shared: &Shared, req: &Req, write: bool) -> Result<AppAccess, Response> {
-    match authorize_caller(shared, req, write) {
-        Ok(caller) => Ok(AppAccess {
-            tenant: caller.tenant,
-            owner_only: None,
-        }),
-        Err(refused) => {
-            // The token is valid but lacks the tenant-wide permission: OwnedBy may do.
-            let Ok(claims) = verified_claims(shared, req) else {
-                return Err(refused);
-            };
-            let roles = super::strings(claims.get("roles")).unwrap_or_default();
-            if !roles.iter().any(|r| r == OWNED_BY) {
-                return Err(refused);
-            }
-            Ok(AppAccess {
-                tenant: claim_text(&claims, "tid"),
-                owner_only: Some(claim_text(&claims, "oid")),
-            })
-        }
-    }
-}
-
-/// Who calls Graph, from its token.
-pub(super) struct Caller {
-    /// The tenant (`tid`).
-    pub tenant: String,
-    /// The client id (`appid`).
-    pub app: String,
-    /// The Graph application permissions granted (`roles`).
-    pub roles: Vec<String>,
-}
-
-/// The caller, when its token may do this.
-#[allow(clippy::result_large_err)] // the error is the answer, built once per request
-pub(super) fn authorize_caller(
-    shared: &Shared,
-    req: &Req,
-    write: bool,
-) -> Result<Caller, Response> {
-    let claims = verified_claims(shared, req)?;
-    let roles = super::strings(claims.get("roles")).unwrap_or_default();
-    let allowed = if write {
-        roles.iter().any(|r| r == WRITE)
-    } else {
-        roles.iter().any(|r| READS.contains(&r.as_str()))
-    };
-    if !allowed {
-        return Err(forbidden(req));
-    }
-    Ok(Caller {
-        tenant: claim_text(&claims, "tid"),
-        app: claim_text(&claims, "appid"),
-        roles,
-    })
-}
-
-fn forbidden(req: &Req) -> Response {
-    err(
-        req,
-        StatusCode::FORBIDDEN,
-        "Authorization_RequestDenied",
-        "Insufficient privileges to complete the operation.",
-    )
-}
-
-/// The claims of the request's bearer token, when it is one of ours, unexpired, for Graph.
-#[allow(clippy::result_large_err)] // the error is the answer, built once per request
-fn verified_claims(shared: &Shared, req: &Req) -> Result<serde_json::Map<String, Value>, Response> {
-    let unauthorized = |m: &str| {
-        err(
-            req,
-            StatusCode::UNAUTHORIZED,
-            "InvalidAuthenticationToken",
-            m,
-        )
-    };
-    let token = req
-        .header("Authorization")
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .ok_or_else(|| unauthorized("Access token is empty."))?;
-    let claims = shared
-        .signer
-        .verify_signature(token)
-        .map_err(|_| unauthorized("Access token validation failure. Invalid signature."))?;
-    if claims.get("exp").and_then(Value::as_i64).unwrap_or(0) < now() {
-        return Err(unauthorized(
-            "Lifetime validation failed, the token is expired.",
-        ));
-    }
-    let aud = claim_text(&claims, "aud");
-    if aud != GRAPH_RESOURCE && aud != GRAPH_APP_ID && aud != format!("{GRAPH_RESOURCE}/") {
-        return Err(unauthorized(
-            "Access token validation failure. Invalid audience.",
-        ));
-    }
-    Ok(claims)
 }
 
 #[derive(Deserialize)]
@@ -515,8 +333,4 @@ fn patch(
 
 fn app_json(a: &SeedApplication) -> Value {
     json!({"id": a.object_id, "appId": a.client_id, "displayName": a.display_name})
-}
-
-pub fn fic_json(f: &Fic) -> Value {
-    json!({"id": f.id, "name": f.name, "issuer": f.issuer, "subject": f.subject, "audiences": f.audiences, "description": f.description})
 }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::graph::fic_json;
+use super::odata::fic_json;
 use super::Req;
 use crate::state::{Fic, StoredFic};
 use crate::tokens::{now, Signer};

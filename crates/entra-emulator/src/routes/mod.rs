@@ -2,9 +2,11 @@
 //! router, and one place that knows every route also names it for counters and logs.
 
 pub mod applications;
+mod caller;
 pub mod graph;
 pub mod identity;
 pub mod inspect;
+mod odata;
 pub mod service_principals;
 pub mod token;
 
@@ -110,10 +112,22 @@ pub fn strings(v: Option<&serde_json::Value>) -> Option<Vec<String>> {
     )
 }
 
+/// Graph's APIs: service principals (and `getByIds` over them) apart from applications.
+fn graph_api(shared: &Shared, req: &Req) -> Response {
+    let segs = req.segments();
+    match segs.as_slice() {
+        [_, "directoryObjects", "getByIds"] => service_principals::get_by_ids(shared, req),
+        [_, first, ..] if first.starts_with("servicePrincipals") => {
+            service_principals::handle(shared, req)
+        }
+        _ => graph::handle(shared, req),
+    }
+}
+
 /// Answers `req`, of `kind` ([`classify`]'s, which the server has already worked out).
 pub async fn dispatch(shared: &Shared, req: &Req, kind: Kind) -> Response {
     match kind {
-        Kind::Graph => graph::handle(shared, req),
+        Kind::Graph => graph_api(shared, req),
         Kind::SignIn => token::handle(shared, req),
         Kind::Identity => identity::handle(shared, req),
         Kind::Inspect => inspect::handle(shared, req),

@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::graph::{authorize_caller, err, not_found, Caller};
+use super::caller::{authorize_caller, Caller};
+use super::odata::{err, not_found};
 use super::Req;
 use crate::seed::{SeedApplication, SeedIdentity, SeedTenant};
 use crate::Shared;
