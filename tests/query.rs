@@ -200,3 +200,25 @@ fn a_page_failing_mid_stream_ends_the_query_with_an_error() {
     );
     assert_eq!(emu.route_count(tenant::PAGES), 1);
 }
+
+/// The registry example as written, its placeholder ids replaced by the emulator's.
+#[test]
+fn the_list_resource_example_runs() {
+    let emu = tenant::tenant();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/list-resources/entra_mi_federated_credential/list-resource.tfquery.hcl"
+    ))
+    .expect("example");
+    let app = extra_app_object_id(0);
+    let query = example
+        .replace("22222222-2222-2222-2222-222222222222", DEPLOY_PRINCIPAL)
+        .replace("33333333-3333-3333-3333-333333333333", &app);
+    assert_ne!(query, example, "the example's placeholders changed");
+    let h = query_harness(&emu, &query);
+    let out = h.ok(&["query", "-no-color"]);
+    assert_eq!(results(&out, "trusting_deploy").len(), 3, "{out}");
+    // Application 0 holds a GitHub credential and a `deploy` one.
+    assert_eq!(results(&out, "workload").len(), 2, "{out}");
+    assert_eq!(results(&out, "tenant").len(), 4, "{out}");
+}
