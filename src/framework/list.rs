@@ -5,8 +5,9 @@
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+use super::context::Ctx;
+use super::declaration::Declaration;
 use super::diag::Diagnostics;
-use super::traits::{Ctx, Declaration};
 use crate::codec::Value;
 
 /// A list resource type. Its declaration's type name is the managed resource type whose

@@ -8,6 +8,8 @@
 
 #![warn(missing_docs)]
 
+pub mod context;
+pub mod declaration;
 pub mod diag;
 pub mod identity;
 pub mod list;
@@ -17,6 +19,8 @@ pub mod schema;
 pub mod server;
 pub mod traits;
 
+pub use context::{Ctx, ProviderData};
+pub use declaration::Declaration;
 pub use diag::{AttrPath, Diagnostic, Diagnostics};
 pub use identity::{IdentityAttribute, IdentitySchema};
 pub use list::{ListRequest, ListResource, ListResult, ListResults};
@@ -27,6 +31,6 @@ pub use resource::{
 pub use schema::{Attribute, Block, Schema};
 pub use server::Server;
 pub use traits::{
-    Ctx, DataSource, Declaration, EphemeralResource, Function, OpenRequest, OpenResponse, Opened,
-    ProviderData, ProviderDef, ReadDataRequest, ReadDataResponse, RenewResponse,
+    DataSource, EphemeralResource, Function, OpenRequest, OpenResponse, Opened, ProviderDef,
+    ReadDataRequest, ReadDataResponse, RenewResponse,
 };

@@ -5,9 +5,10 @@
 
 use async_trait::async_trait;
 
+use super::context::Ctx;
+use super::declaration::Declaration;
 use super::diag::{AttrPath, Diagnostics};
 use super::identity::IdentitySchema;
-use super::traits::{Ctx, Declaration};
 use crate::codec::{Type, Value};
 
 /// A managed resource type: objects Terraform creates, reads, updates and deletes.

@@ -2,40 +2,18 @@
 //! spirit of terraform-plugin-framework. Values are whole cty objects of the schema's
 //! type; the framework decodes and encodes them and applies Terraform's planning rules.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
-use tokio_util::sync::CancellationToken;
 
+use super::context::{Ctx, ProviderData};
+use super::declaration::Declaration;
 use super::diag::Diagnostics;
 use super::list::ListResource;
 use super::resource::Resource;
 use super::schema::Schema;
 use crate::codec::Value;
-
-/// What `ProviderDef::configure` hands to resources: typically an API client.
-pub type ProviderData = Arc<dyn Any + Send + Sync>;
-
-/// Per-call context: the configured provider (absent when the provider configuration is
-/// not known yet, e.g. during a plan with unknown provider arguments) and cancellation by
-/// Terraform's Stop.
-#[derive(Clone)]
-pub struct Ctx {
-    /// What [`ProviderDef::configure`] returned; `None` before ConfigureProvider.
-    pub provider: Option<ProviderData>,
-    /// Fires when Terraform sends Stop (e.g. on Ctrl-C): long waits must end and return
-    /// an error diagnostic.
-    pub cancel: CancellationToken,
-}
-
-impl Ctx {
-    /// The provider's data as its concrete type.
-    pub fn provider<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        self.provider.clone().and_then(|p| p.downcast::<T>().ok())
-    }
-}
 
 /// The provider itself: its block in the configuration and the objects it serves.
 /// [`crate::framework::Server::new`] asks for the schemas and the lists of objects once.
@@ -77,40 +55,6 @@ pub trait ProviderDef: Send + Sync + 'static {
     /// The provider-defined functions (Terraform >= 1.8); none by default.
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         Vec::new()
-    }
-}
-
-/// What Terraform knows an object type by (resource, data source or ephemeral
-/// resource): its name in configuration, its schema (GetProviderSchema), and the static
-/// checks of one block (the Validate*Config RPCs, on validate, plan and apply). Values
-/// checked may be unknown and the provider may not be configured yet: check only what
-/// the configuration alone decides.
-pub struct Declaration {
-    /// The type name in configuration, e.g. `entra_mi_federated_credential`.
-    pub type_name: &'static str,
-    /// The schema; for a resource its version is the state's version.
-    pub schema: Schema,
-    /// The static checks of one block.
-    pub validate: fn(&Value, &Ctx) -> Diagnostics,
-}
-
-impl Declaration {
-    /// A type with static checks beyond what the schema says.
-    pub fn new(
-        type_name: &'static str,
-        schema: Schema,
-        validate: fn(&Value, &Ctx) -> Diagnostics,
-    ) -> Declaration {
-        Declaration {
-            type_name,
-            schema,
-            validate,
-        }
-    }
-
-    /// A type whose schema says all there is to check.
-    pub fn unchecked(type_name: &'static str, schema: Schema) -> Declaration {
-        Declaration::new(type_name, schema, |_, _| Diagnostics::new())
     }
 }
 

@@ -186,27 +186,45 @@ fn print_first_line(line: &str) -> Result<(), String> {
 
 /// SIGINT reaches the whole process group when a user presses Ctrl-C; Terraform handles
 /// it and sends Stop, so a managed plugin must not die of it. SIGTERM ends the plugin.
+///
+/// The handlers are registered here, before the handshake line is printed: a listener
+/// created inside the spawned task would be registered only when the task first runs, and
+/// a Ctrl-C right after the handshake would still kill the process.
 fn spawn_signal_handlers(shutdown: CancellationToken, mode: Mode) {
-    let on_interrupt = shutdown.clone();
-    tokio::spawn(async move {
-        loop {
-            if tokio::signal::ctrl_c().await.is_err() {
-                return;
-            }
-            if mode == Mode::Debug {
-                on_interrupt.cancel();
-                return;
-            }
-            tracing::debug!("ignoring SIGINT: Terraform handles interrupts");
-        }
-    });
     #[cfg(unix)]
     {
-        tokio::spawn(async move {
-            use tokio::signal::unix::{signal, SignalKind};
-            if let Ok(mut term) = signal(SignalKind::terminate()) {
+        use tokio::signal::unix::{signal, SignalKind};
+        let on_interrupt = shutdown.clone();
+        if let Ok(mut interrupt) = signal(SignalKind::interrupt()) {
+            tokio::spawn(async move {
+                while interrupt.recv().await.is_some() {
+                    if mode == Mode::Debug {
+                        on_interrupt.cancel();
+                        return;
+                    }
+                    tracing::debug!("ignoring SIGINT: Terraform handles interrupts");
+                }
+            });
+        }
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::spawn(async move {
                 term.recv().await;
                 shutdown.cancel();
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::spawn(async move {
+            loop {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    return;
+                }
+                if mode == Mode::Debug {
+                    shutdown.cancel();
+                    return;
+                }
+                tracing::debug!("ignoring Ctrl-C: Terraform handles interrupts");
             }
         });
     }

@@ -1,8 +1,6 @@
 //! Which proxy the environment sets for a request, named for diagnostics: the variable
 //! and the proxy's `scheme://host[:port]`, never its credentials.
 
-use super::transport::origin_of;
-
 /// The proxy the environment sets for requests of `scheme`, as reqwest reads it: the
 /// scheme's own variable (upper case first), then `ALL_PROXY`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +37,12 @@ pub fn proxy_setting(
             .unwrap_or_else(|_| "(an address that is not a URL)".to_string());
         Some(ProxySetting { variable, origin })
     })
+}
+
+/// `scheme://host[:port]` of `url`.
+pub fn origin_of(url: &url::Url) -> String {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}://{}{port}", url.scheme(), url.host_str().unwrap_or(""))
 }
 
 #[cfg(test)]

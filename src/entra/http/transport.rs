@@ -7,6 +7,7 @@ use std::error::Error as StdError;
 
 use rustls::CertificateError;
 
+pub use super::proxy::origin_of;
 use super::proxy::proxy_setting;
 use crate::entra::retry::Attempt;
 
@@ -109,12 +110,6 @@ impl std::fmt::Display for NoSuchHost {
 }
 
 impl StdError for NoSuchHost {}
-
-/// `scheme://host[:port]` of `url`.
-pub fn origin_of(url: &url::Url) -> String {
-    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    format!("{}://{}{port}", url.scheme(), url.host_str().unwrap_or(""))
-}
 
 impl TransportError {
     /// The cause of a failed request, from reqwest's error and everything beneath it.

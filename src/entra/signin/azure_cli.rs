@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::chain::{Applies, Inputs};
+use super::inputs::{Applies, Inputs};
 use super::Cached;
 use super::TokenSource;
 use crate::entra::retry::{Deadline, Interrupted};

@@ -8,7 +8,7 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use pkcs8::ObjectIdentifier;
 
-use super::chain::{Applies, Inputs};
+use super::inputs::{Applies, Inputs};
 use super::Cached;
 use super::{ClientApp, TokenSource};
 use crate::entra::retry::Deadline;

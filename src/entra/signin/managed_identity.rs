@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::chain::{Applies, Inputs};
+use super::inputs::{Applies, Inputs};
 use super::Cached;
 use super::TokenSource;
 use crate::entra::managed_identity::{ManagedIdentityClient, ManagedIdentityId};

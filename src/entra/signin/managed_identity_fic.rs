@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::chain::{Applies, Inputs};
+use super::inputs::{Applies, Inputs};
 use super::Cached;
 use super::{ClientApp, TokenSource};
 use crate::entra::managed_identity::{ManagedIdentityClient, ManagedIdentityId};

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::chain::{Applies, Inputs};
+use super::inputs::{Applies, Inputs};
 use super::Cached;
 use super::{ClientApp, TokenSource};
 use crate::entra::http::TransportError;

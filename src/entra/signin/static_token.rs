@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::chain::{Applies, Inputs};
+use super::inputs::{Applies, Inputs};
 use super::{SignInError, SignInMethod};
 use crate::entra::retry::Deadline;
 use crate::entra::{AccessToken, Secret};

@@ -22,14 +22,14 @@ use std::sync::{Arc, RwLock};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
+use super::context::{Ctx, ProviderData};
+use super::declaration::Declaration;
 use super::diag::Diagnostics;
 use super::identity::IdentitySchema;
 use super::list::ListResource;
 use super::resource::Resource;
 use super::schema::Schema;
-use super::traits::{
-    Ctx, DataSource, Declaration, EphemeralResource, Function, ProviderData, ProviderDef,
-};
+use super::traits::{DataSource, EphemeralResource, Function, ProviderDef};
 use crate::codec::{Type, Value};
 use crate::proto::tfplugin5 as pb;
 use crate::proto::tfplugin5::provider_server::Provider as ProviderService;
