@@ -259,6 +259,10 @@ async fn discovery_and_external_oidc_issuer() {
         .fetch_json()
         .await;
     assert_eq!(r["issuer"], json!(issuer()));
+    assert_eq!(
+        r["token_endpoint"],
+        json!(format!("{}/{TENANT}/oauth2/v2.0/token", e.url))
+    );
     let keys: Value = c
         .http
         .get(r["jwks_uri"].as_str().unwrap())

@@ -192,4 +192,12 @@ async fn unknown_types_are_diagnostics_not_errors() {
     let resp = server.read_resource(Request::new(unknown)).await;
     let resp = resp.unwrap().into_inner();
     assert_eq!(resp.diagnostics.len(), 1);
+    let d = &resp.diagnostics[0];
+    assert_eq!(d.severity, pb::diagnostic::Severity::Error as i32);
+    assert_eq!(d.summary, "Unknown resource type");
+    assert!(d.detail.contains("\"nope\""), "{}", d.detail);
+    assert!(
+        resp.new_state.is_none(),
+        "nothing to keep for an unknown type"
+    );
 }
