@@ -5,9 +5,13 @@
 //! latency floor (the Graph round trips no provider can avoid). The provider's overhead is
 //! its time above `terraform_data` + latency floor, and the ratio to that sum.
 //!
-//! Run: `cargo bench --bench workload` (N = 20, 200 and 1,000). Pick sizes with
-//! `-- 20 200` or `WORKLOAD_N=20,200`, and the runs per size (median shown) with
-//! `--runs K`; `--routes` lists the Graph calls per route;
+//! Two shapes per N: `distinct` (each credential trusts its own identity, 20 per
+//! application: the realistic case) and `shared` (one identity trusted by N applications,
+//! one credential each, since Entra keeps issuer + subject unique per application).
+//!
+//! Run: `cargo bench --bench workload` (N = 20, 200 and 1,000, both shapes). Pick sizes with
+//! `-- 20 200` or `WORKLOAD_N=20,200`, one shape with `--distinct` or `--shared`, and the
+//! runs per size (median shown) with `--runs K`; `--routes` lists the Graph calls per route;
 //! `--profile` runs the provider with `TF_LOG_PROVIDER=trace` and prints its gRPC calls
 //! per resource and the time spent waiting for the per-application writer lock vs in
 //! Graph requests (logging costs time: do not take figures from a `--profile` run).
@@ -27,7 +31,7 @@ use trace_log::{Profile, TraceLog};
 
 /// The emulator's delay before every answer.
 const LATENCY: Duration = Duration::from_millis(50);
-/// Credentials per application (Entra allows 20).
+/// Credentials per application in the distinct shape (Entra allows 20).
 const PER_APP: usize = 20;
 /// Terraform's default `-parallelism`.
 const PARALLELISM: usize = 10;
@@ -39,6 +43,48 @@ struct Options {
     profile: bool,
     /// `--runs K`; by default 3 up to N = 200 and 1 above (N = 1,000 takes minutes).
     runs: Option<usize>,
+    shapes: Vec<Shape>,
+}
+
+/// How the N credentials trust identities.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Each credential its own identity, 20 credentials per application.
+    Distinct,
+    /// One identity for all, one credential per application.
+    Shared,
+}
+
+impl Shape {
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Distinct => "distinct",
+            Shape::Shared => "shared",
+        }
+    }
+
+    fn per_app(self) -> usize {
+        match self {
+            Shape::Distinct => PER_APP,
+            Shape::Shared => 1,
+        }
+    }
+
+    /// The principal id of credential `i` (as a Terraform expression over `i`) and in Rust.
+    fn principal_expr(self) -> &'static str {
+        match self {
+            Shape::Distinct => "format(\"%08x-0000-4000-8000-000000000000\", i)",
+            Shape::Shared => "\"00000000-0000-4000-8000-000000000000\"",
+        }
+    }
+
+    fn principal(self, i: usize) -> String {
+        let i = match self {
+            Shape::Distinct => i,
+            Shape::Shared => 0,
+        };
+        format!("{i:08x}-0000-4000-8000-000000000000")
+    }
 }
 
 impl Options {
@@ -71,6 +117,14 @@ impl Options {
             routes: args.iter().any(|a| a == "--routes"),
             profile: args.iter().any(|a| a == "--profile"),
             runs,
+            shapes: match (
+                args.iter().any(|a| a == "--distinct"),
+                args.iter().any(|a| a == "--shared"),
+            ) {
+                (true, false) => vec![Shape::Distinct],
+                (false, true) => vec![Shape::Shared],
+                _ => vec![Shape::Distinct, Shape::Shared],
+            },
         }
     }
 
@@ -144,10 +198,12 @@ struct Timed {
     cpu: Option<Duration>,
 }
 
-/// The `for_each` map of N credentials (20 per application) and `body` iterating it.
-fn resources(n: usize, body: &str) -> String {
+/// The `for_each` map of N credentials in `shape` and `body` iterating it.
+fn resources(n: usize, shape: Shape, body: &str) -> String {
     format!(
-        "locals {{\n  creds = {{ for i in range({n}) : format(\"cred-%04d\", i) => {{ app = format(\"a0000000-0000-4000-8000-%012d\", floor(i / {PER_APP})), principal = format(\"%08x-0000-4000-8000-000000000000\", i) }} }}\n}}\n{body}"
+        "locals {{\n  creds = {{ for i in range({n}) : format(\"cred-%04d\", i) => {{ app = format(\"a0000000-0000-4000-8000-%012d\", floor(i / {})), principal = {} }} }}\n}}\n{body}",
+        shape.per_app(),
+        shape.principal_expr(),
     )
 }
 
@@ -159,12 +215,13 @@ struct Floor {
 }
 
 impl Floor {
-    fn new(n: usize) -> Floor {
+    fn new(n: usize, shape: Shape) -> Floor {
         let h = Harness::new();
         h.write(
             "main.tf",
             &resources(
                 n,
+                shape,
                 "resource \"terraform_data\" \"c\" {\n  for_each = local.creds\n}\n",
             ),
         );
@@ -195,12 +252,12 @@ struct Workload {
 }
 
 impl Workload {
-    fn new(n: usize, apps: usize, options: &Options) -> Workload {
+    fn new(n: usize, apps: usize, shape: Shape, options: &Options) -> Workload {
         // Every principal is a user-assigned identity of the tenant: plan looks each new
         // one up in Graph (the live identity check), as it would against Entra.
         let mut seed = seed_with_apps(0..apps);
         for i in 0..n {
-            add_identity(&mut seed, &format!("{i:08x}-0000-4000-8000-000000000000"));
+            add_identity(&mut seed, &shape.principal(i));
         }
         let emu = Emu::start(EmulatorConfig {
             seed,
@@ -218,6 +275,7 @@ impl Workload {
             emu.provider_block(),
             resources(
                 n,
+                shape,
                 "resource \"entra_mi_federated_credential\" \"c\" {\n  for_each = local.creds\n  application_object_id = each.value.app\n  name = each.key\n  managed_identity_principal_id = each.value.principal\n}\n",
             )
         ));
@@ -326,7 +384,7 @@ impl Runs {
     }
 
     /// The table row: medians of the runs, the highest peak RSS.
-    fn row(&self, n: usize, apps: usize, step: Step) -> String {
+    fn row(&self, n: usize, apps: usize, shape: Shape, step: Step) -> String {
         let provider = median(self.provider.clone());
         let tf = median(self.terraform_data.clone());
         let latency = step.latency_floor(n, apps);
@@ -340,7 +398,8 @@ impl Runs {
             }
         };
         format!(
-            "| {n} | {apps} | {} | {} | {} | {} | {:+.2} s | {:.2}x | {} | {} | {} / {} | {} |",
+            "| {n} | {} | {apps} | {} | {} | {} | {} | {:+.2} s | {:.2}x | {} | {} | {} / {} | {} |",
+            shape.name(),
             step.name(),
             secs(provider),
             secs(tf),
@@ -359,18 +418,22 @@ impl Runs {
 fn main() {
     let options = Options::from_env();
     println!(
-        "Floor: N terraform_data resources, plus {} ms x the Graph rounds no provider avoids (writes serialised per application of {PER_APP}, at most {PARALLELISM} at a time). Median of {} runs ({} from N = 1,000 up).\n",
+        "Floor: N terraform_data resources, plus {} ms x the Graph rounds no provider avoids (writes serialised per application, at most {PARALLELISM} at a time). Median of {} runs ({} from N = 1,000 up).\n",
         LATENCY.as_millis(),
         options.runs(20),
         options.runs(1000),
     );
-    println!("| N | apps | command | provider | terraform_data | latency floor | above floor | ratio | Graph calls | provider CPU | Terraform CPU (beside credentials / terraform_data) | provider peak RSS |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for &n in &options.sizes {
-        let apps = n.div_ceil(PER_APP);
+    println!("| N | identities | apps | command | provider | terraform_data | latency floor | above floor | ratio | Graph calls | provider CPU | Terraform CPU (beside credentials / terraform_data) | provider peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (&n, shape) in options
+        .sizes
+        .iter()
+        .flat_map(|n| options.shapes.iter().map(move |&s| (n, s)))
+    {
+        let apps = n.div_ceil(shape.per_app());
         let started = Instant::now();
-        let floor = Floor::new(n);
-        let workload = Workload::new(n, apps, &options);
+        let floor = Floor::new(n, shape);
+        let workload = Workload::new(n, apps, shape, &options);
         let mut runs: Vec<Runs> = Step::ALL.iter().map(|_| Runs::default()).collect();
         for _ in 0..options.runs(n) {
             for (step, runs) in Step::ALL.into_iter().zip(&mut runs) {
@@ -389,10 +452,11 @@ fn main() {
             }
         }
         for (step, runs) in Step::ALL.into_iter().zip(&runs) {
-            println!("{}", runs.row(n, apps, step));
+            println!("{}", runs.row(n, apps, shape, step));
         }
         eprintln!(
-            "  N={n}: {:.0} s for this size ({} runs of both workloads, init included)",
+            "  N={n} {}: {:.0} s for this size ({} runs of both workloads, init included)",
+            shape.name(),
             started.elapsed().as_secs_f64(),
             options.runs(n)
         );
