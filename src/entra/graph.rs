@@ -123,7 +123,9 @@ struct Page<T> {
 }
 
 /// Calls Graph (applications, their federated identity credentials, service principals),
-/// signed in with one method.
+/// signed in with one method. Cloning is cheap: the HTTP client and the sign-in are
+/// shared handles.
+#[derive(Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
     /// `{graph_endpoint}/v1.0`.

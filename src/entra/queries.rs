@@ -2,6 +2,10 @@
 //! federated identity credentials expanded, and the advanced query (lambda `$filter`,
 //! `$count=true`, `ConsistencyLevel: eventual`) that narrows them to one subject.
 //!
+//! Also the reads that answer many applications of one run at once: by object id
+//! (`id in (…)`, up to [`IN_FILTER_MAX`] per request) and, for a run that plans many
+//! credentials, the tenant's applications in at most [`APP_LISTING_PAGES`] pages.
+//!
 //! Kept apart from [`super::graph`], which holds the per-application calls, so that
 //! paging, expansions and advanced queries grow here.
 
@@ -9,6 +13,15 @@ use serde::Deserialize;
 
 use super::graph::{parse, FederatedCredential, GraphClient, GraphError, GraphErrorKind};
 use super::retry::Deadline;
+use super::service_principals::IN_FILTER_MAX;
+
+/// Objects per page with `$expand` on directory objects: Graph returns at most 100
+/// whatever `$top` asks (a documented known issue of `$expand`).
+pub const EXPANDED_PAGE: usize = 100;
+
+/// Pages of the tenant's applications read at most (1,000 applications): a larger
+/// tenant is asked application by application (in batches) instead.
+pub const APP_LISTING_PAGES: usize = 10;
 
 /// Which applications a tenant-wide read covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,13 +74,27 @@ struct ExpandedPage {
     next_link: Option<String>,
 }
 
+impl From<ExpandedApplication> for ApplicationCredentials {
+    fn from(a: ExpandedApplication) -> Self {
+        ApplicationCredentials {
+            object_id: a.id,
+            client_id: a.app_id,
+            display_name: a.display_name.unwrap_or_default(),
+            credentials: a.federated_identity_credentials,
+        }
+    }
+}
+
+/// What every read of applications here asks for: ids, name and the credentials.
+const EXPANDED: &str = "$select=id,appId,displayName&$expand=federatedIdentityCredentials";
+
 /// The header Graph requires on an advanced query.
 const EVENTUAL: (&str, &str) = ("ConsistencyLevel", "eventual");
 
 impl ApplicationScope {
     /// The query string of the first page (after `?`).
     fn first_query(&self) -> String {
-        let base = "$select=id,appId,displayName&$expand=federatedIdentityCredentials";
+        let base = EXPANDED;
         match self {
             ApplicationScope::Tenant => base.to_string(),
             ApplicationScope::TrustingSubject(s) => format!(
@@ -138,18 +165,42 @@ impl GraphClient {
             .await?;
         let page: ExpandedPage = parse(&body)?;
         Ok(ApplicationPage {
-            applications: page
-                .value
-                .into_iter()
-                .map(|a| ApplicationCredentials {
-                    object_id: a.id,
-                    client_id: a.app_id,
-                    display_name: a.display_name.unwrap_or_default(),
-                    credentials: a.federated_identity_credentials,
-                })
-                .collect(),
+            applications: page.value.into_iter().map(Into::into).collect(),
             next: page.next_link,
         })
+    }
+
+    /// The applications among `object_ids` (at most [`IN_FILTER_MAX`]) with their
+    /// credentials, in one request (`id in (…)`, not an advanced query). Graph leaves out
+    /// what it does not show: an id that does not exist, has not replicated yet, or that
+    /// the signed-in principal may not read.
+    pub async fn applications_by_object_id(
+        &self,
+        object_ids: &[&str],
+        d: &Deadline,
+    ) -> Result<Vec<ApplicationCredentials>, GraphError> {
+        let ids = &object_ids[..object_ids.len().min(IN_FILTER_MAX)];
+        let list: Vec<String> = ids
+            .iter()
+            .map(|v| format!("'{}'", v.replace('\'', "''")))
+            .collect();
+        let filter = query_value(&format!("id in ({})", list.join(",")));
+        let url = format!("{}/applications?{EXPANDED}&$filter={filter}", self.base);
+        let found: Vec<ExpandedApplication> = self.get_all(url, d).await?;
+        Ok(found.into_iter().map(Into::into).collect())
+    }
+
+    /// Every application the signed-in principal may read, with its credentials, when
+    /// they fit in [`APP_LISTING_PAGES`] pages of [`EXPANDED_PAGE`]; `None` when there
+    /// are more.
+    pub async fn tenant_applications(
+        &self,
+        d: &Deadline,
+    ) -> Result<Option<Vec<ApplicationCredentials>>, GraphError> {
+        let url = format!("{}/applications?{EXPANDED}&$top={EXPANDED_PAGE}", self.base);
+        let found: Option<Vec<ExpandedApplication>> =
+            self.get_pages(url, APP_LISTING_PAGES, d).await?;
+        Ok(found.map(|all| all.into_iter().map(Into::into).collect()))
     }
 }
 

@@ -9,12 +9,24 @@ use tokio::sync::{Mutex, OnceCell};
 use super::config::{attribute_and_env, Settings};
 use crate::cloud::Cloud;
 use crate::entra::graph::{AppRef, AppRegistration, FederatedCredential, GraphClient, GraphError};
+use crate::entra::ids::ObjectId;
 use crate::entra::managed_identity::{ManagedIdentityClient, Source};
+use crate::entra::queries::ApplicationCredentials;
 use crate::entra::retry::Deadline;
 use crate::entra::signin::{self, SignInConfig};
 use crate::entra::{http, jwt};
 use crate::framework::{Ctx, Diagnostics};
 use crate::per_key::PerKey;
+
+/// An application's registration and its credentials, apart.
+fn split(a: ApplicationCredentials) -> (AppRegistration, Vec<FederatedCredential>) {
+    let registration = AppRegistration {
+        id: a.object_id,
+        app_id: a.client_id,
+        display_name: Some(a.display_name).filter(|n| !n.is_empty()),
+    };
+    (registration, a.credentials)
+}
 
 /// The configured provider, shared by its resources, data sources and ephemeral
 /// resources.
@@ -32,6 +44,8 @@ pub struct EntraClient {
     pub plans: crate::provider::federated_credential::PlannedSet,
     /// Applications resolved so far, by object id and by client id (both lower case).
     resolved: PerKey<String, OnceCell<AppRegistration>>,
+    /// Application reads of this run (ids and credential list in one), batched.
+    app_lookups: super::app_lookup::AppLookups,
     /// Managed identity token -> app token, for `entra_mi_access_token`.
     pub exchange: crate::entra::exchange::TokenExchange,
     /// Service principal lookups of this run (the live check of managed identity
@@ -117,6 +131,7 @@ impl EntraClient {
             apps: PerKey::default(),
             plans: Default::default(),
             resolved: PerKey::default(),
+            app_lookups: Default::default(),
             exchange,
             principals: Default::default(),
             plan_reads: Default::default(),
@@ -175,15 +190,70 @@ impl EntraClient {
         };
         let cell = self.resolved.get(key);
         let a = cell
-            .get_or_try_init(|| g.get_application(app, d))
+            .get_or_try_init(|| async {
+                match app {
+                    AppRef::ObjectId(id) => match ObjectId::parse(id) {
+                        Some(id) => Ok(self.application_with_credentials(g, &id, d).await?.0),
+                        None => g.get_application(app, d).await,
+                    },
+                    AppRef::ClientId(_) => g.get_application(app, d).await,
+                }
+            })
             .await?
             .clone();
-        // Known by the other id too from now on.
-        for other in [a.id.to_ascii_lowercase(), a.app_id.to_ascii_lowercase()] {
-            let known = || OnceCell::new_with(Some(a.clone()));
-            self.resolved.get_or_make(other, known);
-        }
+        self.remember(&a);
         Ok(a)
+    }
+
+    /// An application read with its credentials (batched with the other applications
+    /// asked at the same time), both kept for the run: its ids as [`Self::application`]
+    /// keeps them, its list as the run's shared list unless one is kept already (which
+    /// holds this run's writes since).
+    pub async fn application_with_credentials(
+        &self,
+        g: &GraphClient,
+        id: &ObjectId,
+        d: &Deadline,
+    ) -> Result<(AppRegistration, Arc<Vec<FederatedCredential>>), GraphError> {
+        let found = self.app_lookups.lookup(g, id, d).await;
+        if let Some(all) = self.app_lookups.take_listing() {
+            for a in all {
+                self.keep_listed(a);
+            }
+        }
+        let (a, credentials) = split(found?);
+        self.remember(&a);
+        let credentials = Arc::new(credentials);
+        let entry = self.app(id.as_str());
+        // A caller holding the entry's list lock (the shared list) keeps it itself.
+        if let Ok(mut listed) = entry.listed.try_lock() {
+            match listed.as_ref() {
+                Some(kept) => return Ok((a, kept.clone())),
+                None => *listed = Some(credentials.clone()),
+            }
+        }
+        Ok((a, credentials))
+    }
+
+    /// Keeps an application of the tenant's listing, where nothing is kept yet.
+    fn keep_listed(&self, found: ApplicationCredentials) {
+        let (a, credentials) = split(found);
+        self.remember(&a);
+        let entry = self.app(&a.id);
+        let kept = entry.listed.try_lock();
+        if let Ok(mut listed) = kept {
+            if listed.is_none() {
+                *listed = Some(Arc::new(credentials));
+            }
+        };
+    }
+
+    /// Keeps `a` by both of its ids for the run.
+    fn remember(&self, a: &AppRegistration) {
+        for id in [a.id.to_ascii_lowercase(), a.app_id.to_ascii_lowercase()] {
+            let known = || OnceCell::new_with(Some(a.clone()));
+            self.resolved.get_or_make(id, known);
+        }
     }
 
     /// The coordination entry of an application (by object id).

@@ -3,16 +3,17 @@
 //! source `entra_mi_federated_credentials`.
 
 pub mod access_token;
+pub mod app_lookup;
 pub mod audit_selection;
 pub mod client;
 pub mod config;
 pub mod credentials_audit;
 pub mod federated_credential;
 mod findings;
+pub mod lookup_batch;
 pub mod model;
 pub mod pending_trusts;
 pub mod plan_reads;
-pub mod principal_batch;
 pub mod principal_lookup;
 pub mod selector;
 

@@ -1,7 +1,7 @@
 //! The live check of managed identity principals, shared by
 //! `entra_mi_federated_credential` (at plan) and `entra_mi_federated_credentials` (the
 //! audit): each distinct value is looked up once per run (one provider process), in
-//! batches ([`super::principal_batch`]), and judged by the pure rule
+//! batches ([`super::lookup_batch`]), and judged by the pure rule
 //! [`fic::check_principal`].
 //!
 //! The first batch of a run is asked by value (`id in (…)`: one request for up to 15).
@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::principal_batch::{Resolve, WindowBatcher, WINDOW};
+use super::lookup_batch::{Resolve, WindowBatcher, WINDOW};
 use crate::entra::graph::{GraphClient, GraphError, GraphErrorKind};
 use crate::entra::ids::ObjectId;
 use crate::entra::retry::Deadline;

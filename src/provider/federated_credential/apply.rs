@@ -4,7 +4,7 @@
 
 use super::model::{AppIds, FicModel, Operation};
 use super::plan::preflight;
-use super::read::resolve_app;
+use super::read::{resolve_app, shared_list};
 use super::Call;
 use super::{import_block, import_hint};
 use crate::entra::graph::{
@@ -38,12 +38,10 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     let entry = client.app(&ids.object_id);
     let mut writer = lock_writer(&entry).await;
     if writer.is_none() {
-        // The list this run's plan read (kept current with our writes) will do.
-        *writer = entry.listed.lock().await.as_deref().cloned();
-    }
-    if writer.is_none() {
-        match g.list_credentials(&app, d).await {
-            Ok(l) => *writer = Some(l),
+        // The list this run's plan read (kept current with our writes) will do; else it
+        // is read now, batched with other applications' reads.
+        match shared_list(client, g, &ids.object_id, d).await {
+            Ok(l) => *writer = Some(l.as_ref().clone()),
             Err(e) => {
                 let diag = call.diag(
                     "Cannot list the application's federated identity credentials",

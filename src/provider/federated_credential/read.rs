@@ -7,6 +7,7 @@ use super::model::{AppIds, FicModel, Operation};
 use super::{parse_import_id, Call, ImportId};
 use crate::codec::Value;
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError};
+use crate::entra::ids::ObjectId;
 use crate::entra::retry::Deadline;
 use crate::framework::{Ctx, Diagnostics};
 use crate::provider::client::EntraClient;
@@ -205,10 +206,13 @@ pub(super) async fn shared_list(
     if let Some(l) = listed.as_ref() {
         return Ok(l.clone());
     }
-    let l = Arc::new(
-        g.list_credentials(&AppRef::ObjectId(app_object_id.to_string()), d)
-            .await?,
-    );
+    let l = match ObjectId::parse(app_object_id) {
+        Some(id) => client.application_with_credentials(g, &id, d).await?.1,
+        None => Arc::new(
+            g.list_credentials(&AppRef::ObjectId(app_object_id.to_string()), d)
+                .await?,
+        ),
+    };
     *listed = Some(l.clone());
     Ok(l)
 }

@@ -1,5 +1,6 @@
 //! `GET /v1.0/applications`: the tenant's applications as Graph lists them — `$select`,
-//! `$expand=federatedIdentityCredentials`, `$filter` (`appId eq '…'`, and the lambda
+//! `$expand=federatedIdentityCredentials`, `$filter` (`id` or `appId`, `eq '…'` or `in
+//! ('…', …)`: at most 15 values outside advanced queries; and the lambda
 //! `federatedIdentityCredentials/any(f:f/subject eq '…')`, an advanced query), `$count`,
 //! `$top`, and paging with `@odata.nextLink` (`--page-size` makes pages small).
 
@@ -8,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::odata::{err, fic_json};
+use super::odata::{
+    err, fic_json, is_advanced_count, literal, parse_values_filter, too_many_values, IN_MAX,
+};
 use super::Req;
 use crate::seed::SeedApplication;
 use crate::Shared;
@@ -17,13 +20,19 @@ use crate::Shared;
 const DEFAULT_PAGE: usize = 100;
 /// The largest `$top` Graph accepts for applications.
 const MAX_TOP: usize = 999;
+/// The most objects a page holds with `$expand`, whatever `$top` asks (Graph's known
+/// issue with `$expand` on directory objects).
+const MAX_EXPANDED_PAGE: usize = 100;
 /// The properties `$select` may name here.
 const SELECTABLE: [&str; 3] = ["id", "appId", "displayName"];
 
 /// A list's `$filter`, parsed.
 #[derive(Debug, PartialEq, Eq)]
 enum Filter {
-    AppId(String),
+    /// `id eq '…'` or `id in (…)`.
+    ObjectIds(Vec<String>),
+    /// `appId eq '…'` or `appId in (…)`.
+    AppIds(Vec<String>),
     /// `federatedIdentityCredentials/any(f:f/subject eq '…')`: an advanced query.
     CredentialSubject(String),
 }
@@ -35,8 +44,10 @@ fn parse_filter(text: &str) -> Result<Option<Filter>, ()> {
     if text.is_empty() {
         return Ok(None);
     }
-    if let Some(v) = eq_literal(text, "appId") {
-        return Ok(Some(Filter::AppId(v)));
+    match parse_values_filter(text) {
+        Some(("id", values, _)) => return Ok(Some(Filter::ObjectIds(values))),
+        Some(("appId", values, _)) => return Ok(Some(Filter::AppIds(values))),
+        _ => {}
     }
     // federatedIdentityCredentials/any(x:x/subject eq '…'), with any variable name.
     let inner = text
@@ -59,12 +70,7 @@ fn eq_literal(text: &str, field: &str) -> Option<String> {
     if f.trim() != field {
         return None;
     }
-    let quoted = v.trim().strip_prefix('\'')?.strip_suffix('\'')?;
-    // A lone quote inside ends the literal early: not one value.
-    if quoted.replace("''", "").contains('\'') {
-        return None;
-    }
-    Some(quoted.replace("''", "'"))
+    literal(v)
 }
 
 /// Whether the request carries what Graph requires of an advanced query.
@@ -165,11 +171,17 @@ pub fn list(
     if (lambda && !(count && is_advanced(req))) || (count && !is_advanced(req)) {
         return unsupported();
     }
+    if let Some(Filter::ObjectIds(v) | Filter::AppIds(v)) = &filter {
+        if v.len() > IN_MAX && !is_advanced_count(req) {
+            return too_many_values(req, v.len());
+        }
+    }
     let shape = match shape(req) {
         Ok(s) => s,
         Err(r) => return r,
     };
     let size = match page_size(shared, req) {
+        Ok(n) if shape.expand_credentials => n.min(MAX_EXPANDED_PAGE),
         Ok(n) => n,
         Err(r) => return r,
     };
@@ -198,7 +210,8 @@ pub fn list(
             let creds = state.visible(&a.object_id, lag);
             let keep = match &filter {
                 None => true,
-                Some(Filter::AppId(w)) => a.client_id.eq_ignore_ascii_case(w),
+                Some(Filter::ObjectIds(w)) => w.iter().any(|w| a.object_id.eq_ignore_ascii_case(w)),
+                Some(Filter::AppIds(w)) => w.iter().any(|w| a.client_id.eq_ignore_ascii_case(w)),
                 Some(Filter::CredentialSubject(s)) => creds.iter().any(|c| c.subject == *s),
             };
             if !keep {
@@ -261,7 +274,11 @@ mod tests {
     fn filters() {
         let ok = |t: &str| parse_filter(t).unwrap();
         assert_eq!(ok(""), None);
-        assert_eq!(ok("appId eq 'x'"), Some(Filter::AppId("x".into())));
+        assert_eq!(ok("appId eq 'x'"), Some(Filter::AppIds(vec!["x".into()])));
+        assert_eq!(
+            ok("id in ('a', 'B')"),
+            Some(Filter::ObjectIds(vec!["a".into(), "B".into()]))
+        );
         assert_eq!(
             ok("federatedIdentityCredentials/any(f:f/subject eq 'it''s')"),
             Some(Filter::CredentialSubject("it's".into()))

@@ -117,9 +117,9 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
             let list: Vec<Value> = state
                 .visible(&app.object_id, lag)
                 .iter()
-                .filter(|f| match filter {
-                    Some(("name", wanted)) => f.name == wanted,
-                    Some((_, wanted)) => f.subject == wanted,
+                .filter(|f| match &filter {
+                    Some(("name", wanted)) => f.name == *wanted,
+                    Some((_, wanted)) => f.subject == *wanted,
                     None => true,
                 })
                 .map(fic_json)

@@ -14,7 +14,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::caller::{authorize_caller, Caller};
-use super::odata::{err, not_found};
+use super::odata::{err, not_found, values_filter};
 use super::Req;
 use crate::seed::{SeedApplication, SeedIdentity, SeedTenant};
 use crate::Shared;
@@ -85,9 +85,6 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
     }
 }
 
-/// Values per `in (…)` outside advanced queries, Graph's limit.
-const IN_MAX: usize = 15;
-
 /// Ids per `getByIds` request, Graph's limit.
 const GET_BY_IDS_MAX: usize = 1000;
 
@@ -114,57 +111,6 @@ fn readable_tenant<'s>(
         ));
     }
     Ok(tenant)
-}
-
-/// A list's `$filter` in one of Graph's two forms on one of `fields`: `{field} eq '…'` or
-/// `{field} in ('…', …)`. The field and the values, or none without a filter; anything
-/// else, and more than [`IN_MAX`] values outside an advanced query (`ConsistencyLevel:
-/// eventual` with `$count=true`), gets Graph's 400 `Request_UnsupportedQuery`.
-#[allow(clippy::result_large_err)] // the error is the answer, built once per request
-pub(super) fn values_filter<'f>(
-    req: &Req,
-    fields: &[&'f str],
-) -> Result<Option<(&'f str, Vec<String>)>, Response> {
-    let Some(filter) = req
-        .query("$filter")
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-    else {
-        return Ok(None);
-    };
-    let unsupported = |m: &str| err(req, StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", m);
-    let Some((field, values)) = parse_values_filter(filter) else {
-        return Err(unsupported("Unsupported query."));
-    };
-    let Some(field) = fields.iter().copied().find(|f| *f == field) else {
-        return Err(unsupported("Unsupported query."));
-    };
-    let advanced = req
-        .header("ConsistencyLevel")
-        .is_some_and(|c| c.eq_ignore_ascii_case("eventual"))
-        && req.query("$count") == Some("true");
-    if values.len() > IN_MAX && !advanced {
-        return Err(unsupported(&format!(
-            "Too many child clauses specified in search filter expression containing 'OR' operators: {}. Max allowed: {IN_MAX}.",
-            values.len()
-        )));
-    }
-    Ok(Some((field, values)))
-}
-
-/// `field eq 'v'` or `field in ('v1', 'v2')`, OData string literals (`''` is a quote).
-fn parse_values_filter(filter: &str) -> Option<(&str, Vec<String>)> {
-    let literal = |v: &str| {
-        let v = v.trim().strip_prefix('\'')?.strip_suffix('\'')?;
-        Some(v.replace("''", "'"))
-    };
-    if let Some((field, value)) = filter.split_once(" eq ") {
-        return Some((field.trim(), vec![literal(value)?]));
-    }
-    let (field, list) = filter.split_once(" in ")?;
-    let list = list.trim().strip_prefix('(')?.strip_suffix(')')?;
-    let values = list.split(',').map(literal).collect::<Option<Vec<_>>>()?;
-    Some((field.trim(), values))
 }
 
 /// `sp` with only the properties `$select` names (and `id`); all without `$select`.

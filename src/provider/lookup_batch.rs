@@ -1,6 +1,7 @@
 //! One Graph request for many lookups: callers that need a key answered within a short
 //! collection window ([`WINDOW`]) share one resolve call; an answered key is kept for the
-//! rest of the run (one provider process), a failed one is not.
+//! rest of the run (one provider process) unless the batcher is
+//! [`forgetful`](WindowBatcher::forgetful), a failed one never is.
 //!
 //! Terraform plans up to `-parallelism` resources at once, each in its own
 //! PlanResourceChange call, and never shows the provider the whole configuration. The
@@ -19,7 +20,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::entra::graph::{GraphError, GraphErrorKind};
-use crate::entra::retry::Deadline;
+use crate::entra::retry::{Deadline, Interrupted};
 
 /// How long a batch collects keys after its first one, before it is sent.
 ///
@@ -33,6 +34,9 @@ use crate::entra::retry::Deadline;
 /// identity listing does, see `principal_lookup`). 5 ms gathers a steady wave whole and
 /// costs each plan at most 5 ms, against 50-200 ms for one Graph round trip.
 pub const WINDOW: Duration = Duration::from_millis(5);
+
+/// How long a waiter whose deadline passed still waits for its batch's own answer.
+const GRACE: Duration = Duration::from_millis(250);
 
 /// Answers a batch of keys: one entry per key it could answer.
 #[async_trait]
@@ -66,6 +70,7 @@ struct State<K, V> {
 pub struct WindowBatcher<K, V> {
     window: Duration,
     max: usize,
+    keep: bool,
     state: Arc<Mutex<State<K, V>>>,
 }
 
@@ -84,6 +89,7 @@ where
         WindowBatcher {
             window,
             max: max.max(1),
+            keep: true,
             state: Arc::new(Mutex::new(State {
                 known: HashMap::new(),
                 waiting: HashMap::new(),
@@ -91,6 +97,13 @@ where
                 next_id: 0,
             })),
         }
+    }
+
+    /// Answers are handed to their waiters and not kept: for values that change during
+    /// the run (an application's credentials), which the caller keeps current itself.
+    pub fn forgetful(mut self) -> Self {
+        self.keep = false;
+        self
     }
 
     /// The answer for `key`: kept from earlier in the run, or from the batch it joins
@@ -106,10 +119,22 @@ where
             Enqueued::Known(v) => return Ok(v),
             Enqueued::Wait(rx) => rx,
         };
-        let result = match d.within(answer.wait_for(Option::is_some)).await {
+        let waited = d
+            .within(answer.wait_for(Option::is_some))
+            .await
+            .map(|seen| seen.ok().and_then(|s| s.clone()));
+        let result = match waited {
+            // A batch sent with this deadline ends at the same moment with what actually
+            // happened (the last error of its tries): a short grace lets that answer,
+            // rather than a bare "timed out", reach the caller.
+            Err(Interrupted::TimedOut) => {
+                match tokio::time::timeout(GRACE, answer.wait_for(Option::is_some)).await {
+                    Ok(Ok(seen)) => seen.clone(),
+                    _ => return Err(Interrupted::TimedOut.into()),
+                }
+            }
             Err(interrupted) => return Err(interrupted.into()),
-            Ok(Err(_closed)) => None,
-            Ok(Ok(seen)) => seen.clone(),
+            Ok(seen) => seen,
         };
         let Some(result) = result else {
             return Err(GraphError::new(
@@ -151,7 +176,7 @@ where
             answer: watch::channel(None).0,
         });
         if opening {
-            let (state, window) = (self.state.clone(), self.window);
+            let (state, window, keep) = (self.state.clone(), self.window, self.keep);
             let (d, resolver) = (d.clone(), resolver.clone());
             tokio::spawn(async move {
                 tokio::time::sleep(window).await;
@@ -163,7 +188,7 @@ where
                     }
                 };
                 if let Some(batch) = due {
-                    send(state, batch, d, resolver).await;
+                    send(state, batch, d, resolver, keep).await;
                 }
             });
         }
@@ -177,9 +202,9 @@ where
         st.waiting.insert(key.clone(), rx.clone());
         if full {
             if let Some(batch) = st.open.take() {
-                let state = self.state.clone();
+                let (state, keep) = (self.state.clone(), self.keep);
                 let d = d.clone();
-                tokio::spawn(async move { send(state, batch, d, resolver).await });
+                tokio::spawn(async move { send(state, batch, d, resolver, keep).await });
             }
         }
         Enqueued::Wait(rx)
@@ -197,6 +222,7 @@ async fn send<K, V>(
     batch: Open<K, V>,
     d: Deadline,
     resolver: Arc<dyn Resolve<K, V>>,
+    keep: bool,
 ) where
     K: Clone + Eq + Hash + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
@@ -204,12 +230,12 @@ async fn send<K, V>(
     tracing::debug!(
         keys = batch.keys.len(),
         spread_ms = (batch.last - batch.opened).as_secs_f64() * 1000.0,
-        "principal lookup batch sent"
+        "lookup batch sent"
     );
     let result = resolver.resolve(batch.keys.clone(), d).await;
     {
         let mut st = lock(&state);
-        if let Ok(found) = &result {
+        if let (Ok(found), true) = (&result, keep) {
             for (k, v) in found {
                 st.known.insert(k.clone(), v.clone());
             }
@@ -234,6 +260,8 @@ mod tests {
         calls: Mutex<Vec<(Duration, Vec<u32>)>>,
         fail: AtomicBool,
         hang: bool,
+        /// Tries until the deadline, then answers with the last try's error.
+        last_error_at_deadline: bool,
     }
 
     impl Default for Fake {
@@ -243,6 +271,7 @@ mod tests {
                 calls: Mutex::default(),
                 fail: AtomicBool::new(false),
                 hang: false,
+                last_error_at_deadline: false,
             }
         }
     }
@@ -252,7 +281,7 @@ mod tests {
         async fn resolve(
             &self,
             keys: Vec<u32>,
-            _d: Deadline,
+            d: Deadline,
         ) -> Result<HashMap<u32, u32>, GraphError> {
             self.calls
                 .lock()
@@ -260,6 +289,13 @@ mod tests {
                 .push((Instant::now() - self.start, keys.clone()));
             if self.hang {
                 std::future::pending::<()>().await;
+            }
+            if self.last_error_at_deadline {
+                tokio::time::sleep(d.remaining()).await;
+                return Err(GraphError::new(
+                    GraphErrorKind::Transport,
+                    "connecting to https://graph.example timed out",
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await; // a Graph round trip
             if self.fail.load(Ordering::SeqCst) {
@@ -333,6 +369,18 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_forgetful_batcher_asks_again_after_each_answer() {
+        let b = Arc::new(WindowBatcher::new(WINDOW, 1000).forgetful());
+        let fake = Arc::new(Fake::default());
+        let (one, two) = (ask(&b, &fake, 1, MS), ask(&b, &fake, 1, MS * 2));
+        assert_eq!(one.await.unwrap().unwrap(), 10);
+        assert_eq!(two.await.unwrap().unwrap(), 10);
+        assert_eq!(calls(&fake).len(), 1, "waiters of one batch still share it");
+        assert_eq!(b.lookup(1, &d(), fake.clone()).await.unwrap(), 10);
+        assert_eq!(calls(&fake).len(), 2, "an answered key is asked again");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_key_asked_while_its_batch_is_in_flight_waits_for_it() {
         let (b, fake) = (batcher(1000), Arc::new(Fake::default()));
         let first = ask(&b, &fake, 7, Duration::ZERO);
@@ -370,6 +418,19 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_batch_ending_at_the_deadline_says_what_happened() {
+        let b = batcher(1000);
+        let fake = Arc::new(Fake {
+            last_error_at_deadline: true,
+            ..Fake::default()
+        });
+        let d = Deadline::after(MS * 300, CancellationToken::new());
+        let e = b.lookup(1, &d, fake).await.unwrap_err();
+        assert_eq!(e.kind, GraphErrorKind::Transport, "{e}");
+        assert!(e.message.contains("connecting to"), "{e}");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_waiter_stops_at_its_own_deadline() {
         let b = batcher(1000);
         let fake = Arc::new(Fake {
@@ -381,7 +442,7 @@ mod tests {
         let e = b.lookup(1, &short, fake.clone()).await.unwrap_err();
         // The waiter's own clock ran out: the operation's timeout, said as such.
         assert_eq!(e.kind, GraphErrorKind::TimedOut, "{e}");
-        assert_eq!(Instant::now() - started, MS * 300);
+        assert_eq!(Instant::now() - started, MS * 300 + GRACE);
         let cancel = CancellationToken::new();
         cancel.cancel();
         let stopped = Deadline::after(Duration::from_secs(9), cancel);

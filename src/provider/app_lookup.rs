@@ -1,0 +1,172 @@
+//! Applications and their credential lists, read for many resources at once: the
+//! credentials of a run name few or many applications, and each one's ids and list are
+//! needed by plan (name and limit checks), by create (the client id for state, the
+//! preflight) and by refresh.
+//!
+//! Lookups asked within [`WINDOW`] of one another go as one `applications?$filter=id in
+//! (…)` with the credentials expanded (up to [`IN_FILTER_MAX`] per request). From a run's
+//! second batch on, the run is planning many credentials (Terraform plans at most
+//! `-parallelism` at once, and the apply walk's re-plans come one by one as creates
+//! finish), so it reads the tenant's applications once, when they fit in ten pages of
+//! 100 ([`GraphClient::tenant_applications`]), and hands them to the caller
+//! ([`AppLookups::take_listing`]) to keep with the run's other per-application state.
+//! An application Graph's lists leave out (not replicated yet, or not readable by list)
+//! is read by id as before, so its answer (and its error) is Graph's own.
+//!
+//! Answers are not kept here: the caller keeps each application's list current with the
+//! run's own writes ([`super::client::AppEntry`]).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use super::lookup_batch::{Resolve, WindowBatcher, WINDOW};
+use crate::entra::graph::{AppRef, GraphClient, GraphError};
+use crate::entra::ids::ObjectId;
+use crate::entra::queries::ApplicationCredentials;
+use crate::entra::retry::Deadline;
+use crate::entra::service_principals::IN_FILTER_MAX;
+
+/// This run's application reads, batched.
+pub struct AppLookups {
+    batcher: WindowBatcher<ObjectId, Answer>,
+    ways: Arc<Ways>,
+}
+
+/// One application's answer: an error of its own (a wrong id) fails only its callers.
+type Answer = Result<ApplicationCredentials, GraphError>;
+
+/// What this run has learnt about asking Graph.
+#[derive(Default)]
+struct Ways {
+    /// Batches sent so far.
+    batches: AtomicUsize,
+    /// Whether the tenant's applications were read (once per run, whatever came of it).
+    listing_tried: tokio::sync::OnceCell<()>,
+    /// The listing, until the caller takes it.
+    listing: Mutex<Option<Vec<ApplicationCredentials>>>,
+}
+
+impl Default for AppLookups {
+    fn default() -> Self {
+        AppLookups {
+            batcher: WindowBatcher::new(WINDOW, IN_FILTER_MAX).forgetful(),
+            ways: Arc::default(),
+        }
+    }
+}
+
+impl AppLookups {
+    /// The application `id` with its credentials, read in a batch with the others asked
+    /// at the same time.
+    pub async fn lookup(
+        &self,
+        g: &GraphClient,
+        id: &ObjectId,
+        d: &Deadline,
+    ) -> Result<ApplicationCredentials, GraphError> {
+        let resolver = Arc::new(GraphApplications {
+            graph: g.clone(),
+            ways: self.ways.clone(),
+        });
+        self.batcher.lookup(id.clone(), d, resolver).await?
+    }
+
+    /// The tenant's applications, once, when this run has read them.
+    pub fn take_listing(&self) -> Option<Vec<ApplicationCredentials>> {
+        self.ways
+            .listing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+}
+
+/// Graph as the batcher's resolver.
+struct GraphApplications {
+    graph: GraphClient,
+    ways: Arc<Ways>,
+}
+
+impl GraphApplications {
+    /// Reads the tenant's applications once per run, within half of `d` (a slow listing
+    /// leaves the batch time to ask by id). `None` when it is too large or failed.
+    async fn listing(&self, d: &Deadline) -> Option<HashMap<ObjectId, ApplicationCredentials>> {
+        let mut read = None;
+        self.ways
+            .listing_tried
+            .get_or_init(|| async {
+                let half = d.capped(d.remaining() / 2);
+                match self.graph.tenant_applications(&half).await {
+                    Ok(Some(all)) => read = Some(all),
+                    Ok(None) => tracing::debug!("too many applications to list; asking by id"),
+                    Err(e) => {
+                        tracing::debug!(error = %e.message, "applications not listed; asking by id")
+                    }
+                }
+            })
+            .await;
+        let all = read?;
+        let by_id = all
+            .iter()
+            .filter_map(|a| Some((ObjectId::parse(&a.object_id)?, a.clone())))
+            .collect();
+        *self.ways.listing.lock().unwrap_or_else(|p| p.into_inner()) = Some(all);
+        Some(by_id)
+    }
+}
+
+#[async_trait]
+impl Resolve<ObjectId, Answer> for GraphApplications {
+    async fn resolve(
+        &self,
+        mut keys: Vec<ObjectId>,
+        d: Deadline,
+    ) -> Result<HashMap<ObjectId, Answer>, GraphError> {
+        let mut found = HashMap::new();
+        if self.ways.batches.fetch_add(1, Ordering::SeqCst) > 0 {
+            if let Some(listed) = self.listing(&d).await {
+                keys.retain(|k| match listed.get(k) {
+                    Some(a) => {
+                        found.insert(k.clone(), Ok(a.clone()));
+                        false
+                    }
+                    None => true,
+                });
+            }
+        }
+        if !keys.is_empty() {
+            let ids: Vec<&str> = keys.iter().map(ObjectId::as_str).collect();
+            for a in self.graph.applications_by_object_id(&ids, &d).await? {
+                if let Some(id) = ObjectId::parse(&a.object_id) {
+                    found.insert(id, Ok(a));
+                }
+            }
+        }
+        // Left out of the lists: read by id, so that what the caller sees (a 404, a
+        // 403, or an application not yet in the lists) is Graph's own answer.
+        keys.retain(|k| !found.contains_key(k));
+        for k in keys {
+            let answer = self.by_id(&k, &d).await;
+            found.insert(k, answer);
+        }
+        Ok(found)
+    }
+}
+
+impl GraphApplications {
+    /// One application and its list, read by id.
+    async fn by_id(&self, id: &ObjectId, d: &Deadline) -> Answer {
+        let app = AppRef::ObjectId(id.to_string());
+        let a = self.graph.get_application(&app, d).await?;
+        let credentials = self.graph.list_credentials(&app, d).await?;
+        Ok(ApplicationCredentials {
+            object_id: a.id,
+            client_id: a.app_id,
+            display_name: a.display_name.unwrap_or_default(),
+            credentials,
+        })
+    }
+}
