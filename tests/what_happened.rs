@@ -1,7 +1,8 @@
 //! The diagnostic a user sees says what happened (SPEC §6), read from the real terraform:
 //! a redirect names where it pointed and is no timeout, a dead proxy is named with the
 //! variable that set it, 5xx that kept coming say how many tries over how long and that
-//! the timeout was reached, a 500 no retry fixes and a malformed answer say so at once.
+//! the timeout was reached, a 500 no retry fixes and a malformed answer say so at once, a
+//! Graph that takes the request and never answers is a response timeout.
 
 mod common;
 
@@ -316,5 +317,170 @@ fn a_refused_handshake_is_retried_with_backoff_and_named() {
     assert!(
         (2..=40).contains(&handshakes),
         "{handshakes} handshakes in {elapsed:?}: {text}"
+    );
+}
+
+/// A request read and never answered: the connection stays open until the client leaves.
+fn never_answer(mut conn: std::net::TcpStream) {
+    use std::io::Read;
+    let mut buf = [0u8; 8192];
+    while conn.read(&mut buf).is_ok_and(|n| n > 0) {}
+}
+
+/// The error's part of terraform's output (after the plan-time warnings).
+fn error_part(text: &str) -> &str {
+    text.split_once("Error: ").map_or("", |(_, e)| e)
+}
+
+/// "N tries over X s" in `text`: (N, X).
+fn tries_over(text: &str) -> Option<(u32, f64)> {
+    let (before, after) = text.split_once(" tries over ")?;
+    let tries = before.rsplit(' ').next()?.parse().ok()?;
+    let secs = after.split(' ').next()?.parse().ok()?;
+    Some((tries, secs))
+}
+
+/// Graph takes the connection and the request and never answers. Each try ends at the
+/// response timeout `ENTRA_RESPONSE_TIMEOUT` sets (1 s here) and is retried; the
+/// operation then ends at its own timeout, which is said because it was reached.
+#[test]
+fn a_response_timeout_names_the_host_the_wait_and_the_retries() {
+    let emu = Emu::default();
+    let (port, taken) = raw_listener(never_answer);
+    let graph = format!("http://127.0.0.1:{port}");
+    let mut h = Harness::initialised(&format!(
+        "{}{}",
+        graph_at(&emu, &graph),
+        github_credential("6s")
+    ));
+    h.set_env("ENTRA_RESPONSE_TIMEOUT", "1s");
+    let text = h.fails(APPLY);
+    let error = error_part(&text);
+    assert_contains_all(
+        error,
+        &[
+            &format!(
+                "{graph} took the request but sent no complete answer within the response timeout of 1s (set by ENTRA_RESPONSE_TIMEOUT)"
+            ),
+            "ENTRA_RESPONSE_TIMEOUT sets how long each request waits for its answer",
+            "The operation ended at its timeout 6s",
+        ],
+    );
+    for not_this in ["connecting to", "refused", "closed before an answer"] {
+        assert!(!text.contains(not_this), "{not_this:?}: {text}");
+    }
+    let (tries, secs) = tries_over(error).unwrap_or_else(|| panic!("tries: {text}"));
+    assert!(tries >= 2, "retried: {text}");
+    // The operation's timeout is claimed only because its clock ran out.
+    assert!(secs >= 4.5, "{secs} s is not the 6s timeout: {text}");
+    let connections = taken.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        connections >= tries - 1,
+        "each try reached the listener: {connections} connections, {tries} tries"
+    );
+    assert_eq!(emu.credential_count(), 0);
+}
+
+/// The same silent Graph with the default response timeout (60 s) and a 3 s create: the
+/// operation's timeout ran out first, and no response timeout is claimed.
+#[test]
+fn an_operation_timeout_before_the_response_timeout_is_said_as_such() {
+    let emu = Emu::default();
+    let (port, taken) = raw_listener(never_answer);
+    let graph = format!("http://127.0.0.1:{port}");
+    let h = Harness::initialised(&format!(
+        "{}{}",
+        graph_at(&emu, &graph),
+        github_credential("3s")
+    ));
+    let text = h.fails(APPLY);
+    let error = error_part(&text);
+    assert_contains_all(
+        error,
+        &[
+            "no answer before the operation's timeout",
+            "The operation ended at its timeout 3s",
+        ],
+    );
+    assert!(!text.contains("response timeout"), "{text}");
+    assert!(
+        !error.contains("tries over"),
+        "one try, cut by the deadline: {text}"
+    );
+    assert!(taken.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+}
+
+/// A plain-http emulator on loopback behind a dead `HTTP_PROXY`: loopback goes through
+/// the proxy unless `NO_PROXY` names it, so the refusal is the proxy's, named with its
+/// variable, and not the emulator's.
+#[test]
+fn a_dead_http_proxy_is_named_for_a_plain_http_endpoint() {
+    let emu = Emu::default();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let mut h = Harness::initialised(&format!(
+        "{}{}",
+        emu.provider_block(),
+        github_credential("20s")
+    ));
+    h.set_env(
+        "HTTP_PROXY",
+        &format!(
+            "http://user:hunter2@{}",
+            proxy.trim_start_matches("http://")
+        ),
+    );
+    h.set_env("NO_PROXY", "");
+    let text = h.fails(APPLY);
+    assert_contains_all(
+        &text,
+        &[
+            &format!(
+                "the proxy {proxy} (set by HTTP_PROXY) could not forward the request to {}: the connection to the proxy was refused",
+                emu.url
+            ),
+            "Check HTTP_PROXY",
+        ],
+    );
+    assert!(
+        !text.contains(&format!("the connection to {} was refused", emu.url)),
+        "the emulator is not the one that refused: {text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(!text.contains("ended at its timeout"), "{text}");
+    assert_eq!(emu.requests()["total"], 0, "nothing got through");
+}
+
+/// The same dead `HTTP_PROXY` with `NO_PROXY` naming loopback: requests go around the
+/// proxy, so a refused Graph port is the server's refusal and no proxy is blamed.
+#[test]
+fn no_proxy_keeps_the_dead_proxy_out_of_the_diagnostic() {
+    let emu = Emu::default();
+    let ports: Vec<String> = (0..2)
+        .map(|_| {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}", l.local_addr().unwrap())
+        })
+        .collect();
+    let (proxy, graph) = (&ports[0], &ports[1]);
+    let mut h = Harness::initialised(&format!(
+        "{}{}",
+        graph_at(&emu, graph),
+        github_credential("20s")
+    ));
+    h.set_env("HTTP_PROXY", proxy);
+    h.set_env("NO_PROXY", "127.0.0.1,localhost");
+    let text = h.fails(APPLY);
+    assert_contains_all(
+        &text,
+        &[&format!(
+            "the connection to {graph} was refused: nothing listens there"
+        )],
+    );
+    assert!(!text.contains("proxy http"), "no proxy was used: {text}");
+    assert!(
+        emu.route_count("POST /{id}/oauth2/v2.0/token") >= 1,
+        "sign-in reached the emulator around the proxy"
     );
 }

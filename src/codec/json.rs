@@ -156,6 +156,20 @@ mod tests {
         assert!(v.attr("removed_attr").is_none());
     }
 
+    /// JSON's reader allows deeper nesting than the type walk (64 levels): the walk
+    /// refuses it, at the level where it went too deep.
+    #[test]
+    fn nesting_past_the_walk_limit_is_refused_where_it_is() {
+        let mut ty = Type::String;
+        for _ in 0..70 {
+            ty = Type::list(ty);
+        }
+        let text = format!("{}null{}", "[".repeat(70), "]".repeat(70));
+        let err = decode(text.as_bytes(), &ty).unwrap_err();
+        assert_eq!(err.message, "value nested deeper than 64 levels");
+        assert_eq!(err.path, "[0]".repeat(65));
+    }
+
     #[test]
     fn round_trip_and_unknown_refused() {
         let ty = Type::object([("a", Type::list(Type::Number)), ("d", Type::Dynamic)]);

@@ -279,14 +279,46 @@ mod tests {
         assert_eq!(decode(&[0xc0], &Type::Dynamic), Ok(Value::Null));
     }
 
+    /// A dynamic attribute whose value arrives with a type the codec does not know fails
+    /// with that type's name and the attribute's path.
+    #[test]
+    fn a_dynamic_attribute_of_an_unknown_type_is_refused_where_it_is() {
+        let mut raw = Vec::new();
+        rmpv::encode::write_value(
+            &mut raw,
+            &Mp::Map(vec![(
+                Mp::from("d"),
+                Mp::Array(vec![Mp::Binary(b"\"capsule\"".to_vec()), Mp::from("x")]),
+            )]),
+        )
+        .unwrap();
+        let ty = Type::object([("d", Type::Dynamic)]);
+        let err = decode(&raw, &ty).unwrap_err();
+        assert_eq!(err.path, ".d");
+        assert_eq!(err.message, "unknown primitive type \"capsule\"");
+    }
+
+    /// Nesting past the wire reader's limit is refused while reading, before any value is
+    /// built; nesting within it decodes.
     #[test]
     fn deep_nesting_is_refused() {
-        let mut bytes = vec![0x91; 500];
-        bytes.push(0xc0);
-        let mut ty = Type::String;
-        for _ in 0..500 {
-            ty = Type::list(ty);
+        let nested = |levels: usize| {
+            let mut bytes = vec![0x91; levels];
+            bytes.push(0xc0);
+            let mut ty = Type::String;
+            for _ in 0..levels {
+                ty = Type::list(ty);
+            }
+            decode(&bytes, &ty)
+        };
+        assert_eq!(
+            nested(500).map_err(|e| e.message),
+            Err("invalid msgpack: depth limit exceeded".into())
+        );
+        let mut inner = Value::Null;
+        for _ in 0..60 {
+            inner = Value::List(vec![inner]);
         }
-        assert!(decode(&bytes, &ty).is_err());
+        assert_eq!(nested(60), Ok(inner), "60 levels are fine");
     }
 }

@@ -112,3 +112,41 @@ impl Type {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// A type the codec does not know is an error naming it, never a guess.
+    #[test]
+    fn unknown_types_are_refused_by_name() {
+        let said = |j: serde_json::Value| Type::from_json(&j).map_err(|e| e.message);
+        assert_eq!(
+            said(json!("capsule")),
+            Err("unknown primitive type \"capsule\"".into())
+        );
+        assert_eq!(
+            said(json!(["vector", "string"])),
+            Err("unknown type kind \"vector\"".into())
+        );
+        assert_eq!(
+            said(json!(["list", "decimal"])),
+            Err("unknown primitive type \"decimal\"".into())
+        );
+        assert_eq!(
+            said(json!(["list"])),
+            Err("type constraint without argument".into())
+        );
+        assert_eq!(
+            said(json!(42)),
+            Err("a type constraint is a string or an array".into())
+        );
+        // What is known reads back as written.
+        let known =
+            json!(["object", {"a": ["set", "number"], "b": ["tuple", ["bool", "dynamic"]]}]);
+        let ty = Type::from_json(&known).map_err(|e| e.message);
+        assert_eq!(ty.as_ref().map(Type::to_json), Ok(known));
+    }
+}

@@ -237,6 +237,7 @@ impl Harness {
                 || k.starts_with("IDENTITY_")
                 || k.starts_with("MSI_")
                 || k == "ENTRA_ACCESS_TOKEN"
+                || k == "ENTRA_RESPONSE_TIMEOUT"
                 || k.starts_with("ACTIONS_ID_TOKEN")
                 || k.starts_with("SYSTEM_")
             {

@@ -11,29 +11,97 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-pub use proxy::{proxy_setting, ProxySetting};
+pub use proxy::{proxy_setting, proxy_used, ProxySetting};
 pub use transport::{CertProblem, RedirectRefused, TransportError, TransportKind};
 pub use trust::TrustSources;
 
 /// `terraform-provider-entra/<version>`, sent with every request.
 pub const USER_AGENT: &str = concat!("terraform-provider-entra/", env!("CARGO_PKG_VERSION"));
 
+/// The variable that sets how long a sign-in or Graph request waits for its answer.
+pub const RESPONSE_TIMEOUT_VAR: &str = "ENTRA_RESPONSE_TIMEOUT";
+
+/// How long a sign-in or Graph request waits for its answer unless
+/// [`RESPONSE_TIMEOUT_VAR`] says otherwise.
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a managed identity request waits for its answer.
+pub const MANAGED_IDENTITY_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The response timeout of sign-in and Graph requests from `lookup` (the environment,
+/// in production): [`RESPONSE_TIMEOUT_VAR`] as a Terraform duration (`90s`, `2m`), else
+/// [`DEFAULT_RESPONSE_TIMEOUT`]. Zero or a malformed value is an error naming the variable.
+pub fn response_timeout(lookup: impl Fn(&str) -> Option<String>) -> Result<Duration, String> {
+    let Some(raw) = lookup(RESPONSE_TIMEOUT_VAR).filter(|v| !v.trim().is_empty()) else {
+        return Ok(DEFAULT_RESPONSE_TIMEOUT);
+    };
+    match crate::rules::duration::parse(raw.trim()) {
+        Ok(d) if d > Duration::ZERO => Ok(d),
+        Ok(_) => Err(format!(
+            "{RESPONSE_TIMEOUT_VAR} must be longer than zero (it is how long each sign-in or Graph request waits for its answer)"
+        )),
+        Err(e) => Err(format!("{RESPONSE_TIMEOUT_VAR}: {e}")),
+    }
+}
+
+/// How a client reaches servers, which decides what a failure means: whether the
+/// environment's proxies are in the way, and how long it waits for an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// Whether `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` apply.
+    pub proxies: bool,
+    /// How long a request waits for its answer.
+    pub response_timeout: Duration,
+    /// The variable that sets `response_timeout`, when a user can.
+    pub response_timeout_var: Option<&'static str>,
+}
+
+impl Route {
+    /// Sign-in and Graph ([`client`]): through the environment's proxies, waiting as long
+    /// as the environment says.
+    pub fn signin_and_graph() -> Route {
+        Route {
+            proxies: true,
+            response_timeout: response_timeout(|k| std::env::var(k).ok())
+                .unwrap_or(DEFAULT_RESPONSE_TIMEOUT),
+            response_timeout_var: Some(RESPONSE_TIMEOUT_VAR),
+        }
+    }
+
+    /// Managed identity endpoints ([`managed_identity_client`]): never through a proxy.
+    pub const MANAGED_IDENTITY: Route = Route {
+        proxies: false,
+        response_timeout: MANAGED_IDENTITY_RESPONSE_TIMEOUT,
+        response_timeout_var: None,
+    };
+}
+
 /// The client for Entra sign-in and Graph, trusting what the environment says. Proxies
-/// come from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (reqwest reads them).
+/// come from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (reqwest reads them); the
+/// response timeout from [`RESPONSE_TIMEOUT_VAR`].
 pub fn client() -> Result<reqwest::Client, String> {
-    signin_and_graph(process_tls()?)
+    let timeout = response_timeout(|k| std::env::var(k).ok())?;
+    signin_and_graph(process_tls()?, timeout)
 }
 
 /// [`client`] trusting the OS store plus `sources` (tests pass their throwaway CA here
 /// instead of changing the process environment).
 pub fn client_trusting(sources: &TrustSources) -> Result<reqwest::Client, String> {
-    signin_and_graph(tls_config(sources)?)
+    let timeout = response_timeout(|k| std::env::var(k).ok())?;
+    signin_and_graph(tls_config(sources)?, timeout)
 }
 
-fn signin_and_graph(tls: rustls::ClientConfig) -> Result<reqwest::Client, String> {
+fn signin_and_graph(
+    tls: rustls::ClientConfig,
+    response_timeout: Duration,
+) -> Result<reqwest::Client, String> {
     builder(tls)
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
+        // The connect timeout ends well inside the response timeout, so a connect that
+        // hangs is told as a connect timeout, never as a request without an answer.
+        .connect_timeout(CONNECT_TIMEOUT.min(response_timeout / 2))
+        .timeout(response_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
         .http2_adaptive_window(true)
         .build()
@@ -47,7 +115,7 @@ pub fn managed_identity_client() -> Result<reqwest::Client, String> {
     builder(process_tls()?)
         .no_proxy()
         .connect_timeout(Duration::from_secs(3))
-        .timeout(Duration::from_secs(30))
+        .timeout(MANAGED_IDENTITY_RESPONSE_TIMEOUT)
         .build()
         .map_err(|e| format!("cannot create the HTTP client: {e}"))
 }

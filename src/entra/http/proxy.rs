@@ -39,6 +39,18 @@ pub fn proxy_setting(
     })
 }
 
+/// Whether the environment's proxy rules (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`,
+/// `NO_PROXY`) send a request for `url` through a proxy. It asks the matcher reqwest's
+/// default client applies, so the answer is the one reqwest acted on.
+pub fn proxy_used(url: &url::Url) -> bool {
+    let Ok(uri) = url.as_str().parse::<::http::Uri>() else {
+        return false;
+    };
+    hyper_util::client::proxy::matcher::Matcher::from_system()
+        .intercept(&uri)
+        .is_some()
+}
+
 /// `scheme://host[:port]` of `url`.
 pub fn origin_of(url: &url::Url) -> String {
     let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();

@@ -4,11 +4,13 @@
 //! exchange) reports the same cause the same way and retries only what a retry can fix.
 
 use std::error::Error as StdError;
+use std::time::Duration;
 
 use rustls::CertificateError;
 
 pub use super::proxy::origin_of;
-use super::proxy::proxy_setting;
+use super::proxy::{proxy_setting, proxy_used};
+use super::Route;
 use crate::entra::retry::Attempt;
 
 /// Why a server's certificate was refused.
@@ -43,7 +45,13 @@ pub enum TransportKind {
     /// request was never sent.
     ConnectTimeout,
     /// Connected and sent, but no complete answer within the response timeout.
-    ResponseTimeout,
+    ResponseTimeout {
+        /// How long the request waited, when the client's own timeout ran out (not the
+        /// operating system's).
+        waited: Option<Duration>,
+        /// The variable that sets that timeout, when a user can.
+        set_by: Option<&'static str>,
+    },
     /// The connection was closed or reset before an answer came.
     Reset,
     /// An `https://` URL pointing at a server that speaks plain HTTP.
@@ -112,26 +120,55 @@ impl std::fmt::Display for NoSuchHost {
 impl StdError for NoSuchHost {}
 
 impl TransportError {
-    /// The cause of a failed request, from reqwest's error and everything beneath it.
+    /// The cause of a failed sign-in or Graph request (the client of [`super::client`]),
+    /// from reqwest's error and everything beneath it.
     pub fn from_reqwest(e: &reqwest::Error) -> TransportError {
+        TransportError::from_reqwest_on(e, &Route::signin_and_graph())
+    }
+
+    /// The cause of a failed request made on `route`.
+    pub fn from_reqwest_on(e: &reqwest::Error, route: &Route) -> TransportError {
         let origin = e.url().map(origin_of).unwrap_or_default();
-        let kind = match kind_in_chain(e) {
+        let mut kind = match kind_in_chain(e) {
             Some(TransportKind::ConnectTimeout) | None if e.is_timeout() || is_os_timeout(e) => {
-                timeout_kind(e.is_connect())
-            }
-            Some(TransportKind::Proxy { detail, .. }) => {
-                let scheme = e.url().map(|u| u.scheme().to_string()).unwrap_or_default();
-                let set = proxy_setting(&scheme, |v| std::env::var(v).ok());
-                TransportKind::Proxy {
-                    variable: set.as_ref().map(|s| s.variable.to_string()),
-                    proxy: set.map(|s| s.origin),
-                    detail,
+                if e.is_connect() {
+                    TransportKind::ConnectTimeout
+                } else {
+                    // Only the client's own timeout says how long it waited.
+                    let own = e.is_timeout();
+                    TransportKind::ResponseTimeout {
+                        waited: own.then_some(route.response_timeout),
+                        set_by: route.response_timeout_var.filter(|_| own),
+                    }
                 }
             }
             Some(k) => k,
             None if e.is_body() || e.is_decode() => TransportKind::Reset,
             None => TransportKind::Other(innermost(e)),
         };
+        // A plain-http request through a proxy connects to the proxy, not to the server:
+        // failing to connect is the proxy's failure (https says so itself: a tunnel error).
+        let forwarded = route.proxies
+            && e.url()
+                .is_some_and(|u| u.scheme() == "http" && proxy_used(u));
+        if forwarded {
+            if let Some(detail) = reaching_the_proxy(&kind) {
+                kind = TransportKind::Proxy {
+                    variable: None,
+                    proxy: None,
+                    detail,
+                };
+            }
+        }
+        if let TransportKind::Proxy { detail, .. } = kind {
+            let scheme = e.url().map(|u| u.scheme().to_string()).unwrap_or_default();
+            let set = proxy_setting(&scheme, |v| std::env::var(v).ok());
+            kind = TransportKind::Proxy {
+                variable: set.as_ref().map(|s| s.variable.to_string()),
+                proxy: set.map(|s| s.origin),
+                detail,
+            };
+        }
         TransportError { origin, kind }
     }
 
@@ -195,9 +232,16 @@ impl TransportError {
             TransportKind::ConnectTimeout => format!(
                 "connecting to {o} timed out: no connection within the connect timeout, so the request was not sent"
             ),
-            TransportKind::ResponseTimeout => format!(
-                "{o} took the request but sent no complete answer within the response timeout"
-            ),
+            TransportKind::ResponseTimeout { waited, set_by } => {
+                let how_long = match (waited, set_by) {
+                    (Some(w), Some(v)) => format!(" of {} (set by {v})", short(*w)),
+                    (Some(w), None) => format!(" of {}", short(*w)),
+                    _ => String::new(),
+                };
+                format!(
+                    "{o} took the request but sent no complete answer within the response timeout{how_long}"
+                )
+            }
             TransportKind::TlsHandshake(s) => {
                 format!("the TLS handshake with {o} failed (not a certificate problem): {s}")
             }
@@ -217,7 +261,11 @@ impl TransportError {
                     (Some(p), None) => format!("the proxy {p}"),
                     _ => "the proxy".to_string(),
                 };
-                format!("{which} refused or failed the tunnel to {o}: {detail}")
+                if o.starts_with("http://") {
+                    format!("{which} could not forward the request to {o}: {detail}")
+                } else {
+                    format!("{which} refused or failed the tunnel to {o}: {detail}")
+                }
             }
             TransportKind::Redirect { from, to } => format!(
                 "{from} answered with a redirect to {to}, which the provider does not follow"
@@ -243,7 +291,10 @@ impl TransportError {
             TransportKind::UnknownHost | TransportKind::Dns(_) => "Check the host name in the endpoint settings (authority_host, graph_endpoint, msi_endpoint, environment) and this machine's DNS.",
             TransportKind::Refused => "Check the endpoint's port and that the service runs; behind a proxy, set HTTPS_PROXY.",
             TransportKind::ConnectTimeout | TransportKind::Reset => "Check the network path to the service (firewall, proxy: HTTPS_PROXY / NO_PROXY).",
-            TransportKind::ResponseTimeout => "The service is slow or overloaded; a longer timeout (the resource's `timeouts` block) gives it more time.",
+            TransportKind::ResponseTimeout { set_by: Some(v), .. } => {
+                return Some(format!("The service is slow or overloaded. {v} sets how long each request waits for its answer (default {}); the resource's `timeouts` block bounds the whole operation, retries included.", short(super::DEFAULT_RESPONSE_TIMEOUT)))
+            }
+            TransportKind::ResponseTimeout { .. } => "The service is slow or overloaded; a longer timeout (the resource's `timeouts` block) gives it more time.",
             TransportKind::TlsHandshake(_) => "Check that the endpoint is the service named (and its TLS port), and whether a proxy or firewall interferes with TLS.",
             TransportKind::TlsToPlainHttp => "Use the server's https port, or http:// where the provider allows it (loopback).",
             TransportKind::Proxy { .. } => "Check HTTPS_PROXY / HTTP_PROXY (address, credentials) and NO_PROXY.",
@@ -347,12 +398,28 @@ fn from_io(e: &std::io::Error) -> Option<TransportKind> {
     })
 }
 
-/// A timeout in the connect phase (nothing sent) or after it.
-fn timeout_kind(connecting: bool) -> TransportKind {
-    if connecting {
-        TransportKind::ConnectTimeout
+/// What failed on the way to a proxy, for a failure found connecting a request that
+/// goes through one; `None` when the failure may be the server's.
+fn reaching_the_proxy(kind: &TransportKind) -> Option<String> {
+    Some(match kind {
+        TransportKind::Refused => {
+            "the connection to the proxy was refused: nothing listens there".to_string()
+        }
+        TransportKind::ConnectTimeout => {
+            "no connection to the proxy within the connect timeout".to_string()
+        }
+        TransportKind::UnknownHost => "the proxy's host name does not exist (DNS)".to_string(),
+        TransportKind::Dns(s) => format!("the proxy's host name could not be resolved: {s}"),
+        _ => return None,
+    })
+}
+
+/// `d` for messages: `1s`, `1m30s`, or milliseconds below a second or off the second.
+fn short(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d >= Duration::from_secs(1) {
+        crate::rules::duration::format(d)
     } else {
-        TransportKind::ResponseTimeout
+        format!("{}ms", d.as_millis())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Tests of the transport errors' classification.
 
 use super::*;
+use crate::entra::http::RESPONSE_TIMEOUT_VAR as RESPONSE_TIMEOUT;
 
 #[derive(Debug)]
 struct Wrap(&'static str, Box<dyn StdError + Send + Sync>);
@@ -159,7 +160,7 @@ fn only_what_a_retry_cannot_fix_is_permanent() {
         (err("http://[::1]:9", TransportKind::Refused), true),
         (err("https://graph.example", TransportKind::Refused), false),
         (err("https://graph.example", TransportKind::ConnectTimeout), false),
-        (err("https://graph.example", TransportKind::ResponseTimeout), false),
+        (err("https://graph.example", TransportKind::ResponseTimeout { waited: None, set_by: None }), false),
         (err("https://graph.example", TransportKind::TlsHandshake("alert".into())), false),
         (err("https://graph.example", TransportKind::Reset), false),
         (err("https://127.0.0.1:9", TransportKind::TlsToPlainHttp), true),
@@ -260,10 +261,44 @@ fn messages_say_what_why_where_and_what_to_do() {
             &["connecting to https://graph.example timed out", "not sent"][..],
         ),
         (
-            err("https://graph.example", TransportKind::ResponseTimeout),
+            err(
+                "https://graph.example",
+                TransportKind::ResponseTimeout {
+                    waited: None,
+                    set_by: None,
+                },
+            ),
             &[
                 "https://graph.example took the request",
-                "no complete answer",
+                "no complete answer within the response timeout.",
+                "`timeouts` block",
+            ][..],
+        ),
+        (
+            err(
+                "https://graph.example",
+                TransportKind::ResponseTimeout {
+                    waited: Some(Duration::from_millis(1500)),
+                    set_by: Some("ENTRA_RESPONSE_TIMEOUT"),
+                },
+            ),
+            &[
+                "no complete answer within the response timeout of 1500ms (set by ENTRA_RESPONSE_TIMEOUT)",
+                "ENTRA_RESPONSE_TIMEOUT sets how long each request waits for its answer (default 1m)",
+            ][..],
+        ),
+        (
+            err(
+                "http://127.0.0.1:8080",
+                TransportKind::Proxy {
+                    variable: Some("HTTP_PROXY".into()),
+                    proxy: Some("http://127.0.0.1:9".into()),
+                    detail: "the connection to the proxy was refused: nothing listens there".into(),
+                },
+            ),
+            &[
+                "the proxy http://127.0.0.1:9 (set by HTTP_PROXY) could not forward the request to http://127.0.0.1:8080: the connection to the proxy was refused",
+                "Check HTTP_PROXY",
             ][..],
         ),
     ];
@@ -273,6 +308,68 @@ fn messages_say_what_why_where_and_what_to_do() {
             assert!(text.contains(w), "{w:?} missing from {text:?}");
         }
     }
+}
+
+/// Only failures to connect are the proxy's when a request goes through one; an answer
+/// that never came may be the server's.
+#[test]
+fn connect_failures_of_a_forwarded_request_are_the_proxy_s() {
+    let said = |k: TransportKind| reaching_the_proxy(&k);
+    assert_eq!(
+        said(TransportKind::Refused).as_deref(),
+        Some("the connection to the proxy was refused: nothing listens there")
+    );
+    assert_eq!(
+        said(TransportKind::UnknownHost).as_deref(),
+        Some("the proxy's host name does not exist (DNS)")
+    );
+    assert!(said(TransportKind::ConnectTimeout).is_some_and(|d| d.contains("proxy")));
+    for not_the_proxy in [
+        TransportKind::Reset,
+        TransportKind::ResponseTimeout {
+            waited: None,
+            set_by: None,
+        },
+        TransportKind::Other("x".into()),
+    ] {
+        assert_eq!(said(not_the_proxy.clone()), None, "{not_the_proxy:?}");
+    }
+}
+
+#[test]
+fn the_response_timeout_comes_from_its_variable() {
+    let with = |v: Option<&'static str>| {
+        move |k: &str| {
+            (k == RESPONSE_TIMEOUT)
+                .then_some(v)
+                .flatten()
+                .map(String::from)
+        }
+    };
+    assert_eq!(
+        super::super::response_timeout(with(None)),
+        Ok(Duration::from_secs(60))
+    );
+    assert_eq!(
+        super::super::response_timeout(with(Some(" "))),
+        Ok(Duration::from_secs(60))
+    );
+    assert_eq!(
+        super::super::response_timeout(with(Some("1s"))),
+        Ok(Duration::from_secs(1))
+    );
+    assert_eq!(
+        super::super::response_timeout(with(Some("2m30s"))),
+        Ok(Duration::from_secs(150))
+    );
+    let zero = super::super::response_timeout(with(Some("0s"))).unwrap_err();
+    assert!(
+        zero.contains("ENTRA_RESPONSE_TIMEOUT must be longer than zero"),
+        "{zero}"
+    );
+    let bad = super::super::response_timeout(with(Some("soon"))).unwrap_err();
+    assert!(bad.starts_with("ENTRA_RESPONSE_TIMEOUT: "), "{bad}");
+    assert!(bad.contains("is not a duration"), "{bad}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ mod response;
 
 use std::time::Duration;
 
-use super::http::{TransportError, TransportKind};
+use super::http::{Route, TransportError, TransportKind};
 use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, Policy};
 use super::token::TokenCache;
 use super::{AccessToken, Secret};
@@ -326,10 +326,10 @@ impl ManagedIdentityClient {
     /// failures (a refused certificate, a redirect) say their own cause. A timeout is a
     /// slow endpoint, not an absent one: retried within the budget and reported as slow.
     fn no_answer<T>(&self, e: &reqwest::Error) -> Attempt<T, ManagedIdentityError> {
-        let t = TransportError::from_reqwest(e);
+        let t = TransportError::from_reqwest_on(e, &Route::MANAGED_IDENTITY);
         if matches!(
             t.kind,
-            TransportKind::ConnectTimeout | TransportKind::ResponseTimeout
+            TransportKind::ConnectTimeout | TransportKind::ResponseTimeout { .. }
         ) {
             return Attempt::NoAnswer(self.err(format!(
                 "{}: the managed identity endpoint is slow to answer (it was retried until the attempts or the operation's timeout ran out)",

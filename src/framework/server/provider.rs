@@ -197,7 +197,22 @@ mod tests {
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(resp.resources.len(), 1);
+        let names: Vec<&str> = resp
+            .resources
+            .iter()
+            .map(|r| r.type_name.as_str())
+            .collect();
+        assert_eq!(names, ["test_slow"]);
+        assert!(resp.diagnostics.is_empty());
+        // The metadata names exactly the types the full schema describes.
+        let schema = server.schema_response();
+        let described: Vec<&str> = schema.resource_schemas.keys().map(String::as_str).collect();
+        assert_eq!(described, names);
+        assert_eq!(resp.data_sources.len(), schema.data_source_schemas.len());
+        assert_eq!(
+            resp.ephemeral_resources.len(),
+            schema.ephemeral_resource_schemas.len()
+        );
         let caps = resp.server_capabilities.unwrap();
         assert!(caps.plan_destroy && caps.get_provider_schema_optional);
     }

@@ -387,7 +387,11 @@ mod tests {
             assert_eq!(FicModel::from_value(&back), m);
         }
         let other = crate::codec::Type::object([("name", crate::codec::Type::String)]);
-        assert!(msgpack::encode(&state().to_value(), &other).is_err());
+        let refused = msgpack::encode(&state().to_value(), &other).unwrap_err();
+        assert!(
+            refused.message.contains("application_client_id"),
+            "names an attribute the other type lacks: {refused:?}"
+        );
     }
 
     #[test]
