@@ -10,14 +10,15 @@
 //! finish), so it reads the tenant's applications once, when they fit in ten pages of
 //! 100 ([`GraphClient::tenant_applications`]), and hands them to the caller
 //! ([`AppLookups::take_listing`]) to keep with the run's other per-application state.
-//! An application Graph's lists leave out (not replicated yet, or not readable by list)
+//! (Only after Graph has answered a batch: while it fails, a listing would spend the
+//! caller's time for nothing.) An application Graph's lists leave out (not replicated yet, or not readable by list)
 //! is read by id as before, so its answer (and its error) is Graph's own.
 //!
 //! Answers are not kept here: the caller keeps each application's list current with the
 //! run's own writes ([`super::client::AppEntry`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -43,6 +44,9 @@ type Answer = Result<ApplicationCredentials, GraphError>;
 struct Ways {
     /// Batches sent so far.
     batches: AtomicUsize,
+    /// Graph has answered a batch: a listing is worth trying (while Graph fails, it
+    /// would only spend the caller's time).
+    answered: AtomicBool,
     /// Whether the tenant's applications were read (once per run, whatever came of it).
     listing_tried: tokio::sync::OnceCell<()>,
     /// The listing, until the caller takes it.
@@ -126,7 +130,8 @@ impl Resolve<ObjectId, Answer> for GraphApplications {
         d: Deadline,
     ) -> Result<HashMap<ObjectId, Answer>, GraphError> {
         let mut found = HashMap::new();
-        if self.ways.batches.fetch_add(1, Ordering::SeqCst) > 0 {
+        let later = self.ways.batches.fetch_add(1, Ordering::SeqCst) > 0;
+        if later && self.ways.answered.load(Ordering::SeqCst) {
             if let Some(listed) = self.listing(&d).await {
                 keys.retain(|k| match listed.get(k) {
                     Some(a) => {
@@ -139,7 +144,9 @@ impl Resolve<ObjectId, Answer> for GraphApplications {
         }
         if !keys.is_empty() {
             let ids: Vec<&str> = keys.iter().map(ObjectId::as_str).collect();
-            for a in self.graph.applications_by_object_id(&ids, &d).await? {
+            let listed = self.graph.applications_by_object_id(&ids, &d).await?;
+            self.ways.answered.store(true, Ordering::SeqCst);
+            for a in listed {
                 if let Some(id) = ObjectId::parse(&a.object_id) {
                     found.insert(id, Ok(a));
                 }

@@ -53,6 +53,8 @@ struct Open<K, V> {
     keys: Vec<K>,
     opened: Instant,
     last: Instant,
+    /// The deadline of the caller that opened it: the batch is sent with it.
+    deadline: Deadline,
     answer: watch::Sender<Answer<K, V>>,
 }
 
@@ -60,7 +62,7 @@ struct State<K, V> {
     /// Answered keys, kept for the run.
     known: HashMap<K, V>,
     /// Keys in a batch not answered yet, and where their answer will come.
-    waiting: HashMap<K, watch::Receiver<Answer<K, V>>>,
+    waiting: HashMap<K, (watch::Receiver<Answer<K, V>>, Deadline)>,
     open: Option<Open<K, V>>,
     next_id: u64,
 }
@@ -76,7 +78,8 @@ pub struct WindowBatcher<K, V> {
 
 enum Enqueued<K, V> {
     Known(V),
-    Wait(watch::Receiver<Answer<K, V>>),
+    /// The batch's answer, and the deadline it was sent with.
+    Wait(watch::Receiver<Answer<K, V>>, Deadline),
 }
 
 impl<K, V> WindowBatcher<K, V>
@@ -115,41 +118,50 @@ where
         d: &Deadline,
         resolver: Arc<dyn Resolve<K, V>>,
     ) -> Result<V, GraphError> {
-        let mut answer = match self.enqueue(&key, d, resolver) {
-            Enqueued::Known(v) => return Ok(v),
-            Enqueued::Wait(rx) => rx,
-        };
-        let waited = d
-            .within(answer.wait_for(Option::is_some))
-            .await
-            .map(|seen| seen.ok().and_then(|s| s.clone()));
-        let result = match waited {
-            // A batch sent with this deadline ends at the same moment with what actually
-            // happened (the last error of its tries): a short grace lets that answer,
-            // rather than a bare "timed out", reach the caller.
-            Err(Interrupted::TimedOut) => {
-                match tokio::time::timeout(GRACE, answer.wait_for(Option::is_some)).await {
-                    Ok(Ok(seen)) => seen.clone(),
-                    _ => return Err(Interrupted::TimedOut.into()),
+        loop {
+            let (mut answer, sent_with) = match self.enqueue(&key, d, resolver.clone()) {
+                Enqueued::Known(v) => return Ok(v),
+                Enqueued::Wait(rx, sent_with) => (rx, sent_with),
+            };
+            let waited = d
+                .within(answer.wait_for(Option::is_some))
+                .await
+                .map(|seen| seen.ok().and_then(|s| s.clone()));
+            let result = match waited {
+                // A batch sent with this deadline ends at the same moment with what actually
+                // happened (the last error of its tries): a short grace lets that answer,
+                // rather than a bare "timed out", reach the caller.
+                Err(Interrupted::TimedOut) => {
+                    match tokio::time::timeout(GRACE, answer.wait_for(Option::is_some)).await {
+                        Ok(Ok(seen)) => seen.clone(),
+                        _ => return Err(Interrupted::TimedOut.into()),
+                    }
                 }
+                Err(interrupted) => return Err(interrupted.into()),
+                Ok(seen) => seen,
+            };
+            let Some(result) = result else {
+                return Err(GraphError::new(
+                    GraphErrorKind::Cancelled,
+                    "the batched lookup ended without an answer",
+                ));
+            };
+            match result.as_ref() {
+                // The batch ran out of its own, shorter time (a plan's read budget, say)
+                // while this caller has time left: it asks again, with its own deadline.
+                Err(_) if sent_with.ends_before(d) && sent_with.expired() && !d.expired() => {
+                    continue
+                }
+                Ok(found) => {
+                    return found.get(&key).cloned().ok_or_else(|| {
+                        GraphError::new(
+                            GraphErrorKind::Malformed,
+                            format!("Graph's answer to a batched lookup left out {key:?}"),
+                        )
+                    })
+                }
+                Err(e) => return Err(e.clone()),
             }
-            Err(interrupted) => return Err(interrupted.into()),
-            Ok(seen) => seen,
-        };
-        let Some(result) = result else {
-            return Err(GraphError::new(
-                GraphErrorKind::Cancelled,
-                "the batched lookup ended without an answer",
-            ));
-        };
-        match result.as_ref() {
-            Ok(found) => found.get(&key).cloned().ok_or_else(|| {
-                GraphError::new(
-                    GraphErrorKind::Malformed,
-                    format!("Graph's answer to a batched lookup left out {key:?}"),
-                )
-            }),
-            Err(e) => Err(e.clone()),
         }
     }
 
@@ -162,8 +174,8 @@ where
         if let Some(v) = st.known.get(key) {
             return Enqueued::Known(v.clone());
         }
-        if let Some(rx) = st.waiting.get(key) {
-            return Enqueued::Wait(rx.clone());
+        if let Some((rx, sent_with)) = st.waiting.get(key) {
+            return Enqueued::Wait(rx.clone(), sent_with.clone());
         }
         let opening = st.open.is_none();
         let id = st.next_id;
@@ -173,11 +185,12 @@ where
             keys: Vec::new(),
             opened: now,
             last: now,
+            deadline: d.clone(),
             answer: watch::channel(None).0,
         });
         if opening {
             let (state, window, keep) = (self.state.clone(), self.window, self.keep);
-            let (d, resolver) = (d.clone(), resolver.clone());
+            let resolver = resolver.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(window).await;
                 let due = {
@@ -188,7 +201,7 @@ where
                     }
                 };
                 if let Some(batch) = due {
-                    send(state, batch, d, resolver, keep).await;
+                    send(state, batch, resolver, keep).await;
                 }
             });
         }
@@ -196,18 +209,19 @@ where
         open.last = now;
         let rx = open.answer.subscribe();
         let full = open.keys.len() >= self.max;
+        let sent_with = open.deadline.clone();
         if opening {
             st.next_id += 1;
         }
-        st.waiting.insert(key.clone(), rx.clone());
+        st.waiting
+            .insert(key.clone(), (rx.clone(), sent_with.clone()));
         if full {
             if let Some(batch) = st.open.take() {
                 let (state, keep) = (self.state.clone(), self.keep);
-                let d = d.clone();
-                tokio::spawn(async move { send(state, batch, d, resolver, keep).await });
+                tokio::spawn(async move { send(state, batch, resolver, keep).await });
             }
         }
-        Enqueued::Wait(rx)
+        Enqueued::Wait(rx, sent_with)
     }
 }
 
@@ -220,7 +234,6 @@ fn lock<K, V>(state: &Mutex<State<K, V>>) -> MutexGuard<'_, State<K, V>> {
 async fn send<K, V>(
     state: Arc<Mutex<State<K, V>>>,
     batch: Open<K, V>,
-    d: Deadline,
     resolver: Arc<dyn Resolve<K, V>>,
     keep: bool,
 ) where
@@ -232,7 +245,9 @@ async fn send<K, V>(
         spread_ms = (batch.last - batch.opened).as_secs_f64() * 1000.0,
         "lookup batch sent"
     );
-    let result = resolver.resolve(batch.keys.clone(), d).await;
+    let result = resolver
+        .resolve(batch.keys.clone(), batch.deadline.clone())
+        .await;
     {
         let mut st = lock(&state);
         if let (Ok(found), true) = (&result, keep) {
@@ -428,6 +443,32 @@ mod tests {
         let e = b.lookup(1, &d, fake).await.unwrap_err();
         assert_eq!(e.kind, GraphErrorKind::Transport, "{e}");
         assert!(e.message.contains("connecting to"), "{e}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_with_more_time_asks_again_after_a_shorter_batch_ran_out() {
+        let b = batcher(1000);
+        let fake = Arc::new(Fake {
+            last_error_at_deadline: true,
+            ..Fake::default()
+        });
+        let short = Deadline::after(MS * 300, CancellationToken::new());
+        let long = Deadline::after(MS * 900, CancellationToken::new());
+        let (b2, fake2) = (b.clone(), fake.clone());
+        let first = tokio::spawn(async move { b2.lookup(1, &short, fake2).await });
+        tokio::time::sleep(MS).await;
+        let started = Instant::now();
+        let e = b.lookup(1, &long, fake.clone()).await.unwrap_err();
+        assert!(first.await.unwrap().is_err());
+        // The second caller joined the first batch, saw it end at 300 ms, and asked
+        // again in a batch of its own, which ran to its own deadline.
+        assert_eq!(calls(&fake).len(), 2, "{:?}", calls(&fake));
+        assert_eq!(e.kind, GraphErrorKind::Transport, "{e}");
+        assert!(
+            Instant::now() - started >= MS * 890,
+            "{:?}",
+            Instant::now() - started
+        );
     }
 
     #[tokio::test(start_paused = true)]

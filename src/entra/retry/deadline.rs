@@ -76,6 +76,11 @@ impl Deadline {
         self.at.saturating_duration_since(Instant::now())
     }
 
+    /// Whether this deadline comes before `other`'s.
+    pub fn ends_before(&self, other: &Deadline) -> bool {
+        self.at < other.at
+    }
+
     /// Whether the deadline has passed.
     pub fn expired(&self) -> bool {
         self.remaining().is_zero()
