@@ -25,6 +25,7 @@
 //! and every other failure stay errors for the caller to report as "not checked".
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -95,9 +96,9 @@ impl ServicePrincipal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrincipalAnswer {
     /// A service principal with this object id.
-    ById(ServicePrincipal),
+    ById(Arc<ServicePrincipal>),
     /// No object with this id; a service principal with this client id.
-    ByAppId(ServicePrincipal),
+    ByAppId(Arc<ServicePrincipal>),
     /// Neither.
     Nothing,
 }
@@ -165,7 +166,12 @@ fn filter_query(key: PrincipalKey, values: &[&str]) -> String {
 /// identity by its principal id, and by its client id (the mistake the check names).
 pub fn answers_from_listing(listed: Vec<ServicePrincipal>) -> HashMap<ObjectId, PrincipalAnswer> {
     let mut out = HashMap::new();
-    for sp in listed.into_iter().filter(ServicePrincipal::complete) {
+    // Shared by both keys: a tenant's listing is kept for the run.
+    for sp in listed
+        .into_iter()
+        .filter(ServicePrincipal::complete)
+        .map(Arc::new)
+    {
         if let Some(client) = sp.app_id.as_deref().and_then(ClientId::parse) {
             out.insert(client.as_object_id(), PrincipalAnswer::ByAppId(sp.clone()));
         }
@@ -296,9 +302,9 @@ impl GraphClient {
         }
         for v in values {
             let answer = match by_id.remove(v) {
-                Some(sp) => PrincipalAnswer::ById(sp),
+                Some(sp) => PrincipalAnswer::ById(Arc::new(sp)),
                 None => match by_app_id.remove(&v.as_client_id()) {
-                    Some(sp) => PrincipalAnswer::ByAppId(sp),
+                    Some(sp) => PrincipalAnswer::ByAppId(Arc::new(sp)),
                     None => PrincipalAnswer::Nothing,
                 },
             };
@@ -336,10 +342,13 @@ mod tests {
         );
         let answers = answers_from_listing(vec![sp(p, c)]);
         let key = |s: &str| ObjectId::parse(s).unwrap();
-        assert_eq!(answers.get(&key(p)), Some(&PrincipalAnswer::ById(sp(p, c))));
+        assert_eq!(
+            answers.get(&key(p)),
+            Some(&PrincipalAnswer::ById(Arc::new(sp(p, c))))
+        );
         assert_eq!(
             answers.get(&key(c)),
-            Some(&PrincipalAnswer::ByAppId(sp(p, c)))
+            Some(&PrincipalAnswer::ByAppId(Arc::new(sp(p, c))))
         );
         assert_eq!(answers.len(), 2);
     }
@@ -353,7 +362,7 @@ mod tests {
         let app: ServicePrincipal = parse(br#"{"id":"b2","appId":"d2","servicePrincipalType":"Application","alternativeNames":[]}"#).unwrap();
         assert!(!app.facts().is_managed_identity());
         assert_eq!(
-            PrincipalAnswer::ByAppId(app.clone()).as_rule_input(),
+            PrincipalAnswer::ByAppId(Arc::new(app.clone())).as_rule_input(),
             PrincipalLookup::ByAppId(app.facts())
         );
         // getByIds without Directory.Read.All: id and type only, the rest null.
