@@ -89,12 +89,28 @@ fn a_redirect_from_graph_names_its_target_and_is_no_timeout() {
     assert_eq!(emu.credential_count(), 0);
 }
 
+/// The address of a proxy that is not there (a port just freed).
+fn dead_proxy() -> String {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", dead.local_addr().unwrap())
+}
+
+/// `terraform apply` with `variable` naming `proxy` (with a password, which must never
+/// show) and no `NO_PROXY`: its failing output.
+fn apply_through_proxy(h: &mut Harness, variable: &str, proxy: &str) -> String {
+    let with_password = format!(
+        "http://user:hunter2@{}",
+        proxy.trim_start_matches("http://")
+    );
+    h.set_env(variable, &with_password);
+    h.set_env("NO_PROXY", "");
+    h.fails(APPLY)
+}
+
 #[test]
 fn a_dead_proxy_is_named_with_its_variable() {
     let emu = Emu::start_https(Default::default());
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy = format!("http://{}", dead.local_addr().unwrap());
-    drop(dead);
+    let proxy = dead_proxy();
     let mut h = Harness::new();
     let ca = h.dir.path().join("emulator-ca.pem");
     std::fs::write(&ca, emu.ca_pem.as_deref().expect("HTTPS emulator")).unwrap();
@@ -106,15 +122,7 @@ fn a_dead_proxy_is_named_with_its_variable() {
         github_credential("20s")
     ));
     h.init();
-    h.set_env(
-        "HTTPS_PROXY",
-        &format!(
-            "http://user:hunter2@{}",
-            proxy.trim_start_matches("http://")
-        ),
-    );
-    h.set_env("NO_PROXY", "");
-    let text = h.fails(APPLY);
+    let text = apply_through_proxy(&mut h, "HTTPS_PROXY", &proxy);
     assert_contains_all(
         &text,
         &[
@@ -416,23 +424,13 @@ fn an_operation_timeout_before_the_response_timeout_is_said_as_such() {
 #[test]
 fn a_dead_http_proxy_is_named_for_a_plain_http_endpoint() {
     let emu = Emu::default();
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy = format!("http://{}", dead.local_addr().unwrap());
-    drop(dead);
+    let proxy = dead_proxy();
     let mut h = Harness::initialised(&format!(
         "{}{}",
         emu.provider_block(),
         github_credential("20s")
     ));
-    h.set_env(
-        "HTTP_PROXY",
-        &format!(
-            "http://user:hunter2@{}",
-            proxy.trim_start_matches("http://")
-        ),
-    );
-    h.set_env("NO_PROXY", "");
-    let text = h.fails(APPLY);
+    let text = apply_through_proxy(&mut h, "HTTP_PROXY", &proxy);
     assert_contains_all(
         &text,
         &[

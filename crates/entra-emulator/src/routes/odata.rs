@@ -31,11 +31,7 @@ pub(super) fn values_filter<'f>(
     req: &Req,
     fields: &[&'f str],
 ) -> Result<Option<(&'f str, Vec<String>)>, Response> {
-    let Some(filter) = req
-        .query("$filter")
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-    else {
+    let Some(filter) = filter_text(req) else {
         return Ok(None);
     };
     let unsupported = |m: &str| err(req, StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", m);
@@ -99,11 +95,7 @@ pub(super) fn eq_filter<'f>(
     req: &Req,
     fields: &[&'f str],
 ) -> Result<Option<(&'f str, String)>, Response> {
-    let Some(filter) = req
-        .query("$filter")
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-    else {
+    let Some(filter) = filter_text(req) else {
         return Ok(None);
     };
     match parse_values_filter(filter) {
@@ -113,6 +105,13 @@ pub(super) fn eq_filter<'f>(
         },
         _ => Err(unsupported_query(req)),
     }
+}
+
+/// The request's `$filter`, when it has a non-empty one.
+fn filter_text(req: &Req) -> Option<&str> {
+    req.query("$filter")
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
 }
 
 fn unsupported_query(req: &Req) -> Response {
