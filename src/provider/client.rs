@@ -41,7 +41,7 @@ pub struct EntraClient {
     apps: PerKey<String, AppEntry>,
     /// What this run plans per application, so plan checks resources against each
     /// other (and a replacement's create half does not collide with what it replaces).
-    pub plans: crate::provider::federated_credential::PlannedSet,
+    pub plans: super::planned_set::PlannedSet,
     /// Applications resolved so far, by object id and by client id (both lower case).
     resolved: PerKey<String, OnceCell<AppRegistration>>,
     /// Application reads of this run (ids and credential list in one), batched.

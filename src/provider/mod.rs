@@ -14,6 +14,7 @@ pub mod lookup_batch;
 pub mod model;
 pub mod pending_trusts;
 pub mod plan_reads;
+pub mod planned_set;
 pub mod principal_lookup;
 pub mod selector;
 

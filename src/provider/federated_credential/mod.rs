@@ -25,7 +25,6 @@ mod plan;
 mod principal_check;
 mod read;
 mod schema;
-mod siblings;
 
 use std::sync::Arc;
 
@@ -35,7 +34,6 @@ pub use id::{parse_import_id, resource_id, ImportId};
 pub use list::CredentialsList;
 pub use model::{AppIds, FicModel, Operation, Timeouts};
 pub use schema::{identity_schema, schema, TYPE_NAME};
-pub use siblings::PlannedSet;
 
 use super::client::EntraClient;
 use crate::codec::Value;

@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use super::attrs::{APPLICATION_OBJECT_ID, NAME, SUBJECT, TIMEOUTS};
 use super::model::{FicModel, Operation};
-use super::siblings::{PlannedCreate, Siblings};
 use super::{import_block, import_hint, read};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, NewCredential};
 use crate::entra::retry::Deadline;
 use crate::framework::{AttrPath, Ctx, Diagnostics, PlanRequest};
 use crate::provider::client::EntraClient;
+use crate::provider::planned_set::{PlannedCreate, Siblings};
 use crate::rules::{self, fic, Input};
 
-/// The longest a create's plan waits for this run's other plans (see `siblings`).
+/// The longest a create's plan waits for this run's other plans (see `provider/planned_set.rs`).
 const SIBLINGS_WAIT: Duration = Duration::from_secs(30);
 
 /// Static checks of a configuration: every broken rule, and the timeouts' syntax.
