@@ -157,7 +157,11 @@ fn one_identity_over_thirty_applications_reads_them_together() {
         seed,
         ..Default::default()
     });
-    let h = Harness::new();
+    let mut h = Harness::new();
+    if let Ok(path) = std::env::var("ECONOMY_LOG") {
+        h.set_env("TF_LOG_PROVIDER", "debug");
+        h.set_env("TF_LOG_PATH", &path);
+    }
     h.main_tf(&format!(
         "{}resource \"entra_mi_federated_credential\" \"c\" {{\n  count = {SPREAD}\n  application_object_id = format(\"a0000000-0000-4000-8000-%012d\", count.index)\n  name = \"deploy\"\n  managed_identity_principal_id = \"{shared}\"\n}}\n",
         emu.provider_block()
@@ -177,9 +181,10 @@ fn one_identity_over_thirty_applications_reads_them_together() {
         0,
         "{apply:?}"
     );
-    // Per walk: a few batches by id (those sent while the listing is read among them),
-    // then the listing (one page here) answers the rest: not one read per application.
-    assert!(count(&apply, APPLICATIONS) <= 12, "{apply:?}");
+    // Per walk: the batches sent before Graph first answered go by id (usually one),
+    // then one listing (one page here) answers the rest, batches that waited for it
+    // included: 4 seen, not one read per application.
+    assert!(count(&apply, APPLICATIONS) <= 6, "{apply:?}");
     // The one identity, looked up once per walk.
     assert!(count(&apply, PRINCIPALS) <= 2, "{apply:?}");
 

@@ -197,10 +197,22 @@ impl GraphClient {
     /// when there are more (the rest is not read).
     pub(super) async fn get_pages<T: for<'de> Deserialize<'de>>(
         &self,
-        mut url: String,
+        url: String,
         max_pages: usize,
         d: &Deadline,
     ) -> Result<Option<Vec<T>>, GraphError> {
+        let (items, complete) = self.first_pages(url, max_pages, d).await?;
+        Ok(complete.then_some(items))
+    }
+
+    /// The items of the first `max_pages` pages of a collection at `url`, and whether
+    /// they are all of it.
+    pub(super) async fn first_pages<T: for<'de> Deserialize<'de>>(
+        &self,
+        mut url: String,
+        max_pages: usize,
+        d: &Deadline,
+    ) -> Result<(Vec<T>, bool), GraphError> {
         let mut out = Vec::new();
         for _ in 0..max_pages {
             let body = self.send(reqwest::Method::GET, &url, None, d).await?;
@@ -215,10 +227,10 @@ impl GraphClient {
                         format!("Graph's next page link {next} is not under {}; it was not followed, so the bearer token stays with Graph", self.base),
                     ))
                 }
-                None => return Ok(Some(out)),
+                None => return Ok((out, true)),
             }
         }
-        Ok(None)
+        Ok((out, false))
     }
 
     /// One credential by id or name.

@@ -19,8 +19,8 @@ use super::service_principals::IN_FILTER_MAX;
 /// whatever `$top` asks (a documented known issue of `$expand`).
 pub const EXPANDED_PAGE: usize = 100;
 
-/// Pages of the tenant's applications read at most (1,000 applications): a larger
-/// tenant is asked application by application (in batches) instead.
+/// Pages of the tenant's applications read at most (1,000 applications): in a larger
+/// tenant, the applications of later pages are asked by id (in batches) instead.
 pub const APP_LISTING_PAGES: usize = 10;
 
 /// Which applications a tenant-wide read covers.
@@ -190,17 +190,17 @@ impl GraphClient {
         Ok(found.into_iter().map(Into::into).collect())
     }
 
-    /// Every application the signed-in principal may read, with its credentials, when
-    /// they fit in [`APP_LISTING_PAGES`] pages of [`EXPANDED_PAGE`]; `None` when there
-    /// are more.
+    /// The applications the signed-in principal may read, with their credentials: all
+    /// of them when they fit in [`APP_LISTING_PAGES`] pages of [`EXPANDED_PAGE`], else
+    /// those of the first pages (the rest is not read). The flag says which.
     pub async fn tenant_applications(
         &self,
         d: &Deadline,
-    ) -> Result<Option<Vec<ApplicationCredentials>>, GraphError> {
+    ) -> Result<(Vec<ApplicationCredentials>, bool), GraphError> {
         let url = format!("{}/applications?{EXPANDED}&$top={EXPANDED_PAGE}", self.base);
-        let found: Option<Vec<ExpandedApplication>> =
-            self.get_pages(url, APP_LISTING_PAGES, d).await?;
-        Ok(found.map(|all| all.into_iter().map(Into::into).collect()))
+        let (found, complete): (Vec<ExpandedApplication>, bool) =
+            self.first_pages(url, APP_LISTING_PAGES, d).await?;
+        Ok((found.into_iter().map(Into::into).collect(), complete))
     }
 }
 

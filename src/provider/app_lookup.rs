@@ -7,15 +7,19 @@
 //! (…)` with the credentials expanded (up to [`IN_FILTER_MAX`] per request). From a run's
 //! second batch on, the run is planning many credentials (Terraform plans at most
 //! `-parallelism` at once, and the apply walk's re-plans come one by one as creates
-//! finish), so it reads the tenant's applications once, when they fit in ten pages of
-//! 100 ([`GraphClient::tenant_applications`]), and hands them to the caller
+//! finish), so it reads the tenant's applications once, at most ten pages of 100
+//! ([`GraphClient::tenant_applications`]; a larger tenant's first 1,000), answers the
+//! run's later batches from it, and hands it to the caller
 //! ([`AppLookups::take_listing`]) to keep with the run's other per-application state.
 //! (Only after Graph has answered a batch: while it fails, a listing would spend the
-//! caller's time for nothing.) An application Graph's lists leave out (not replicated yet, or not readable by list)
-//! is read by id as before, so its answer (and its error) is Graph's own.
+//! caller's time for nothing.) An application the listing leaves out (a later page, not
+//! replicated yet, or not readable by list) is asked by id (`id in`, then alone), so its
+//! answer (and its error) is Graph's own.
 //!
-//! Answers are not kept here: the caller keeps each application's list current with the
-//! run's own writes ([`super::client::AppEntry`]).
+//! Batches' answers are not kept here (the batcher forgets them): the caller keeps each
+//! application's list current with the run's own writes ([`super::client::AppEntry`]).
+//! The listing is kept for the run's later batches; it is never stale for the run's own
+//! writes, since an application is written only after the caller keeps its list.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -39,6 +43,9 @@ pub struct AppLookups {
 /// One application's answer: an error of its own (a wrong id) fails only its callers.
 type Answer = Result<ApplicationCredentials, GraphError>;
 
+/// The tenant's applications as listed, by id.
+type Listed = HashMap<ObjectId, ApplicationCredentials>;
+
 /// What this run has learnt about asking Graph.
 #[derive(Default)]
 struct Ways {
@@ -49,8 +56,12 @@ struct Ways {
     answered: AtomicBool,
     /// Whether the tenant's applications were read (once per run, whatever came of it).
     listing_tried: tokio::sync::OnceCell<()>,
-    /// The listing, until the caller takes it.
-    listing: Mutex<Option<Vec<ApplicationCredentials>>>,
+    /// The listing: it answers every later batch of the run. (It cannot be stale for
+    /// this run's own writes: an application is written only after its list is kept by
+    /// the caller, which answers from that list from then on.)
+    listed: Mutex<Option<Arc<Listed>>>,
+    /// The listing was handed to the caller.
+    handed: AtomicBool,
 }
 
 impl Default for AppLookups {
@@ -78,13 +89,11 @@ impl AppLookups {
         self.batcher.lookup(id.clone(), d, resolver).await?
     }
 
-    /// The tenant's applications, once, when this run has read them.
-    pub fn take_listing(&self) -> Option<Vec<ApplicationCredentials>> {
-        self.ways
-            .listing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+    /// The tenant's applications, once, when this run has read them: the caller keeps
+    /// them current with the run's writes from then on.
+    pub fn take_listing(&self) -> Option<Arc<Listed>> {
+        let listed = self.ways.listed()?;
+        (!self.ways.handed.swap(true, Ordering::SeqCst)).then_some(listed)
     }
 }
 
@@ -96,29 +105,46 @@ struct GraphApplications {
 
 impl GraphApplications {
     /// Reads the tenant's applications once per run, within half of `d` (a slow listing
-    /// leaves the batch time to ask by id). `None` when it is too large or failed.
-    async fn listing(&self, d: &Deadline) -> Option<HashMap<ObjectId, ApplicationCredentials>> {
-        let mut read = None;
+    /// leaves the batch time to ask by id). `None` when Graph would not list them.
+    async fn listing(&self, d: &Deadline) -> Option<Arc<Listed>> {
         self.ways
             .listing_tried
             .get_or_init(|| async {
                 let half = d.capped(d.remaining() / 2);
-                match self.graph.tenant_applications(&half).await {
-                    Ok(Some(all)) => read = Some(all),
-                    Ok(None) => tracing::debug!("too many applications to list; asking by id"),
-                    Err(e) => {
-                        tracing::debug!(error = %e.message, "applications not listed; asking by id")
+                let all = match self.graph.tenant_applications(&half).await {
+                    Ok((all, complete)) => {
+                        if !complete {
+                            tracing::debug!(
+                                listed = all.len(),
+                                "more applications than the listing reads; the rest are asked by id"
+                            );
+                        }
+                        all
                     }
-                }
+                    Err(e) => {
+                        tracing::debug!(error = %e.message, "applications not listed; asking by id");
+                        return;
+                    }
+                };
+                let by_id: Listed = all
+                    .into_iter()
+                    .filter_map(|a| Some((ObjectId::parse(&a.object_id)?, a)))
+                    .collect();
+                *self.ways.listed.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(Arc::new(by_id));
             })
             .await;
-        let all = read?;
-        let by_id = all
-            .iter()
-            .filter_map(|a| Some((ObjectId::parse(&a.object_id)?, a.clone())))
-            .collect();
-        *self.ways.listing.lock().unwrap_or_else(|p| p.into_inner()) = Some(all);
-        Some(by_id)
+        self.ways.listed()
+    }
+}
+
+impl Ways {
+    /// The listing, once read.
+    fn listed(&self) -> Option<Arc<Listed>> {
+        self.listed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 

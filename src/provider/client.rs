@@ -217,8 +217,8 @@ impl EntraClient {
     ) -> Result<(AppRegistration, Arc<Vec<FederatedCredential>>), GraphError> {
         let found = self.app_lookups.lookup(g, id, d).await;
         if let Some(all) = self.app_lookups.take_listing() {
-            for a in all {
-                self.keep_listed(a);
+            for a in all.values() {
+                self.keep_listed(a.clone());
             }
         }
         let (a, credentials) = split(found?);

@@ -60,6 +60,9 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
     if let Some(c) = known_client {
         derive_defaults(&config, &mut planned, c);
     }
+    // A create's check against the application runs beside the principal check (both
+    // read Graph; neither needs the other).
+    let mut creating = None;
     match &prior {
         None => {
             // The create half of a replacement: the credential it replaces goes first.
@@ -82,7 +85,7 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
                 if let (Input::Known(issuer), true) = (&config.issuer, with_identity) {
                     d.0.extend(fic::check_issuer_cloud(issuer, c.cloud()).map(Into::into));
                 }
-                d.extend(live_check(c, &planned, ctx).await);
+                creating = Some(c);
             }
         }
         Some(prior) => {
@@ -106,9 +109,23 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
             }
         }
     }
-    if let Some(c) = known_client {
-        d.extend(super::principal_check::check(c, &config, &planned, prior.as_ref(), ctx).await);
-    }
+    let application = async {
+        match creating {
+            Some(c) => live_check(c, &planned, ctx).await,
+            None => Diagnostics::new(),
+        }
+    };
+    let principal = async {
+        match known_client {
+            Some(c) => {
+                super::principal_check::check(c, &config, &planned, prior.as_ref(), ctx).await
+            }
+            None => Diagnostics::new(),
+        }
+    };
+    let (application, principal) = tokio::join!(application, principal);
+    d.extend(application);
+    d.extend(principal);
     plan.planned = planned.to_value();
     d
 }
