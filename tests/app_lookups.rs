@@ -75,21 +75,31 @@ fn a_tenant_larger_than_the_listing_is_answered_from_its_first_thousand() {
     let ask = |i: usize| rt.block_on(lookups.lookup(&g, &app(i), &ten_seconds()));
 
     // The first batch asks by id.
-    assert_eq!(ask(0).unwrap().object_id, extra_app_object_id(0));
+    assert_eq!(ask(0).unwrap().registration.id, extra_app_object_id(0));
     assert_eq!(emu.route_count(APPLICATIONS), 1);
     // The second lists the tenant: ten pages, and no more, answer it.
     let listed = ask(500).unwrap();
-    assert_eq!(listed.client_id, "c0000000-0000-4000-8000-000000000500");
+    assert_eq!(
+        listed.registration.app_id,
+        "c0000000-0000-4000-8000-000000000500"
+    );
     assert_eq!(emu.route_count(APPLICATIONS), 11);
     let kept = lookups
         .take_listing()
         .expect("the first ten pages are kept");
     assert_eq!(kept.len(), 1000);
-    assert!(kept.contains_key(&app(500)));
+    // One copy of a listed application's credentials: the answer is the listing's.
+    assert!(Arc::ptr_eq(
+        &kept[&app(500)].credentials,
+        &listed.credentials
+    ));
     assert!(lookups.take_listing().is_none(), "handed over once");
     // An application of the eleventh page is asked by id, once.
     assert!(!kept.contains_key(&app(1004)));
-    assert_eq!(ask(1004).unwrap().object_id, extra_app_object_id(1004));
+    assert_eq!(
+        ask(1004).unwrap().registration.id,
+        extra_app_object_id(1004)
+    );
     assert_eq!(emu.route_count(APPLICATIONS), 12);
 }
 
@@ -114,7 +124,7 @@ fn batches_that_waited_for_the_listing_are_answered_from_it() {
     };
     let (a, b, c) = rt.block_on(async { tokio::join!(later(10, 0), later(20, 20), later(29, 40)) });
     for (answer, i) in [(a, 10), (b, 20), (c, 29)] {
-        assert_eq!(answer.unwrap().object_id, extra_app_object_id(i));
+        assert_eq!(answer.unwrap().registration.id, extra_app_object_id(i));
     }
     assert_eq!(
         emu.route_count(APPLICATIONS),

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::lookup_batch::{Resolve, WindowBatcher, WINDOW};
-use crate::entra::graph::{AppRef, GraphClient, GraphError};
+use crate::entra::graph::{AppRef, AppRegistration, FederatedCredential, GraphClient, GraphError};
 use crate::entra::ids::ObjectId;
 use crate::entra::queries::ApplicationCredentials;
 use crate::entra::retry::Deadline;
@@ -41,10 +41,33 @@ pub struct AppLookups {
 }
 
 /// One application's answer: an error of its own (a wrong id) fails only its callers.
-type Answer = Result<ApplicationCredentials, GraphError>;
+type Answer = Result<ApplicationRead, GraphError>;
+
+/// An application's ids and its credentials as read. The list is shared, not copied, by
+/// the listing and the caller's per-application state.
+#[derive(Debug, Clone)]
+pub struct ApplicationRead {
+    /// The application's ids and name.
+    pub registration: AppRegistration,
+    /// Its federated identity credentials.
+    pub credentials: Arc<Vec<FederatedCredential>>,
+}
+
+impl From<ApplicationCredentials> for ApplicationRead {
+    fn from(a: ApplicationCredentials) -> Self {
+        ApplicationRead {
+            registration: AppRegistration {
+                id: a.object_id,
+                app_id: a.client_id,
+                display_name: Some(a.display_name).filter(|n| !n.is_empty()),
+            },
+            credentials: Arc::new(a.credentials),
+        }
+    }
+}
 
 /// The tenant's applications as listed, by id.
-type Listed = HashMap<ObjectId, ApplicationCredentials>;
+pub type Listed = HashMap<ObjectId, ApplicationRead>;
 
 /// What this run has learnt about asking Graph.
 #[derive(Default)]
@@ -81,7 +104,7 @@ impl AppLookups {
         g: &GraphClient,
         id: &ObjectId,
         d: &Deadline,
-    ) -> Result<ApplicationCredentials, GraphError> {
+    ) -> Result<ApplicationRead, GraphError> {
         let resolver = Arc::new(GraphApplications {
             graph: g.clone(),
             ways: self.ways.clone(),
@@ -128,7 +151,7 @@ impl GraphApplications {
                 };
                 let by_id: Listed = all
                     .into_iter()
-                    .filter_map(|a| Some((ObjectId::parse(&a.object_id)?, a)))
+                    .filter_map(|a| Some((ObjectId::parse(&a.object_id)?, a.into())))
                     .collect();
                 *self.ways.listed.lock().unwrap_or_else(|p| p.into_inner()) =
                     Some(Arc::new(by_id));
@@ -174,7 +197,7 @@ impl Resolve<ObjectId, Answer> for GraphApplications {
             self.ways.answered.store(true, Ordering::SeqCst);
             for a in listed {
                 if let Some(id) = ObjectId::parse(&a.object_id) {
-                    found.insert(id, Ok(a));
+                    found.insert(id, Ok(a.into()));
                 }
             }
         }
@@ -193,13 +216,11 @@ impl GraphApplications {
     /// One application and its list, read by id.
     async fn by_id(&self, id: &ObjectId, d: &Deadline) -> Answer {
         let app = AppRef::ObjectId(id.to_string());
-        let a = self.graph.get_application(&app, d).await?;
+        let registration = self.graph.get_application(&app, d).await?;
         let credentials = self.graph.list_credentials(&app, d).await?;
-        Ok(ApplicationCredentials {
-            object_id: a.id,
-            client_id: a.app_id,
-            display_name: a.display_name.unwrap_or_default(),
-            credentials,
+        Ok(ApplicationRead {
+            registration,
+            credentials: Arc::new(credentials),
         })
     }
 }

@@ -6,27 +6,17 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, OnceCell};
 
+use super::app_lookup::ApplicationRead;
 use super::config::{attribute_and_env, Settings};
 use crate::cloud::Cloud;
 use crate::entra::graph::{AppRef, AppRegistration, FederatedCredential, GraphClient, GraphError};
 use crate::entra::ids::ObjectId;
 use crate::entra::managed_identity::{ManagedIdentityClient, Source};
-use crate::entra::queries::ApplicationCredentials;
 use crate::entra::retry::Deadline;
 use crate::entra::signin::{self, SignInConfig};
 use crate::entra::{http, jwt};
 use crate::framework::{Ctx, Diagnostics};
 use crate::per_key::PerKey;
-
-/// An application's registration and its credentials, apart.
-fn split(a: ApplicationCredentials) -> (AppRegistration, Vec<FederatedCredential>) {
-    let registration = AppRegistration {
-        id: a.object_id,
-        app_id: a.client_id,
-        display_name: Some(a.display_name).filter(|n| !n.is_empty()),
-    };
-    (registration, a.credentials)
-}
 
 /// The configured provider, shared by its resources, data sources and ephemeral
 /// resources.
@@ -218,12 +208,14 @@ impl EntraClient {
         let found = self.app_lookups.lookup(g, id, d).await;
         if let Some(all) = self.app_lookups.take_listing() {
             for a in all.values() {
-                self.keep_listed(a.clone());
+                self.keep_listed(a);
             }
         }
-        let (a, credentials) = split(found?);
+        let ApplicationRead {
+            registration: a,
+            credentials,
+        } = found?;
         self.remember(&a);
-        let credentials = Arc::new(credentials);
         let entry = self.app(id.as_str());
         // A caller holding the entry's list lock (the shared list) keeps it itself.
         if let Ok(mut listed) = entry.listed.try_lock() {
@@ -235,15 +227,15 @@ impl EntraClient {
         Ok((a, credentials))
     }
 
-    /// Keeps an application of the tenant's listing, where nothing is kept yet.
-    fn keep_listed(&self, found: ApplicationCredentials) {
-        let (a, credentials) = split(found);
-        self.remember(&a);
-        let entry = self.app(&a.id);
+    /// Keeps an application of the tenant's listing, where nothing is kept yet (its list
+    /// shared with the listing until this run writes to it).
+    fn keep_listed(&self, found: &ApplicationRead) {
+        self.remember(&found.registration);
+        let entry = self.app(&found.registration.id);
         let kept = entry.listed.try_lock();
         if let Ok(mut listed) = kept {
             if listed.is_none() {
-                *listed = Some(Arc::new(credentials));
+                *listed = Some(found.credentials.clone());
             }
         };
     }

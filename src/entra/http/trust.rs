@@ -8,6 +8,7 @@
 //! The environment is read in one place ([`TrustSources::from_env`]); everything else takes
 //! paths, so tests never touch the process environment.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -79,7 +80,8 @@ pub struct TrustStore {
     pub roots: RootCertStore,
     /// How many came from the operating system's store.
     pub from_os: usize,
-    /// How many came from `SSL_CERT_FILE` / `SSL_CERT_DIR`.
+    /// How many came from `SSL_CERT_FILE` / `SSL_CERT_DIR` (copies of one already trusted
+    /// are not counted).
     pub from_user: usize,
     /// Whether Mozilla's built-in roots were added because the OS store gave none.
     pub fallback: bool,
@@ -93,9 +95,25 @@ pub fn build(
     extra: &TrustSources,
 ) -> Result<TrustStore, TrustError> {
     let mut roots = RootCertStore::empty();
-    let (from_os, _) = roots.add_parsable_certificates(os);
+    // Each certificate once: on Debian-like hosts `SSL_CERT_FILE` is the OS bundle and
+    // `SSL_CERT_DIR` holds it again, once per file and once per hash link (four copies
+    // of every root, each parsed and kept by every provider process).
+    // (Only certificates in use count as seen: a user's copy of an OS certificate rustls
+    // cannot use is still an error.)
+    let mut seen: HashSet<CertificateDer<'static>> = HashSet::new();
+    let mut from_os = 0;
+    for cert in os {
+        if !seen.contains(&cert) && roots.add(cert.clone()).is_ok() {
+            seen.insert(cert);
+            from_os += 1;
+        }
+    }
     let mut from_user = 0;
     for (variable, path, cert) in user_certificates(extra)? {
+        if seen.contains(&cert) {
+            continue;
+        }
+        seen.insert(cert.clone());
         roots.add(cert).map_err(|e| TrustError {
             variable,
             path,
@@ -248,6 +266,28 @@ mod tests {
         assert_eq!((store.from_os, store.from_user), (1, 2));
         assert!(!store.fallback);
         assert_eq!(store.roots.len(), 3);
+    }
+
+    #[test]
+    fn copies_of_one_root_are_trusted_once() {
+        // Debian's layout: the bundle in SSL_CERT_FILE, and SSL_CERT_DIR holding the
+        // bundle again, the root's own file and its hash link.
+        let root_pem = ca_pem("os root");
+        let os = vec![CertificateDer::from_pem_slice(root_pem.as_bytes()).unwrap()];
+        let corp = ca_pem("corp");
+        let dir = tempfile::tempdir().unwrap();
+        let bundle = dir.path().join("ca-certificates.crt");
+        std::fs::write(&bundle, format!("{root_pem}{corp}")).unwrap();
+        std::fs::write(dir.path().join("root.pem"), &root_pem).unwrap();
+        std::fs::write(dir.path().join("1a2b3c4d.0"), &root_pem).unwrap();
+        std::fs::write(dir.path().join("corp.pem"), &corp).unwrap();
+        let extra = TrustSources {
+            cert_file: Some(bundle),
+            cert_dir: Some(dir.path().to_path_buf()),
+        };
+        let store = build([os.clone(), os].concat(), &extra).unwrap();
+        assert_eq!((store.from_os, store.from_user), (1, 1));
+        assert_eq!(store.roots.len(), 2);
     }
 
     #[test]
