@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub use super::graph_error::{codes, CreateFailed, GraphError, GraphErrorKind};
 use super::graph_error::{ended_with, odata_error};
 use super::http::TransportError;
+use super::ids::{AppKey, ClientId, ObjectId};
 use super::retry::{self, Attempt, Backoff, Deadline, Interrupted, OnStop, Policy};
 use super::signin::SignInMethod;
 
@@ -26,10 +27,28 @@ pub enum AppRef {
 }
 
 impl AppRef {
+    /// The typed id it names; `None` when its text is not a GUID (Graph answers such an
+    /// id with an error of its own, so it is asked as given).
+    pub fn key(&self) -> Option<AppKey> {
+        match self {
+            AppRef::ObjectId(id) => ObjectId::parse(id).map(AppKey::Object),
+            AppRef::ClientId(id) => ClientId::parse(id).map(AppKey::Client),
+        }
+    }
+
     fn path(&self) -> String {
         match self {
             AppRef::ObjectId(id) => format!("applications/{id}"),
             AppRef::ClientId(id) => format!("applications(appId='{}')", odata_key(id)),
+        }
+    }
+}
+
+impl From<&AppKey> for AppRef {
+    fn from(key: &AppKey) -> AppRef {
+        match key {
+            AppKey::Object(id) => AppRef::ObjectId(id.to_string()),
+            AppKey::Client(id) => AppRef::ClientId(id.to_string()),
         }
     }
 }
@@ -464,4 +483,33 @@ pub(super) fn path_segment(s: &str) -> String {
 /// them, then kept in its URL segment.
 pub(super) fn odata_key(s: &str) -> String {
     path_segment(&s.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_app_ref_names_a_typed_id_when_it_is_a_guid() {
+        const ID: &str = "0A1D7C3E-1F2A-4B5C-8D9E-0F1A2B3C4D01";
+        let object = ObjectId::parse(ID).map(AppKey::Object);
+        let client = ClientId::parse(ID).map(AppKey::Client);
+        // (ref, the key it names)
+        let cases = [
+            (AppRef::ObjectId(ID.into()), object.clone()),
+            (AppRef::ObjectId(ID.to_ascii_lowercase()), object.clone()),
+            (AppRef::ClientId(ID.into()), client.clone()),
+            (AppRef::ObjectId("not-a-guid".into()), None),
+            (AppRef::ClientId(String::new()), None),
+        ];
+        for (app, want) in cases {
+            assert_eq!(app.key(), want, "{app:?}");
+        }
+        assert_ne!(object, client);
+        for key in [object, client].into_iter().flatten() {
+            let back = AppRef::from(&key);
+            assert_eq!(back.key(), Some(key));
+            assert!(back.path().contains(&ID.to_ascii_lowercase()), "{back:?}");
+        }
+    }
 }

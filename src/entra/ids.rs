@@ -56,6 +56,17 @@ impl ClientId {
     }
 }
 
+/// An application by one of its two ids. The kinds never compare equal, so where this is
+/// a key (the run's resolved applications, a one-application selection) an object id can
+/// never answer for a client id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AppKey {
+    /// By the application object's id.
+    Object(ObjectId),
+    /// By its client id (`appId`).
+    Client(ClientId),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +84,16 @@ mod tests {
         assert_eq!(ClientId::parse("not-a-guid"), None);
         assert_eq!(ObjectId::parse(""), None);
         assert_eq!(id.to_string(), id.as_str());
+    }
+
+    #[test]
+    fn an_object_id_is_never_a_client_id() {
+        let id = ObjectId::parse("B0000001-2B3C-4D5E-8F90-A1B2C3D4E5F1").unwrap();
+        let by_object = AppKey::Object(id.clone());
+        assert_eq!(
+            by_object,
+            AppKey::Object(ObjectId::parse(&id.as_str().to_ascii_uppercase()).unwrap())
+        );
+        assert_ne!(by_object, AppKey::Client(id.as_client_id()));
     }
 }

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 use super::client::EntraClient;
 use super::model::{as_str, as_str_list, known_strings, string_attr, string_list_attr};
+use super::pending_trusts::KnownApp;
 use crate::codec::{Type, Value};
 use crate::entra::exchange::{ExchangeRequest, FicLookup, LookupError};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphErrorKind};
@@ -158,7 +159,8 @@ async fn obtain(config: &Value, ctx: &Ctx) -> Result<Value, Diagnostics> {
         None => ManagedIdentityId::Default,
     };
     // A credential this run creates only at apply cannot propagate while plan waits.
-    let pending = !client.pending_trusts.for_app(&[&client_id]).is_empty();
+    let asked = KnownApp::by_client_id(&client_id);
+    let pending = !client.pending_trusts.for_app(&asked).is_empty();
     let propagation_timeout = match model.propagation_timeout.known() {
         _ if pending => Duration::ZERO,
         Some(s) => rules::duration::parse(s).unwrap_or(DEFAULT_PROPAGATION),
@@ -204,7 +206,9 @@ const DEFAULT_PROPAGATION: Duration = Duration::from_secs(300);
 /// `client_id`: by client id, else (when some are planned by object id) through one Graph
 /// read of the application.
 async fn planned_here(client: &EntraClient, client_id: &str, ctx: &Ctx) -> Vec<String> {
-    let names = client.pending_trusts.for_app(&[client_id]);
+    let names = client
+        .pending_trusts
+        .for_app(&KnownApp::by_client_id(client_id));
     if !names.is_empty() || client.pending_trusts.is_empty() {
         return names;
     }
@@ -216,7 +220,9 @@ async fn planned_here(client: &EntraClient, client_id: &str, ctx: &Ctx) -> Vec<S
         .application(&g, &AppRef::ClientId(client_id.to_string()), &d)
         .await
     {
-        Ok(app) => client.pending_trusts.for_app(&[&app.id, &app.app_id]),
+        Ok(app) => client
+            .pending_trusts
+            .for_app(&KnownApp::parse(&app.id, &app.app_id)),
         Err(_) => names,
     }
 }

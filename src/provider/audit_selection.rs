@@ -10,6 +10,7 @@
 use super::client::EntraClient;
 use super::selector::Selector;
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError};
+use crate::entra::ids::{AppKey, ObjectId};
 use crate::entra::queries::{ApplicationCredentials, ApplicationScope};
 use crate::entra::retry::Deadline;
 use crate::framework::Diagnostics;
@@ -22,7 +23,9 @@ pub fn keep(selection: &Selector, c: &FederatedCredential) -> bool {
         Selector::Application(_) => true,
         // Graph compares GUIDs regardless of case; a credential whose subject differs only
         // in case is listed, and its findings say why it would not match.
-        Selector::TrustingIdentity(p) => entra && c.subject.trim().eq_ignore_ascii_case(p),
+        Selector::TrustingIdentity(p) => {
+            entra && ObjectId::parse(c.subject.trim()).as_ref() == Some(p)
+        }
         Selector::Tenant { all_issuers } => *all_issuers || entra,
     }
 }
@@ -69,9 +72,10 @@ pub async fn read(
 async fn read_application(
     client: &EntraClient,
     g: &GraphClient,
-    app: &AppRef,
+    app: &AppKey,
     d: &Deadline,
 ) -> Result<Vec<Listed>, Diagnostics> {
+    let app = &AppRef::from(app);
     let failed = |e: GraphError| {
         let (summary, detail) =
             e.headed("Cannot list the application's federated identity credentials");
@@ -110,7 +114,7 @@ async fn read_pages(
 pub fn scope_of(selection: &Selector) -> Option<ApplicationScope> {
     match selection {
         Selector::Application(_) => None,
-        Selector::TrustingIdentity(p) => Some(ApplicationScope::TrustingSubject(p.clone())),
+        Selector::TrustingIdentity(p) => Some(ApplicationScope::TrustingSubject(p.to_string())),
         Selector::Tenant { .. } => Some(ApplicationScope::Tenant),
     }
 }
@@ -211,7 +215,8 @@ mod tests {
             description: None,
         };
         let upper = G.to_ascii_uppercase();
-        let identity = Selector::TrustingIdentity(G.into());
+        let g = ObjectId::parse(G).unwrap();
+        let identity = Selector::TrustingIdentity(g.clone());
         let tenant = Selector::Tenant { all_issuers: false };
         let everything = Selector::Tenant { all_issuers: true };
         // (selection, credential, listed)
@@ -224,11 +229,13 @@ mod tests {
                 false,
             ),
             (&identity, c(github, G), false),
+            (&identity, c(entra, &format!(" {G} ")), true),
+            (&identity, c(entra, "not-a-guid"), false),
             (&tenant, c(entra, "anything"), true),
             (&tenant, c(github, "repo:o/r:ref:refs/heads/main"), false),
             (&everything, c(github, "repo:o/r:ref:refs/heads/main"), true),
             (
-                &Selector::Application(AppRef::ObjectId(G.into())),
+                &Selector::Application(AppKey::Object(g)),
                 c(github, "x"),
                 true,
             ),

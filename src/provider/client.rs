@@ -10,7 +10,7 @@ use super::app_lookup::ApplicationRead;
 use super::config::{attribute_and_env, Settings};
 use crate::cloud::Cloud;
 use crate::entra::graph::{AppRef, AppRegistration, FederatedCredential, GraphClient, GraphError};
-use crate::entra::ids::ObjectId;
+use crate::entra::ids::{AppKey, ClientId, ObjectId};
 use crate::entra::managed_identity::{ManagedIdentityClient, Source};
 use crate::entra::retry::Deadline;
 use crate::entra::signin::{self, SignInConfig};
@@ -28,12 +28,12 @@ pub struct EntraClient {
     /// The host's managed identity endpoint (never through a proxy).
     pub mi: Arc<ManagedIdentityClient>,
     graph: OnceCell<Result<Arc<GraphClient>, String>>,
-    apps: PerKey<String, AppEntry>,
+    apps: PerKey<ObjectId, AppEntry>,
     /// What this run plans per application, so plan checks resources against each
     /// other (and a replacement's create half does not collide with what it replaces).
     pub plans: super::planned_set::PlannedSet,
-    /// Applications resolved so far, by object id and by client id (both lower case).
-    resolved: PerKey<String, OnceCell<AppRegistration>>,
+    /// Applications resolved so far, by object id and by client id.
+    resolved: PerKey<AppKey, OnceCell<AppRegistration>>,
     /// Application reads of this run (ids and credential list in one), batched.
     app_lookups: super::app_lookup::AppLookups,
     /// Managed identity token -> app token, for `entra_mi_access_token`.
@@ -168,29 +168,30 @@ impl EntraClient {
     }
 
     /// An application by either id, read from Graph once per run; concurrent callers for
-    /// one application share the read.
+    /// one application share the read. A value that is not a GUID goes to Graph as given,
+    /// every time, so the caller sees Graph's own answer (an error) for it.
     pub async fn application(
         &self,
         g: &GraphClient,
         app: &AppRef,
         d: &Deadline,
     ) -> Result<AppRegistration, GraphError> {
-        let key = match app {
-            AppRef::ObjectId(id) | AppRef::ClientId(id) => id.to_ascii_lowercase(),
+        let a = match app.key() {
+            None => g.get_application(app, d).await?,
+            Some(key) => {
+                let cell = self.resolved.get(key.clone());
+                cell.get_or_try_init(|| async {
+                    match &key {
+                        AppKey::Object(id) => {
+                            Ok(self.application_with_credentials(g, id, d).await?.0)
+                        }
+                        AppKey::Client(_) => g.get_application(app, d).await,
+                    }
+                })
+                .await?
+                .clone()
+            }
         };
-        let cell = self.resolved.get(key);
-        let a = cell
-            .get_or_try_init(|| async {
-                match app {
-                    AppRef::ObjectId(id) => match ObjectId::parse(id) {
-                        Some(id) => Ok(self.application_with_credentials(g, &id, d).await?.0),
-                        None => g.get_application(app, d).await,
-                    },
-                    AppRef::ClientId(_) => g.get_application(app, d).await,
-                }
-            })
-            .await?
-            .clone();
         self.remember(&a);
         Ok(a)
     }
@@ -207,8 +208,8 @@ impl EntraClient {
     ) -> Result<(AppRegistration, Arc<Vec<FederatedCredential>>), GraphError> {
         let found = self.app_lookups.lookup(g, id, d).await;
         if let Some(all) = self.app_lookups.take_listing() {
-            for a in all.values() {
-                self.keep_listed(a);
+            for (id, a) in all.iter() {
+                self.keep_listed(id, a);
             }
         }
         let ApplicationRead {
@@ -216,7 +217,7 @@ impl EntraClient {
             credentials,
         } = found?;
         self.remember(&a);
-        let entry = self.app(id.as_str());
+        let entry = self.app(id);
         // A caller holding the entry's list lock (the shared list) keeps it itself.
         if let Ok(mut listed) = entry.listed.try_lock() {
             match listed.as_ref() {
@@ -228,10 +229,11 @@ impl EntraClient {
     }
 
     /// Keeps an application of the tenant's listing, where nothing is kept yet (its list
-    /// shared with the listing until this run writes to it).
-    fn keep_listed(&self, found: &ApplicationRead) {
+    /// shared with the listing until this run writes to it). The listing is keyed by
+    /// object id, so `id` is the application's own.
+    fn keep_listed(&self, id: &ObjectId, found: &ApplicationRead) {
         self.remember(&found.registration);
-        let entry = self.app(&found.registration.id);
+        let entry = self.app(id);
         let kept = entry.listed.try_lock();
         if let Ok(mut listed) = kept {
             if listed.is_none() {
@@ -240,16 +242,95 @@ impl EntraClient {
         };
     }
 
-    /// Keeps `a` by both of its ids for the run.
+    /// Keeps `a` by both of its ids for the run, each under its own kind.
     fn remember(&self, a: &AppRegistration) {
-        for id in [a.id.to_ascii_lowercase(), a.app_id.to_ascii_lowercase()] {
+        let keys = [
+            ObjectId::parse(&a.id).map(AppKey::Object),
+            ClientId::parse(&a.app_id).map(AppKey::Client),
+        ];
+        for key in keys.into_iter().flatten() {
             let known = || OnceCell::new_with(Some(a.clone()));
-            self.resolved.get_or_make(id, known);
+            self.resolved.get_or_make(key, known);
         }
     }
 
-    /// The coordination entry of an application (by object id).
-    pub fn app(&self, object_id: &str) -> Arc<AppEntry> {
-        self.apps.get(object_id.to_ascii_lowercase())
+    /// The coordination entry of an application.
+    pub fn app(&self, object_id: &ObjectId) -> Arc<AppEntry> {
+        self.apps.get(object_id.clone())
+    }
+
+    /// The coordination entry of the application a stored object id names. Text that is
+    /// not a GUID gets an entry of its own: Graph refuses such an id, so nothing written
+    /// or listed through it is shared.
+    pub fn app_named(&self, object_id: &str) -> Arc<AppEntry> {
+        ObjectId::parse(object_id).map_or_else(Arc::default, |id| self.app(&id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::time::Duration;
+
+    use crate::entra::signin::StaticToken;
+    use crate::entra::Secret;
+
+    const OBJECT: &str = "0A1D7C3E-1F2A-4B5C-8D9E-0F1A2B3C4D01";
+    const CLIENT: &str = "c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02";
+
+    fn client() -> EntraClient {
+        EntraClient::new(Settings::default()).unwrap()
+    }
+
+    /// A Graph that is never reached: its calls end at once (the deadline is cancelled).
+    fn unreachable_graph(c: &EntraClient) -> (GraphClient, Deadline) {
+        let token = Arc::new(StaticToken {
+            token: Secret::new("t"),
+        });
+        let g = GraphClient::new(c.http.clone(), "http://127.0.0.1:9", "https://graph", token);
+        let cancel = tokio_util::sync::CancellationToken::new();
+        cancel.cancel();
+        (g, Deadline::after(Duration::from_secs(5), cancel))
+    }
+
+    #[test]
+    fn one_entry_per_object_id_whatever_its_case() {
+        let c = client();
+        let upper = ObjectId::parse(OBJECT).unwrap();
+        let lower = ObjectId::parse(&OBJECT.to_ascii_lowercase()).unwrap();
+        assert!(Arc::ptr_eq(&c.app(&upper), &c.app(&lower)));
+        assert!(Arc::ptr_eq(&c.app(&upper), &c.app_named(OBJECT)));
+        assert!(!Arc::ptr_eq(
+            &c.app(&upper),
+            &c.app(&ObjectId::parse(CLIENT).unwrap())
+        ));
+        // Text that is no object id shares nothing.
+        assert!(!Arc::ptr_eq(&c.app_named("x"), &c.app_named("x")));
+    }
+
+    #[tokio::test]
+    async fn a_resolved_application_answers_by_its_own_ids_only() {
+        let c = client();
+        let (g, d) = unreachable_graph(&c);
+        let app = AppRegistration {
+            id: OBJECT.to_ascii_lowercase(),
+            app_id: CLIENT.to_string(),
+            display_name: None,
+        };
+        c.remember(&app);
+        // (asked, answered from the run's cache)
+        let cases = [
+            (AppRef::ObjectId(OBJECT.into()), true),
+            (AppRef::ObjectId(OBJECT.to_ascii_lowercase()), true),
+            (AppRef::ClientId(CLIENT.to_ascii_uppercase()), true),
+            (AppRef::ClientId(OBJECT.into()), false),
+            (AppRef::ObjectId(CLIENT.into()), false),
+            (AppRef::ObjectId("not-a-guid".into()), false),
+        ];
+        for (asked, cached) in cases {
+            let got = c.application(&g, &asked, &d).await;
+            assert_eq!(got.ok().as_ref(), cached.then_some(&app), "{asked:?}");
+        }
     }
 }

@@ -7,10 +7,46 @@
 
 use std::sync::Mutex;
 
-/// One planned create: the application's ids known at plan (lower case) and the name.
+use crate::entra::ids::{ClientId, ObjectId};
+
+/// An application as far as its ids are known at plan (either may still be unknown).
+/// Two name the same application when they share an id of the same kind: an object id
+/// is never taken for a client id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownApp {
+    object_id: Option<ObjectId>,
+    client_id: Option<ClientId>,
+}
+
+impl KnownApp {
+    /// The ids among `object_id` and `client_id` that are GUIDs (an unknown one is `""`).
+    pub fn parse(object_id: &str, client_id: &str) -> KnownApp {
+        KnownApp {
+            object_id: ObjectId::parse(object_id),
+            client_id: ClientId::parse(client_id),
+        }
+    }
+
+    /// An application known by its client id only (a token's).
+    pub fn by_client_id(client_id: &str) -> KnownApp {
+        KnownApp::parse("", client_id)
+    }
+
+    fn is_known(&self) -> bool {
+        self.object_id.is_some() || self.client_id.is_some()
+    }
+
+    fn same_as(&self, other: &KnownApp) -> bool {
+        let object = self.object_id.is_some() && self.object_id == other.object_id;
+        let client = self.client_id.is_some() && self.client_id == other.client_id;
+        object || client
+    }
+}
+
+/// One planned create: the application as known at plan, and the name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Pending {
-    app_ids: Vec<String>,
+    app: KnownApp,
     name: String,
 }
 
@@ -20,24 +56,16 @@ pub struct PendingTrusts {
     pending: Mutex<Vec<Pending>>,
 }
 
-fn lower(ids: &[&str]) -> Vec<String> {
-    ids.iter()
-        .filter(|id| !id.is_empty())
-        .map(|id| id.to_ascii_lowercase())
-        .collect()
-}
-
 impl PendingTrusts {
-    /// Plan decided to create credential `name` on the application known by `app_ids`
-    /// (its object id, its client id, or both, as far as they are known at plan).
-    pub fn planned(&self, app_ids: &[&str], name: &str) {
-        let entry = Pending {
-            app_ids: lower(app_ids),
-            name: name.to_string(),
-        };
-        if entry.app_ids.is_empty() {
+    /// Plan decided to create credential `name` on `app`.
+    pub fn planned(&self, app: &KnownApp, name: &str) {
+        if !app.is_known() {
             return;
         }
+        let entry = Pending {
+            app: app.clone(),
+            name: name.to_string(),
+        };
         if let Ok(mut p) = self.pending.lock() {
             if !p.contains(&entry) {
                 p.push(entry);
@@ -45,11 +73,10 @@ impl PendingTrusts {
         }
     }
 
-    /// Apply created credential `name` on the application with these ids.
-    pub fn created(&self, app_ids: &[&str], name: &str) {
-        let ids = lower(app_ids);
+    /// Apply created credential `name` on `app`.
+    pub fn created(&self, app: &KnownApp, name: &str) {
         if let Ok(mut p) = self.pending.lock() {
-            p.retain(|e| e.name != name || !e.app_ids.iter().any(|a| ids.contains(a)));
+            p.retain(|e| e.name != name || !e.app.same_as(app));
         }
     }
 
@@ -58,15 +85,14 @@ impl PendingTrusts {
         self.pending.lock().map_or(true, |p| p.is_empty())
     }
 
-    /// The names of the credentials pending on the application known by any of `app_ids`.
-    pub fn for_app(&self, app_ids: &[&str]) -> Vec<String> {
-        let ids = lower(app_ids);
+    /// The names of the credentials pending on `app`.
+    pub fn for_app(&self, app: &KnownApp) -> Vec<String> {
         let Ok(p) = self.pending.lock() else {
             return Vec::new();
         };
         let mut names: Vec<String> = p
             .iter()
-            .filter(|e| e.app_ids.iter().any(|a| ids.contains(a)))
+            .filter(|e| e.app.same_as(app))
             .map(|e| e.name.clone())
             .collect();
         names.dedup();
@@ -80,36 +106,46 @@ mod tests {
 
     const OBJECT: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
     const CLIENT: &str = "C11E0002-5A6B-4C7D-8E9F-0A1B2C3D4E02";
+    const CLIENT_LOWER: &str = "c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02";
 
     #[test]
     fn pending_until_created_by_either_id() {
-        let cases: [(&[&str], &[&str], &[&str]); 4] = [
-            // planned with, asked with, still pending after the create by object id
-            (&[OBJECT], &[CLIENT], &[]),
-            (&[OBJECT, ""], &[OBJECT], &["deploy"]),
+        let app = KnownApp::parse;
+        // planned with, asked with, pending before the create
+        let cases = [
+            (app(OBJECT, ""), app("", CLIENT), false),
+            (app(OBJECT, ""), app(OBJECT, ""), true),
+            (app("", CLIENT), app("", CLIENT_LOWER), true),
             (
-                &[CLIENT],
-                &["c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02"],
-                &["deploy"],
+                app(&OBJECT.to_ascii_uppercase(), ""),
+                app(OBJECT, CLIENT),
+                true,
             ),
-            (&[""], &[OBJECT], &[]),
+            // An object id never answers for a client id, nor the other way round.
+            (app(OBJECT, ""), app("", OBJECT), false),
+            (app("", CLIENT), app(CLIENT, ""), false),
+            // Nothing known at plan (or no GUID): nothing to wait for.
+            (app("", ""), app(OBJECT, CLIENT), false),
+            (app("not-a-guid", ""), app("not-a-guid", ""), false),
         ];
-        for (planned, asked, want) in cases {
+        for (planned, asked, pending) in cases {
             let p = PendingTrusts::default();
-            p.planned(planned, "deploy");
-            p.planned(planned, "deploy"); // the apply walk plans again
-            assert_eq!(p.for_app(asked), want, "{planned:?} asked {asked:?}");
-            p.created(&[OBJECT, "c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02"], "deploy");
-            assert!(p.for_app(asked).is_empty(), "{planned:?}: created");
+            p.planned(&planned, "deploy");
+            p.planned(&planned, "deploy"); // the apply walk plans again
+            let want: &[&str] = if pending { &["deploy"] } else { &[] };
+            assert_eq!(p.for_app(&asked), want, "{planned:?} asked {asked:?}");
+            p.created(&app(OBJECT, CLIENT_LOWER), "deploy");
+            assert!(p.for_app(&asked).is_empty(), "{planned:?}: created");
         }
     }
 
     #[test]
     fn another_name_stays_pending() {
         let p = PendingTrusts::default();
-        p.planned(&[OBJECT], "deploy");
-        p.planned(&[OBJECT], "build");
-        p.created(&[OBJECT], "deploy");
-        assert_eq!(p.for_app(&[OBJECT]), ["build"]);
+        let app = KnownApp::parse(OBJECT, "");
+        p.planned(&app, "deploy");
+        p.planned(&app, "build");
+        p.created(&app, "deploy");
+        assert_eq!(p.for_app(&app), ["build"]);
     }
 }

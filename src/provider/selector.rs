@@ -4,7 +4,7 @@
 
 use super::model::{as_str, bool_attr, string_attr};
 use crate::codec::{Type, Value};
-use crate::entra::graph::AppRef;
+use crate::entra::ids::{AppKey, ClientId, ObjectId};
 use crate::framework::{AttrPath, Attribute, Diagnostics};
 use crate::rules::{fic, guid, Input};
 
@@ -27,10 +27,10 @@ pub fn attributes() -> Vec<Attribute> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selector {
     /// One application's credentials, whatever their issuer.
-    Application(AppRef),
-    /// Credentials of any application whose subject is this principal id (lower case)
-    /// under an Entra issuer.
-    TrustingIdentity(String),
+    Application(AppKey),
+    /// Credentials of any application whose subject is this principal id under an Entra
+    /// issuer.
+    TrustingIdentity(ObjectId),
     /// Every application's credentials with an Entra issuer, or with any issuer.
     Tenant { all_issuers: bool },
 }
@@ -98,7 +98,7 @@ impl SelectorModel {
         d
     }
 
-    /// The selection, once the configuration is valid and known.
+    /// The selection, once the configuration is valid (each id a GUID) and known.
     pub fn selector(&self) -> Option<Selector> {
         if !self.validate().is_empty() {
             return None;
@@ -110,12 +110,12 @@ impl SelectorModel {
                 &self.managed_identity_principal_id,
             ) {
                 (Input::Known(o), _, _) => {
-                    Selector::Application(AppRef::ObjectId(o.to_ascii_lowercase()))
+                    Selector::Application(AppKey::Object(ObjectId::parse(o)?))
                 }
                 (_, Input::Known(c), _) => {
-                    Selector::Application(AppRef::ClientId(c.to_ascii_lowercase()))
+                    Selector::Application(AppKey::Client(ClientId::parse(c)?))
                 }
-                (_, _, Input::Known(p)) => Selector::TrustingIdentity(p.to_ascii_lowercase()),
+                (_, _, Input::Known(p)) => Selector::TrustingIdentity(ObjectId::parse(p)?),
                 (Input::Null, Input::Null, Input::Null) => Selector::Tenant {
                     all_issuers: matches!(self.all_issuers, Input::Known(true)),
                 },
@@ -131,6 +131,10 @@ mod tests {
     use crate::provider::model::object;
 
     const A: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d02";
+
+    fn id(s: &str) -> ObjectId {
+        ObjectId::parse(s).unwrap()
+    }
 
     fn model(
         app: Option<&str>,
@@ -161,15 +165,15 @@ mod tests {
             ),
             (
                 model(Some(&upper), None, None, None),
-                Some(Selector::Application(AppRef::ObjectId(A.into()))),
+                Some(Selector::Application(AppKey::Object(id(A)))),
             ),
             (
-                model(None, Some(A), None, None),
-                Some(Selector::Application(AppRef::ClientId(A.into()))),
+                model(None, Some(&upper), None, None),
+                Some(Selector::Application(AppKey::Client(id(A).as_client_id()))),
             ),
             (
-                model(None, None, Some(A), Some(false)),
-                Some(Selector::TrustingIdentity(A.into())),
+                model(None, None, Some(&upper), Some(false)),
+                Some(Selector::TrustingIdentity(id(A))),
             ),
             (model(Some(A), None, Some(A), None), None),
             (model(Some(A), Some(A), None, None), None),

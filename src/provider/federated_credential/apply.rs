@@ -14,6 +14,7 @@ use crate::entra::graph::{
 use crate::entra::retry::{poll, Backoff, Deadline, Interrupted, NotReady, Poll};
 use crate::framework::AttrPath;
 use crate::framework::{Ctx, Diagnostics};
+use crate::provider::pending_trusts::KnownApp;
 
 /// Creates the planned credential after checking the application's list. A credential
 /// of its name is adopted only when this create's own earlier POST may have landed
@@ -35,7 +36,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     } = &call;
     let app = AppRef::ObjectId(ids.object_id.clone());
     let new = planned.desired();
-    let entry = client.app(&ids.object_id);
+    let entry = client.app_named(&ids.object_id);
     let mut writer = lock_writer(&entry).await;
     if writer.is_none() {
         // The list this run's plan read (kept current with our writes) will do; else it
@@ -69,7 +70,7 @@ pub(super) async fn create(planned: FicModel, ctx: &Ctx) -> (Option<FicModel>, D
     drop(writer);
     client
         .pending_trusts
-        .created(&[&ids.object_id, &ids.client_id], &new.name);
+        .created(&KnownApp::parse(&ids.object_id, &ids.client_id), &new.name);
     let state_for = |c: &FederatedCredential| planned.with_credential(&ids, c);
     match read_back(g, &app, &created.id, d).await {
         Ok(c) => (Some(state_for(&c)), Diagnostics::new()),
@@ -219,7 +220,7 @@ pub(super) async fn update(
             Err(d) => return (None, d),
         };
         let app = AppRef::ObjectId(app_object_id.to_string());
-        let entry = call.client.app(app_object_id);
+        let entry = call.client.app_named(app_object_id);
         let mut writer = entry.writer.lock().await;
         if let Err(e) = call
             .graph
@@ -259,7 +260,7 @@ pub(super) async fn delete(prior: &FicModel, ctx: &Ctx) -> Diagnostics {
         ..
     } = &call;
     let app = AppRef::ObjectId(app_object_id.to_string());
-    let entry = client.app(app_object_id);
+    let entry = client.app_named(app_object_id);
     let mut writer = lock_writer(&entry).await;
     match g.delete_credential(&app, credential_id, d).await {
         Ok(()) => {}

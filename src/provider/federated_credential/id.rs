@@ -1,5 +1,6 @@
 //! Resource and import IDs of `entra_mi_federated_credential`.
 
+use crate::entra::ids::ObjectId;
 use crate::rules::{fic, guid, quote};
 
 /// `{application_object_id}/federatedIdentityCredentials/{credential_id}`.
@@ -10,7 +11,7 @@ pub fn resource_id(application_object_id: &str, credential_id: &str) -> String {
 /// What an import ID names: an application and a credential by id or by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportId {
-    pub application_object_id: String,
+    pub application_object_id: ObjectId,
     /// A credential id (GUID) or a name.
     pub credential: String,
 }
@@ -36,13 +37,13 @@ pub fn parse_import_id(raw: &str) -> Result<ImportId, String> {
             quote(kind)
         ));
     }
-    if !guid::is_guid(app) {
+    let Some(application_object_id) = ObjectId::parse(app) else {
         return Err(format!(
             "{}: {} is not an application object id (GUID). {usage}.",
             quote(raw),
             quote(app)
         ));
-    }
+    };
     if credential.is_empty() {
         return Err(format!(
             "{raw:?}: the credential id or name is missing. {usage}."
@@ -63,7 +64,7 @@ pub fn parse_import_id(raw: &str) -> Result<ImportId, String> {
         }
     }
     Ok(ImportId {
-        application_object_id: app.to_ascii_lowercase(),
+        application_object_id,
         credential: credential.to_string(),
     })
 }
@@ -76,13 +77,15 @@ mod tests {
 
     #[test]
     fn accepted_forms() {
+        let upper = APP.to_ascii_uppercase();
         for raw in [
             format!("{APP}/federatedIdentityCredentials/deploy"),
             format!("/applications/{APP}/federatedIdentityCredentials/deploy"),
             format!("{APP}/federatedIdentityCredential/deploy"),
+            format!("{upper}/federatedIdentityCredentials/deploy"),
         ] {
             let id = parse_import_id(&raw).unwrap();
-            assert_eq!(id.application_object_id, APP);
+            assert_eq!(id.application_object_id.as_str(), APP);
             assert_eq!(id.credential, "deploy");
         }
     }

@@ -111,10 +111,7 @@ impl Listing<'_> {
 
     /// Sends one credential; `false` when no more are wanted.
     async fn send(&self, l: &Listed) -> bool {
-        let app = AppIds {
-            object_id: l.application_object_id.to_ascii_lowercase(),
-            client_id: l.application_client_id.to_ascii_lowercase(),
-        };
+        let app = AppIds::from_graph(&l.application_object_id, &l.application_client_id);
         let c = &l.credential;
         let state = FicModel::from_graph(&app, c, FicModel::imported_principal(c), None);
         let display = if l.application_display_name.is_empty() {

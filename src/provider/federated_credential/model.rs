@@ -8,6 +8,7 @@ use super::id::resource_id;
 use crate::cloud::Cloud;
 use crate::codec::Value;
 use crate::entra::graph::{FederatedCredential, NewCredential};
+use crate::entra::ids::{ClientId, ObjectId};
 use crate::provider::model::{
     as_str, as_str_list, known_strings, object, string_attr, string_list_attr, string_list_value,
     string_value,
@@ -116,6 +117,20 @@ pub struct AppIds {
     pub object_id: String,
     /// Empty when it could not be resolved (it is filled in by a later read).
     pub client_id: String,
+}
+
+impl AppIds {
+    /// The ids of an application as Graph answered them, in state's text: the typed ids'
+    /// (lower case). Graph's ids are GUIDs; any other text is kept, lower-cased alike.
+    pub fn from_graph(object_id: &str, client_id: &str) -> AppIds {
+        fn recorded(id: Option<impl std::fmt::Display>, text: &str) -> String {
+            id.map_or_else(|| text.to_ascii_lowercase(), |id| id.to_string())
+        }
+        AppIds {
+            object_id: recorded(ObjectId::parse(object_id), object_id),
+            client_id: recorded(ClientId::parse(client_id), client_id),
+        }
+    }
 }
 
 impl FicModel {
@@ -404,6 +419,26 @@ mod tests {
             ..state()
         };
         assert_eq!(none.timeout(Operation::Create), Duration::from_secs(900));
+    }
+
+    #[test]
+    fn graph_ids_recorded_in_lower_case() {
+        const OBJECT: &str = "0A1D7C3E-1F2A-4B5C-8D9E-0F1A2B3C4D01";
+        const CLIENT: &str = "c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02";
+        // (Graph's object id, Graph's client id, state's object id, state's client id)
+        let cases = [
+            (OBJECT, CLIENT, &OBJECT.to_ascii_lowercase()[..], CLIENT),
+            (CLIENT, OBJECT, CLIENT, &OBJECT.to_ascii_lowercase()[..]),
+            ("Not-A-Guid", "", "not-a-guid", ""),
+        ];
+        for (object_id, client_id, want_object, want_client) in cases {
+            let ids = AppIds::from_graph(object_id, client_id);
+            assert_eq!(
+                (ids.object_id.as_str(), ids.client_id.as_str()),
+                (want_object, want_client),
+                "{object_id} {client_id}"
+            );
+        }
     }
 
     #[test]

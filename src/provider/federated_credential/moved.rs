@@ -14,9 +14,10 @@ use super::model::{AppIds, FicModel, Timeouts};
 use super::TYPE_NAME;
 use crate::codec::{Type, Value};
 use crate::entra::graph::FederatedCredential;
+use crate::entra::ids::ObjectId;
 use crate::framework::{Diagnostics, MoveSource};
 use crate::provider::model::{known_strings, string_attr, string_list_attr};
-use crate::rules::{guid, Input};
+use crate::rules::Input;
 
 /// The provider whose state can be moved here.
 pub const AZUREAD_PROVIDER: &str = "registry.terraform.io/hashicorp/azuread";
@@ -185,7 +186,7 @@ impl AzureadState {
             description: self.description.known().cloned(),
         };
         let app = AppIds {
-            object_id: app_object_id,
+            object_id: app_object_id.to_string(),
             client_id: String::new(),
         };
         let principal = FicModel::imported_principal(&credential);
@@ -199,17 +200,16 @@ impl AzureadState {
 
     /// The application's object id and the credential's id: from `id`, as azuread reads
     /// them, else from the attributes.
-    fn ids(&self) -> Option<(String, String)> {
+    fn ids(&self) -> Option<(ObjectId, String)> {
         if let Some(parsed) = self.id.known().and_then(|id| parse_import_id(id).ok()) {
             return Some((parsed.application_object_id, parsed.credential));
         }
         let app = [&self.application_id, &self.application_object_id]
             .into_iter()
             .filter_map(|a| a.known())
-            .map(|a| a.trim().trim_start_matches("/applications/"))
-            .find(|a| guid::is_guid(a))?;
+            .find_map(|a| ObjectId::parse(a.trim().trim_start_matches("/applications/")))?;
         let credential = self.credential_id.known().filter(|c| !c.is_empty())?;
-        Some((app.to_ascii_lowercase(), credential.clone()))
+        Some((app, credential.clone()))
     }
 }
 

@@ -5,12 +5,13 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::attrs::{APPLICATION_OBJECT_ID, NAME, SUBJECT, TIMEOUTS};
-use super::model::{FicModel, Operation};
+use super::model::{AppIds, FicModel, Operation};
 use super::{import_block, import_hint, read};
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, NewCredential};
 use crate::entra::retry::Deadline;
 use crate::framework::{AttrPath, Ctx, Diagnostics, PlanRequest};
 use crate::provider::client::EntraClient;
+use crate::provider::pending_trusts::KnownApp;
 use crate::provider::planned_set::{PlannedCreate, Siblings};
 use crate::rules::{self, fic, Input};
 
@@ -72,12 +73,13 @@ pub(super) async fn modify_plan(plan: &mut PlanRequest<'_>, ctx: &Ctx) -> Diagno
                     .await;
             }
             if let (Some(c), Some(name)) = (&client, planned.name.known()) {
-                let ids = [
+                let [object_id, client_id] = [
                     &planned.application_object_id,
                     &planned.application_client_id,
                 ]
                 .map(|id| id.known().map_or("", String::as_str));
-                c.pending_trusts.planned(&ids, name);
+                let app = KnownApp::parse(object_id, client_id);
+                c.pending_trusts.planned(&app, name);
             }
             if let Some(c) = known_client {
                 // The cloud is known now: check what depends on it.
@@ -202,8 +204,9 @@ async fn live_check(client: &EntraClient, planned: &FicModel, ctx: &Ctx) -> Diag
                 AppRef::ObjectId(o) if pair.is_none() => o,
                 by_id => {
                     let found = client.application(g, &by_id, &d).await?;
-                    actual_client_id = Some(found.app_id.to_ascii_lowercase());
-                    found.id.to_ascii_lowercase()
+                    let found = AppIds::from_graph(&found.id, &found.app_id);
+                    actual_client_id = Some(found.client_id);
+                    found.object_id
                 }
             };
             let list = read::shared_list(client, g, &app_object_id, &d).await?;

@@ -7,7 +7,7 @@ use super::model::{AppIds, FicModel, Operation};
 use super::{parse_import_id, Call, ImportId};
 use crate::codec::Value;
 use crate::entra::graph::{AppRef, FederatedCredential, GraphClient, GraphError};
-use crate::entra::ids::ObjectId;
+use crate::entra::ids::{ClientId, ObjectId};
 use crate::entra::retry::Deadline;
 use crate::framework::{Ctx, Diagnostics};
 use crate::provider::client::EntraClient;
@@ -68,7 +68,7 @@ pub(super) async fn read(state: FicModel, ctx: &Ctx) -> (Option<FicModel>, Diagn
     };
     if ids.client_id.is_empty() {
         if let Ok(a) = client.application(g, &app, d).await {
-            ids.client_id = a.app_id.to_ascii_lowercase();
+            ids.client_id = AppIds::from_graph(&a.id, &a.app_id).client_id;
         }
     }
     // The principal id stays as configured even when the subject drifted, so the plan
@@ -102,17 +102,16 @@ pub(super) async fn import_by_identity(
             ),
         ));
     };
-    if let Some(f) = rules::guid::check(APPLICATION_OBJECT_ID, app, "the application's object id")
-        .into_iter()
-        .next()
-    {
+    let Some(application_object_id) = ObjectId::parse(app) else {
+        let refused = rules::guid::check(APPLICATION_OBJECT_ID, app, "the application's object id");
+        let detail = refused.map(|f| format!("{}: {}", f.summary, f.detail));
         return Err(Diagnostics::from_error(
             "Invalid import identity",
-            format!("{}: {}", f.summary, f.detail),
+            detail.unwrap_or_default(),
         ));
-    }
+    };
     let parsed = ImportId {
-        application_object_id: app.to_ascii_lowercase(),
+        application_object_id,
         credential: name.to_string(),
     };
     import_parsed(parsed, ctx).await
@@ -120,7 +119,7 @@ pub(super) async fn import_by_identity(
 
 async fn import_parsed(parsed: ImportId, ctx: &Ctx) -> Result<FicModel, Diagnostics> {
     let call = Call::start(ctx, Operation::Read.default_timeout()).await?;
-    let app = AppRef::ObjectId(parsed.application_object_id.clone());
+    let app = AppRef::ObjectId(parsed.application_object_id.to_string());
     let c = match call
         .graph
         .get_credential(&app, &parsed.credential, &call.deadline)
@@ -139,12 +138,12 @@ async fn import_parsed(parsed: ImportId, ctx: &Ctx) -> Result<FicModel, Diagnost
         Err(e) => return Err(call.diag("Cannot import the federated identity credential", &e)),
     };
     let ids = AppIds {
-        object_id: parsed.application_object_id,
+        object_id: parsed.application_object_id.to_string(),
         client_id: call
             .client
             .application(&call.graph, &app, &call.deadline)
             .await
-            .map(|a| a.app_id.to_ascii_lowercase())
+            .map(|a| AppIds::from_graph(&a.id, &a.app_id).client_id)
             .unwrap_or_default(),
     };
     let principal = FicModel::imported_principal(&c);
@@ -157,10 +156,7 @@ pub(super) async fn resolve_app(call: &Call, model: &FicModel) -> Result<AppIds,
         call.client
             .application(&call.graph, &app, &call.deadline)
             .await
-            .map(|a| AppIds {
-                object_id: a.id.to_ascii_lowercase(),
-                client_id: a.app_id.to_ascii_lowercase(),
-            })
+            .map(|a| AppIds::from_graph(&a.id, &a.app_id))
     };
     match (
         model.application_object_id.known(),
@@ -194,25 +190,24 @@ pub(super) async fn resolve_app(call: &Call, model: &FicModel) -> Result<AppIds,
 }
 
 /// Reads credentials of an application through the list shared by this run: concurrent
-/// readers of one application make one Graph call.
+/// readers of one application make one Graph call. Text that is not an object id is
+/// listed as given, unshared, so the caller sees Graph's own answer (an error) for it.
 pub(super) async fn shared_list(
     client: &EntraClient,
     g: &GraphClient,
     app_object_id: &str,
     d: &Deadline,
 ) -> Result<Arc<Vec<FederatedCredential>>, GraphError> {
-    let entry = client.app(app_object_id);
+    let Some(id) = ObjectId::parse(app_object_id) else {
+        let app = AppRef::ObjectId(app_object_id.to_string());
+        return Ok(Arc::new(g.list_credentials(&app, d).await?));
+    };
+    let entry = client.app(&id);
     let mut listed = entry.listed.lock().await;
     if let Some(l) = listed.as_ref() {
         return Ok(l.clone());
     }
-    let l = match ObjectId::parse(app_object_id) {
-        Some(id) => client.application_with_credentials(g, &id, d).await?.1,
-        None => Arc::new(
-            g.list_credentials(&AppRef::ObjectId(app_object_id.to_string()), d)
-                .await?,
-        ),
-    };
+    let l = client.application_with_credentials(g, &id, d).await?.1;
     *listed = Some(l.clone());
     Ok(l)
 }
@@ -224,7 +219,7 @@ pub(super) fn app_pair_mismatch(
     client_id: &str,
     actual_client_id: &str,
 ) -> Option<Diagnostics> {
-    if client_id.eq_ignore_ascii_case(actual_client_id) {
+    if ClientId::parse(client_id).is_some_and(|c| ClientId::parse(actual_client_id) == Some(c)) {
         return None;
     }
     let mut d = Diagnostics::new();
@@ -236,4 +231,27 @@ pub(super) fn app_pair_mismatch(
         ),
     );
     Some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pair_agrees_when_the_client_ids_are_one() {
+        const OBJECT: &str = "0a1d7c3e-1f2a-4b5c-8d9e-0f1a2b3c4d01";
+        const CLIENT: &str = "c11e0002-5a6b-4c7d-8e9f-0a1b2c3d4e02";
+        let upper = CLIENT.to_ascii_uppercase();
+        // (configured client id, the application's client id, they agree)
+        let cases = [
+            (CLIENT, CLIENT, true),
+            (&upper[..], CLIENT, true),
+            (OBJECT, CLIENT, false),
+            ("not-a-guid", CLIENT, false),
+        ];
+        for (configured, actual, agree) in cases {
+            let mismatch = app_pair_mismatch(OBJECT, configured, actual);
+            assert_eq!(mismatch.is_none(), agree, "{configured} {actual}");
+        }
+    }
 }
