@@ -43,12 +43,12 @@ pub struct AppLookups {
 /// One application's answer: an error of its own (a wrong id) fails only its callers.
 type Answer = Result<ApplicationRead, GraphError>;
 
-/// An application's ids and its credentials as read. The list is shared, not copied, by
-/// the listing and the caller's per-application state.
+/// An application's ids and its credentials as read. Both are shared, not copied, by the
+/// listing and the caller's per-application state (a run may hold a thousand).
 #[derive(Debug, Clone)]
 pub struct ApplicationRead {
     /// The application's ids and name.
-    pub registration: AppRegistration,
+    pub registration: Arc<AppRegistration>,
     /// Its federated identity credentials.
     pub credentials: Arc<Vec<FederatedCredential>>,
 }
@@ -56,11 +56,11 @@ pub struct ApplicationRead {
 impl From<ApplicationCredentials> for ApplicationRead {
     fn from(a: ApplicationCredentials) -> Self {
         ApplicationRead {
-            registration: AppRegistration {
+            registration: Arc::new(AppRegistration {
                 id: a.object_id,
                 app_id: a.client_id,
                 display_name: Some(a.display_name).filter(|n| !n.is_empty()),
-            },
+            }),
             credentials: Arc::new(a.credentials),
         }
     }
@@ -219,7 +219,7 @@ impl GraphApplications {
         let registration = self.graph.get_application(&app, d).await?;
         let credentials = self.graph.list_credentials(&app, d).await?;
         Ok(ApplicationRead {
-            registration,
+            registration: Arc::new(registration),
             credentials: Arc::new(credentials),
         })
     }

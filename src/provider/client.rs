@@ -33,7 +33,7 @@ pub struct EntraClient {
     /// other (and a replacement's create half does not collide with what it replaces).
     pub plans: super::planned_set::PlannedSet,
     /// Applications resolved so far, by object id and by client id.
-    resolved: PerKey<AppKey, OnceCell<AppRegistration>>,
+    resolved: PerKey<AppKey, OnceCell<Arc<AppRegistration>>>,
     /// Application reads of this run (ids and credential list in one), batched.
     app_lookups: super::app_lookup::AppLookups,
     /// Managed identity token -> app token, for `entra_mi_access_token`.
@@ -177,15 +177,16 @@ impl EntraClient {
         d: &Deadline,
     ) -> Result<AppRegistration, GraphError> {
         let a = match app.key() {
-            None => g.get_application(app, d).await?,
+            None => Arc::new(g.get_application(app, d).await?),
             Some(key) => {
                 let cell = self.resolved.get(key.clone());
                 cell.get_or_try_init(|| async {
                     match &key {
                         AppKey::Object(id) => {
-                            Ok(self.application_with_credentials(g, id, d).await?.0)
+                            let (a, _) = self.application_with_credentials(g, id, d).await?;
+                            Ok::<_, GraphError>(a)
                         }
-                        AppKey::Client(_) => g.get_application(app, d).await,
+                        AppKey::Client(_) => Ok(Arc::new(g.get_application(app, d).await?)),
                     }
                 })
                 .await?
@@ -193,7 +194,7 @@ impl EntraClient {
             }
         };
         self.remember(&a);
-        Ok(a)
+        Ok(a.as_ref().clone())
     }
 
     /// An application read with its credentials (batched with the other applications
@@ -205,7 +206,7 @@ impl EntraClient {
         g: &GraphClient,
         id: &ObjectId,
         d: &Deadline,
-    ) -> Result<(AppRegistration, Arc<Vec<FederatedCredential>>), GraphError> {
+    ) -> Result<(Arc<AppRegistration>, Arc<Vec<FederatedCredential>>), GraphError> {
         let found = self.app_lookups.lookup(g, id, d).await;
         if let Some(all) = self.app_lookups.take_listing() {
             for (id, a) in all.iter() {
@@ -243,7 +244,7 @@ impl EntraClient {
     }
 
     /// Keeps `a` by both of its ids for the run, each under its own kind.
-    fn remember(&self, a: &AppRegistration) {
+    fn remember(&self, a: &Arc<AppRegistration>) {
         let keys = [
             ObjectId::parse(&a.id).map(AppKey::Object),
             ClientId::parse(&a.app_id).map(AppKey::Client),
@@ -318,7 +319,7 @@ mod tests {
             app_id: CLIENT.to_string(),
             display_name: None,
         };
-        c.remember(&app);
+        c.remember(&Arc::new(app.clone()));
         // (asked, answered from the run's cache)
         let cases = [
             (AppRef::ObjectId(OBJECT.into()), true),
