@@ -14,7 +14,8 @@
 //! runs per size (median shown) with `--runs K`; `--routes` lists the Graph calls per route;
 //! `--profile` runs the provider with `TF_LOG_PROVIDER=trace` and prints its gRPC calls
 //! per resource and the time spent waiting for the per-application writer lock vs in
-//! Graph requests (logging costs time: do not take figures from a `--profile` run).
+//! Graph requests (logging costs time: do not take figures from a `--profile` run);
+//! with `WORKLOAD_TRACE=FILE` it also appends every command's log to FILE.
 
 #[path = "../tests/common/mod.rs"]
 mod common;

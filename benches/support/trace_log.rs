@@ -20,6 +20,27 @@ const RPCS: &[&str] = &[
     "StopProvider",
 ];
 
+/// `WORKLOAD_TRACE=FILE`: every command's log is appended to FILE (after a
+/// `===== command =====` line), to read the timeline of a run (when each provider
+/// process starts, its gRPC calls, its batches and Graph requests).
+fn keep_copy(text: &str) {
+    use std::io::Write;
+    let Ok(path) = std::env::var("WORKLOAD_TRACE") else {
+        return;
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path);
+    match file {
+        Ok(mut f) => {
+            let _ = writeln!(f, "===== command =====");
+            let _ = f.write_all(text.as_bytes());
+        }
+        Err(e) => eprintln!("WORKLOAD_TRACE={path}: {e}"),
+    }
+}
+
 /// Terraform's log file of one harness, with the provider at trace level.
 pub struct TraceLog {
     path: PathBuf,
@@ -42,6 +63,7 @@ impl TraceLog {
     /// What the provider logged since the last [`TraceLog::clear`].
     pub fn profile(&self) -> Profile {
         let text = std::fs::read_to_string(&self.path).unwrap_or_default();
+        keep_copy(&text);
         let mut p = Profile::default();
         for (message, fields) in text.lines().filter_map(provider_line) {
             let ms = |key: &str| {
