@@ -8,30 +8,11 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
+use common::fixed_token::FixedToken;
 use common::*;
 use terraform_provider_entra::entra::graph::GraphClient;
 use terraform_provider_entra::entra::ids::ObjectId;
-use terraform_provider_entra::entra::retry::Deadline;
-use terraform_provider_entra::entra::signin::{SignInError, SignInMethod};
-use terraform_provider_entra::entra::{AccessToken, Secret};
 use terraform_provider_entra::provider::app_lookup::AppLookups;
-
-/// Signs in with a token taken from the emulator beforehand.
-struct Fixed(String);
-
-#[async_trait]
-impl SignInMethod for Fixed {
-    fn name(&self) -> &'static str {
-        "fixed"
-    }
-    async fn get_token(&self, _scope: &str, _d: &Deadline) -> Result<AccessToken, SignInError> {
-        Ok(AccessToken::new(
-            Secret::new(self.0.clone()),
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
-}
 
 /// Every request for applications: by id, filtered, or a page of the listing.
 const APPLICATIONS: &str = "GET /v1.0/applications";
@@ -49,7 +30,7 @@ fn emulator(apps: usize, latency: Duration) -> (Emu, GraphClient) {
         reqwest::Client::new(),
         &emu.url,
         "https://graph.microsoft.com",
-        Arc::new(Fixed(emu.admin_graph_token())),
+        Arc::new(FixedToken(emu.admin_graph_token())),
     );
     (emu, g)
 }

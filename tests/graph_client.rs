@@ -3,11 +3,11 @@
 
 mod common;
 
+use common::fixed_token::FixedToken;
 use common::{fast_backoff, serve, ten_seconds};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -15,24 +15,6 @@ use axum::routing::get;
 use axum::Json;
 use serde_json::{json, Value};
 use terraform_provider_entra::entra::graph::{AppRef, GraphClient, GraphErrorKind, NewCredential};
-use terraform_provider_entra::entra::retry::Deadline;
-use terraform_provider_entra::entra::signin::{SignInError, SignInMethod};
-use terraform_provider_entra::entra::{AccessToken, Secret};
-
-struct Fixed;
-
-#[async_trait]
-impl SignInMethod for Fixed {
-    fn name(&self) -> &'static str {
-        "fixed"
-    }
-    async fn get_token(&self, _scope: &str, _d: &Deadline) -> Result<AccessToken, SignInError> {
-        Ok(AccessToken::new(
-            Secret::new("fixed-test-token"),
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
-}
 
 #[derive(Default)]
 struct Seen {
@@ -113,7 +95,7 @@ async fn client() -> (GraphClient, Arc<Seen>) {
         reqwest::Client::new(),
         &serve(router).await,
         "https://graph.microsoft.com",
-        Arc::new(Fixed),
+        Arc::new(FixedToken::any()),
     )
     .with_backoff(fast_backoff());
     (g, seen)

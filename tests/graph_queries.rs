@@ -4,10 +4,10 @@
 
 mod common;
 
+use common::fixed_token::FixedToken;
 use common::{fast_backoff, serve, ten_seconds};
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -16,24 +16,6 @@ use axum::Json;
 use serde_json::json;
 use terraform_provider_entra::entra::graph::GraphClient;
 use terraform_provider_entra::entra::queries::ApplicationScope;
-use terraform_provider_entra::entra::retry::Deadline;
-use terraform_provider_entra::entra::signin::{SignInError, SignInMethod};
-use terraform_provider_entra::entra::{AccessToken, Secret};
-
-struct Fixed;
-
-#[async_trait]
-impl SignInMethod for Fixed {
-    fn name(&self) -> &'static str {
-        "fixed"
-    }
-    async fn get_token(&self, _scope: &str, _d: &Deadline) -> Result<AccessToken, SignInError> {
-        Ok(AccessToken::new(
-            Secret::new("fixed-test-token"),
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
-}
 
 /// Every request: its query string and its `ConsistencyLevel` header.
 type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
@@ -90,7 +72,7 @@ async fn client() -> (GraphClient, Seen) {
         reqwest::Client::new(),
         &serve(router).await,
         "https://graph.microsoft.com",
-        Arc::new(Fixed),
+        Arc::new(FixedToken::any()),
     )
     .with_backoff(fast_backoff());
     (g, seen)

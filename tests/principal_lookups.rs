@@ -6,31 +6,12 @@ mod common;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
+use common::fixed_token::FixedToken;
 use common::*;
 use terraform_provider_entra::entra::graph::{GraphClient, GraphErrorKind};
 use terraform_provider_entra::entra::ids::ObjectId;
-use terraform_provider_entra::entra::retry::Deadline;
 use terraform_provider_entra::entra::service_principals::PrincipalAnswer;
-use terraform_provider_entra::entra::signin::{SignInError, SignInMethod};
-use terraform_provider_entra::entra::{AccessToken, Secret};
 use terraform_provider_entra::provider::principal_lookup::{PrincipalLookups, PrincipalVerdict};
-
-/// Signs in with a token taken from the emulator beforehand.
-struct Fixed(String);
-
-#[async_trait]
-impl SignInMethod for Fixed {
-    fn name(&self) -> &'static str {
-        "fixed"
-    }
-    async fn get_token(&self, _scope: &str, _d: &Deadline) -> Result<AccessToken, SignInError> {
-        Ok(AccessToken::new(
-            Secret::new(self.0.clone()),
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
-}
 
 const IDENTITIES: usize = 20;
 
@@ -64,7 +45,7 @@ fn emulator(directory_read: bool) -> (Emu, Arc<GraphClient>) {
         reqwest::Client::new(),
         &emu.url,
         "https://graph.microsoft.com",
-        Arc::new(Fixed(emu.admin_graph_token())),
+        Arc::new(FixedToken(emu.admin_graph_token())),
     );
     (emu, Arc::new(g))
 }
@@ -174,7 +155,7 @@ fn a_refusal_is_one_warning_per_run_and_not_kept() {
         reqwest::Client::new(),
         &emu.url,
         "https://graph.microsoft.com",
-        Arc::new(Fixed(emu.admin_graph_token())),
+        Arc::new(FixedToken(emu.admin_graph_token())),
     ));
     let lookups = PrincipalLookups::default();
     let rt = runtime();

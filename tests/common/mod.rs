@@ -12,6 +12,7 @@ pub use entra_emulator::seed::quickstart::*;
 
 pub mod emu;
 pub use emu::Emu;
+pub mod fixed_token;
 pub mod state;
 pub mod tenant;
 pub mod terraform;
