@@ -8,7 +8,6 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::fixed_token::FixedToken;
 use common::*;
 use terraform_provider_entra::entra::graph::GraphClient;
 use terraform_provider_entra::entra::ids::ObjectId;
@@ -26,12 +25,7 @@ fn emulator(apps: usize, latency: Duration) -> (Emu, GraphClient) {
         },
         ..Default::default()
     });
-    let g = GraphClient::new(
-        reqwest::Client::new(),
-        &emu.url,
-        "https://graph.microsoft.com",
-        Arc::new(FixedToken(emu.admin_graph_token())),
-    );
+    let g = emu.admin_graph_client();
     (emu, g)
 }
 

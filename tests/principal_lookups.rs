@@ -6,7 +6,6 @@ mod common;
 
 use std::sync::Arc;
 
-use common::fixed_token::FixedToken;
 use common::*;
 use terraform_provider_entra::entra::graph::{GraphClient, GraphErrorKind};
 use terraform_provider_entra::entra::ids::ObjectId;
@@ -41,12 +40,7 @@ fn emulator(directory_read: bool) -> (Emu, Arc<GraphClient>) {
         seed,
         ..Default::default()
     });
-    let g = GraphClient::new(
-        reqwest::Client::new(),
-        &emu.url,
-        "https://graph.microsoft.com",
-        Arc::new(FixedToken(emu.admin_graph_token())),
-    );
+    let g = emu.admin_graph_client();
     (emu, Arc::new(g))
 }
 
@@ -151,12 +145,7 @@ fn a_refusal_is_one_warning_per_run_and_not_kept() {
         seed,
         ..Default::default()
     });
-    let g = Arc::new(GraphClient::new(
-        reqwest::Client::new(),
-        &emu.url,
-        "https://graph.microsoft.com",
-        Arc::new(FixedToken(emu.admin_graph_token())),
-    ));
+    let g = Arc::new(emu.admin_graph_client());
     let lookups = PrincipalLookups::default();
     let rt = runtime();
     let e = rt

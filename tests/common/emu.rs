@@ -152,6 +152,17 @@ impl Emu {
         self.call(reqwest::Method::POST, "/_emulator/reset", None);
     }
 
+    /// A Graph client for this emulator, signed in as the admin app (its token taken
+    /// now), to test the client's reads directly.
+    pub fn admin_graph_client(&self) -> terraform_provider_entra::entra::graph::GraphClient {
+        terraform_provider_entra::entra::graph::GraphClient::new(
+            reqwest::Client::new(),
+            &self.url,
+            "https://graph.microsoft.com",
+            std::sync::Arc::new(super::fixed_token::FixedToken(self.admin_graph_token())),
+        )
+    }
+
     /// A token from the emulator's token endpoint with the admin app's secret.
     pub fn admin_graph_token(&self) -> String {
         let url = format!("{}/{TENANT}/oauth2/v2.0/token", self.url);
