@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -77,12 +77,11 @@ struct Ways {
     /// Graph has answered a batch: a listing is worth trying (while Graph fails, it
     /// would only spend the caller's time).
     answered: AtomicBool,
-    /// Whether the tenant's applications were read (once per run, whatever came of it).
-    listing_tried: tokio::sync::OnceCell<()>,
-    /// The listing: it answers every later batch of the run. (It cannot be stale for
-    /// this run's own writes: an application is written only after its list is kept by
-    /// the caller, which answers from that list from then on.)
-    listed: Mutex<Option<Arc<Listed>>>,
+    /// The tenant's applications, read once per run (`None` when Graph would not list
+    /// them): they answer every later batch of the run. (Never stale for this run's own
+    /// writes: an application is written only after its list is kept by the caller,
+    /// which answers from that list from then on.)
+    listing: tokio::sync::OnceCell<Option<Arc<Listed>>>,
     /// The listing was handed to the caller.
     handed: AtomicBool,
 }
@@ -115,7 +114,7 @@ impl AppLookups {
     /// The tenant's applications, once, when this run has read them: the caller keeps
     /// them current with the run's writes from then on.
     pub fn take_listing(&self) -> Option<Arc<Listed>> {
-        let listed = self.ways.listed()?;
+        let listed = self.ways.listing.get()?.clone()?;
         (!self.ways.handed.swap(true, Ordering::SeqCst)).then_some(listed)
     }
 }
@@ -131,7 +130,7 @@ impl GraphApplications {
     /// leaves the batch time to ask by id). `None` when Graph would not list them.
     async fn listing(&self, d: &Deadline) -> Option<Arc<Listed>> {
         self.ways
-            .listing_tried
+            .listing
             .get_or_init(|| async {
                 let half = d.capped(d.remaining() / 2);
                 let all = match self.graph.tenant_applications(&half).await {
@@ -146,27 +145,16 @@ impl GraphApplications {
                     }
                     Err(e) => {
                         tracing::debug!(error = %e.message, "applications not listed; asking by id");
-                        return;
+                        return None;
                     }
                 };
                 let by_id: Listed = all
                     .into_iter()
                     .filter_map(|a| Some((ObjectId::parse(&a.object_id)?, a.into())))
                     .collect();
-                *self.ways.listed.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(Arc::new(by_id));
+                Some(Arc::new(by_id))
             })
-            .await;
-        self.ways.listed()
-    }
-}
-
-impl Ways {
-    /// The listing, once read.
-    fn listed(&self) -> Option<Arc<Listed>> {
-        self.listed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .await
             .clone()
     }
 }
